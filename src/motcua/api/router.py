@@ -1,0 +1,65 @@
+"""The one ninja API object; each app contributes its router. Every error is {code, message}."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from motcua.core.errors import DomainError
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1",
+    description="Một cửa: thủ tục hành chính, hồ sơ, cơ quan, đơn vị hành chính.",
+    urls_namespace="api",
+)
+
+
+def error(request, status: int, code: str, message: str, **extra):
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    extra = {"details": exc.details} if exc.details is not None else {}
+    return error(request, exc.status, exc.code, exc.message, **extra)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    parts = []
+    for e in exc.errors[:10]:
+        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "payload", "query", "path"))
+        parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
+    return error(request, 422, "validation_error", "; ".join(parts) or "Dữ liệu không hợp lệ.",
+                 details=[{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors[:50]])
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return error(request, 401, "unauthenticated", "Cần đăng nhập hoặc mã truy cập (Bearer token) hợp lệ.")
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return error(request, 404, "not_found", str(exc) or "Không tìm thấy.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return error(request, exc.status_code, "http_error", str(exc))
+
+
+def _register() -> None:
+    # Each app's api.py exposes `router`; registered here so urls import one object.
+    from motcua.catalog.api import router as catalog_router
+    from motcua.directory.api import router as directory_router
+    from motcua.dossiers.api import router as dossiers_router
+
+    api.add_router("/", catalog_router)
+    api.add_router("/", directory_router)
+    api.add_router("/", dossiers_router)
+
+
+_register()

@@ -1,0 +1,236 @@
+"""The procedure catalogue (domain.md §1.1): every part a published procedure must state, and versions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.text import fold
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("ngày làm việc")
+    DAYS = "days", _("ngày")
+    HOURS = "hours", _("giờ làm việc")
+
+
+class Channel(models.TextChoices):
+    COUNTER = "counter", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POSTAL = "postal", _("Dịch vụ bưu chính")
+
+
+class Field(models.Model):
+    """Lĩnh vực (sector) of procedures, e.g. G03-GD10 Giáo dục Trung học."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=255)
+    name_folded = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+
+    def save(self, *args, **kwargs):
+        self.name_folded = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("Thủ tục hành chính")
+        INTERNAL = "internal", _("Thủ tục hành chính nội bộ")
+
+    class OnlineLevel(models.TextChoices):
+        FULL = "full", _("Dịch vụ công trực tuyến toàn trình")
+        PARTIAL = "partial", _("Dịch vụ công trực tuyến một phần")
+        NONE = "none", _("Cung cấp thông tin")
+
+    class AnnouncementKind(models.TextChoices):
+        NEW = "new", _("Ban hành mới")
+        AMENDED = "amended", _("Sửa đổi, bổ sung")
+        ABOLISHED = "abolished", _("Bãi bỏ")
+
+    class PublicationState(models.TextChoices):
+        DRAFT = "draft", _("Chưa công khai")
+        PUBLISHED = "published", _("Đang công khai")
+        PUBLISHED_AMENDED = "published_amended", _("Đang công khai sửa đổi, bổ sung")
+        ABOLISHED = "abolished", _("Bãi bỏ")
+
+    code = models.CharField(_("mã thủ tục"), max_length=20, unique=True)
+    local_code = models.CharField(_("mã thủ tục tại địa phương"), max_length=60, blank=True)
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
+    at_ministry = models.BooleanField(_("cấp bộ"), default=False)
+    at_province = models.BooleanField(_("cấp tỉnh"), default=False)
+    at_district = models.BooleanField(_("cấp huyện (trước 01/07/2025)"), default=False)
+    at_commune = models.BooleanField(_("cấp xã"), default=False)
+    vertical_sector = models.BooleanField(_("ngành dọc"), default=False)
+    agencies = models.ManyToManyField("directory.Agency", blank=True, related_name="procedures",
+                                      verbose_name=_("cơ quan thực hiện"))
+    processing_time = models.DecimalField(_("thời hạn giải quyết"), max_digits=7, decimal_places=2, null=True, blank=True)
+    time_unit = models.CharField(max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
+    time_note = models.CharField(max_length=500, blank=True)
+    subjects = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
+    requirements = models.TextField(_("yêu cầu, điều kiện"), blank=True)
+    online_level = models.CharField(max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE)
+    eligible_full_online = models.BooleanField(_("đủ điều kiện DVCTT toàn trình"), default=False)
+    announcement_number = models.CharField(_("số quyết định công bố"), max_length=60, blank=True)
+    announcement_date = models.DateField(_("ngày quyết định công bố"), null=True, blank=True)
+    announcement_kind = models.CharField(max_length=10, choices=AnnouncementKind.choices, blank=True)
+    announcing_agency = models.CharField(max_length=255, blank=True)
+    publication_state = models.CharField(max_length=20, choices=PublicationState.choices,
+                                         default=PublicationState.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("thời điểm công khai"), null=True, blank=True)
+    # Derived on save: accent-folded name and search text (name + code + field + subjects).
+    name_folded = models.CharField(max_length=500, editable=False, db_index=True)
+    search_text = models.TextField(editable=False, blank=True)
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def levels(self) -> list[str]:
+        return [lv for lv, on in (("ministry", self.at_ministry), ("province", self.at_province),
+                                  ("district", self.at_district), ("commune", self.at_commune)) if on]
+
+
+class ProcedureCase(models.Model):
+    """Trường hợp: a case of the procedure with its own components (e.g. 'đăng ký đúng hạn')."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="cases")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=500)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "code"], name="case_code_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcedureStep(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+
+class ProcedureChannel(models.Model):
+    """Cách thức thực hiện: each channel with its own time limit and fee."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="channels")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    processing_time = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    time_unit = models.CharField(max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
+    fee = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "channel"], name="channel_uniq")]
+
+
+class ProcedureComponent(models.Model):
+    """Thành phần hồ sơ with quantities, form and the 'replaceable by data' flag."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
+    case = models.ForeignKey(ProcedureCase, null=True, blank=True, on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=1000)
+    originals = models.PositiveSmallIntegerField(_("bản chính"), default=1)
+    copies = models.PositiveSmallIntegerField(_("bản sao"), default=0)
+    required = models.BooleanField(default=True)
+    form_code = models.CharField(max_length=40, blank=True)
+    replaceable_by_data = models.BooleanField(_("được thay thế bằng dữ liệu"), default=False)
+    digitise_required = models.BooleanField(_("phải số hóa"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "code"], name="component_code_uniq")]
+
+
+class ProcedureForm(models.Model):
+    """Mẫu đơn, tờ khai."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="forms")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ProcedureFee(models.Model):
+    class Kind(models.TextChoices):
+        FEE = "fee", _("Phí")
+        CHARGE = "charge", _("Lệ phí")
+        OTHER = "other", _("Nghĩa vụ tài chính khác")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="fees")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
+    amount = models.BigIntegerField(_("mức thu (đồng)"), default=0)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh"))
+    description = models.CharField(max_length=500, blank=True)
+    exemption = models.CharField(_("miễn, giảm"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ProcedureResult(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="results")
+    code = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=500)
+    paper_required = models.BooleanField(_("yêu cầu trả kết quả bằng giấy"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class LegalBasis(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="legal_bases")
+    number = models.CharField(_("số hiệu"), max_length=80)
+    title = models.CharField(_("trích yếu"), max_length=500)
+    issued_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(_("ngày hiệu lực"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ProcedureVersion(models.Model):
+    """An immutable snapshot of the whole record; a dossier points at the one it was received under."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    effective_from = models.DateTimeField()
+    effective_to = models.DateTimeField(null=True, blank=True)
+    record = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["procedure", "-number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="version_number_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"

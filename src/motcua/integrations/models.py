@@ -1,0 +1,33 @@
+"""Transactional outbox: what other systems must learn, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        DEAD = "dead", _("Gửi lỗi (dừng thử lại)")
+
+    topic = models.CharField(max_length=60)
+    key = models.CharField(max_length=80, db_index=True, help_text=_("e.g. the dossier code; delivery is ordered per key"))
+    payload = models.JSONField()
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        verbose_name = _("bản tin chờ đồng bộ")
+        verbose_name_plural = _("hàng đợi đồng bộ (outbox)")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.key} #{self.pk}"
