@@ -1,0 +1,135 @@
+"""Catalogue reads: accent-insensitive, ranked procedure search and the full procedure record.
+
+Folding happens in Python (`motcua.core.text.fold`, the same function that fills `name_folded` and
+`search_text`), so SQLite and PostgreSQL compare the same ASCII strings and return the same rows in
+the same order. PostgreSQL backs the `LIKE '%word%'` scans with trigram GIN indexes (migration 0003);
+see docs/adr/0002-search.md.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
+
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.text import fold
+
+from .models import Field, Procedure
+from .records import LEVELS, PREFETCH
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 12
+PUBLISHED_STATES = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED)
+ONLINE_LEVELS = tuple(Procedure.OnlineLevel.values)
+KINDS = tuple(Procedure.Kind.values)
+
+
+def query_words(q: str) -> list[str]:
+    """The folded words of a query; trailing/leading dots go (they are punctuation, not part of a code)."""
+    words = [w.strip(".") for w in fold(q).split(" ")]
+    # Keep order, drop empties and duplicates: 'sinh sinh' asks for nothing more than 'sinh'.
+    return list(dict.fromkeys(w for w in words if w))
+
+
+def _identifier(value: str, what: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 40 or not value.isprintable():
+        raise ValidationFailed(f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).",
+                               code=f"invalid_{what}")
+    return value
+
+
+def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise ValidationFailed(
+            f"Giá trị {name} không hợp lệ: {value[:40]!r}; chỉ nhận {', '.join(allowed)} "
+            f"(unknown {name}).",
+            code=f"invalid_{name}",
+        )
+    return value
+
+
+def search_procedures(
+    q: str = "",
+    *,
+    field: str | None = None,
+    level: str | None = None,
+    agency: str | None = None,
+    online_level: str | None = None,
+    kind: str | None = None,
+    published_only: bool = True,
+) -> QuerySet[Procedure]:
+    """Procedures matching every word of `q` (accent-, case- and spacing-insensitive), best first.
+
+    Order: exact name (or exact code) > name starts with the query > every word in the name > words
+    only in the other search text (code, local code, field, subjects); then shorter names, then code.
+    Without `q`: by code. Filters: `field` = Field.code, `level` in ministry/province/district/commune,
+    `agency` = Agency.identifier, `online_level` in full/partial/none, `kind` in public/internal.
+    Empty-string filters count as absent. Raises ValidationFailed for values that cannot match.
+    """
+    qs = Procedure.objects.select_related("field")
+    if published_only:
+        qs = qs.filter(publication_state__in=PUBLISHED_STATES)
+    if level:
+        qs = qs.filter(**{f"at_{_choice(level, LEVELS, 'level')}": True})
+    if online_level:
+        qs = qs.filter(online_level=_choice(online_level, ONLINE_LEVELS, "online_level"))
+    if kind:
+        qs = qs.filter(kind=_choice(kind, KINDS, "kind"))
+    if field:
+        code = _identifier(field, "field")
+        field_id = Field.objects.filter(code=code).values_list("pk", flat=True).first()
+        if field_id is None:
+            raise ValidationFailed(f"Không có lĩnh vực mã {code!r} (unknown field).", code="unknown_field")
+        qs = qs.filter(field_id=field_id)
+    if agency:
+        from motcua.directory.models import Agency
+
+        ident = _identifier(agency, "agency")
+        agency_id = Agency.objects.filter(identifier=ident).values_list("pk", flat=True).first()
+        if agency_id is None:
+            raise ValidationFailed(f"Không có cơ quan mã {ident!r} (unknown agency).", code="unknown_agency")
+        # A filter on the through table cannot duplicate rows: (procedure, agency) is unique.
+        qs = qs.filter(agencies=agency_id)
+
+    if q and len(q) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="query_too_long")
+    words = query_words(q or "")
+    if len(words) > MAX_QUERY_WORDS:
+        raise ValidationFailed(f"Từ khóa có quá {MAX_QUERY_WORDS} từ (too many words).", code="query_too_long")
+    if not words:
+        return qs.order_by("code")
+
+    phrase = " ".join(words)
+    # `contains` (not `icontains`): the columns are already lower-case ASCII, and a plain LIKE is what
+    # PostgreSQL's gin_trgm_ops index serves; `icontains` would wrap the column in UPPER().
+    for w in words:
+        qs = qs.filter(search_text__contains=w)
+    all_in_name = Q()
+    for w in words:
+        all_in_name &= Q(name_folded__contains=w)
+    rank = Case(
+        When(Q(name_folded=phrase) | Q(code=phrase), then=Value(0)),
+        When(name_folded__startswith=phrase, then=Value(1)),
+        When(all_in_name, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(rank=rank, name_length=Length("name_folded")).order_by("rank", "name_length", "code")
+
+
+def procedure_detail(code: str, *, published_only: bool = False) -> Procedure:
+    """One procedure with every part prefetched (records.PREFETCH), ready for `procedure_to_record`.
+
+    `published_only` hides drafts (the public API); abolished procedures stay readable because old
+    dossiers still point at them.
+    """
+    qs = Procedure.objects.select_related("field").prefetch_related(*PREFETCH)
+    if published_only:
+        qs = qs.exclude(publication_state=Procedure.PublicationState.DRAFT)
+    code = (code or "").strip()
+    p = qs.filter(code=code).first() if code and len(code) <= 20 and code.isprintable() else None
+    if p is None:
+        raise NotFound(f"Không tìm thấy thủ tục hành chính mã {code[:40]!r} (procedure not found).",
+                       code="procedure_not_found")
+    return p
