@@ -381,9 +381,19 @@ def _set_scalars(p: Procedure, clean: dict, field: Field) -> None:
     p.announcement_kind, p.announcing_agency = ann["kind"], ann["agency"]
     p.publication_state = clean["publication_state"]
     p.published_at = clean["published_at"]
+    set_search_columns(p, field)
+
+
+def set_search_columns(p: Procedure, field: Field | None = None) -> None:
+    """Derive the accent-folded `name_folded` and `search_text` (name, code, local code, field, subjects).
+
+    The one place this is computed: record import, the Django admin and bulk loaders all call it, so
+    search (catalog.selectors) sees the same folding whichever way a procedure was written.
+    """
+    field = field if field is not None else p.field
     p.name_folded = fold(p.name)
     p.search_text = " ".join(
-        filter(None, [p.name_folded, p.code, fold(p.local_code), field.name_folded, fold(" ".join(p.subjects))])
+        filter(None, [p.name_folded, p.code, fold(p.local_code), fold(field.name), fold(" ".join(p.subjects))])
     )
 
 
