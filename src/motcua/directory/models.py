@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.text import fold
+
 
 class AdminUnit(models.Model):
     """Province or commune, with validity dates so that pre-merger codes still resolve."""
@@ -17,6 +19,8 @@ class AdminUnit(models.Model):
 
     code = models.CharField(max_length=10, db_index=True)
     name = models.CharField(max_length=200)
+    # fold(name): accent-insensitive search ('nghe an' finds 'Nghệ An'); kept in step by save()
+    name_folded = models.CharField(max_length=200, blank=True, editable=False)
     codename = models.CharField(max_length=200, blank=True)
     division_type = models.CharField(max_length=40, blank=True)
     level = models.CharField(max_length=10, choices=Level.choices)
@@ -32,6 +36,10 @@ class AdminUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_folded = fold(self.name)
+        super().save(*args, **kwargs)
 
 
 class Agency(models.Model):
@@ -52,6 +60,7 @@ class Agency(models.Model):
 
     identifier = models.CharField(_("mã định danh"), max_length=40, unique=True)
     name = models.CharField(_("tên"), max_length=255)
+    name_folded = models.CharField(max_length=255, blank=True, editable=False)
     short_name = models.CharField(max_length=100, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     level = models.CharField(max_length=10, choices=Level.choices)
@@ -77,6 +86,10 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.name_folded = fold(f"{self.name} {self.short_name}")
+        super().save(*args, **kwargs)
+
 
 class AgencyIdentifier(models.Model):
     """Identifier history: codes changed after the July 2025 merger; old dossiers keep old codes."""
@@ -89,6 +102,9 @@ class AgencyIdentifier(models.Model):
     class Meta:
         ordering = ["-valid_from"]
         constraints = [models.UniqueConstraint(fields=["identifier", "valid_from"], name="agencyid_from_uniq")]
+
+    def __str__(self) -> str:
+        return self.identifier
 
 
 class Counter(models.Model):
@@ -172,6 +188,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
 
 class CalendarDay(models.Model):
     """An administrator-editable exception to the Monday-Friday week, province-wide or per agency."""
@@ -211,3 +230,6 @@ class DailySequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dailyseq_agency_day_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day:%d/%m/%Y}: {self.last}"
