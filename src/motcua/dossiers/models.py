@@ -1,0 +1,198 @@
+"""Dossiers (hồ sơ), their components, fees and append-only event log (domain.md §1.3).
+
+The row holds the current state; `DossierEvent` is the history, never rewritten. Only
+`motcua.dossiers.services` changes either.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .machine import TOKENS, Status
+
+
+class Channel(models.IntegerChoices):
+    """KenhThucHien of the national portal."""
+
+    COUNTER = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POSTAL = 3, _("Dịch vụ bưu chính công ích")
+
+
+class ApplicantKind(models.TextChoices):
+    CITIZEN = "citizen", _("Công dân")
+    ORGANISATION = "organisation", _("Tổ chức, doanh nghiệp")
+
+
+class OnlinePayment(models.IntegerChoices):
+    """DuocThanhToanTrucTuyen (766 indicator 3.6)."""
+
+    NO = 0, _("Không thanh toán trực tuyến")
+    NATIONAL = 1, _("Nền tảng thanh toán Cổng DVCQG")
+    LOCAL = 2, _("Cổng thanh toán của bộ, ngành, địa phương")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure_version = models.ForeignKey("catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+")
+    case_code = models.CharField(_("trường hợp"), max_length=40, blank=True)
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="dossiers",
+                               verbose_name=_("cơ quan có thẩm quyền"))
+    receiving_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("đơn vị tiếp nhận"))
+    current_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                                       verbose_name=_("đơn vị đang xử lý"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("người đang xử lý"))
+    channel = models.PositiveSmallIntegerField(_("kênh"), choices=Channel.choices)
+    status = models.PositiveSmallIntegerField(_("trạng thái"), choices=Status.choices)
+
+    applicant_kind = models.CharField(max_length=20, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN)
+    applicant_name = models.CharField(_("chủ hồ sơ"), max_length=200)
+    applicant_name_folded = models.CharField(max_length=200, editable=False, db_index=True)
+    applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True, db_index=True)
+    applicant_tax_code = models.CharField(_("mã số thuế"), max_length=14, blank=True)
+    applicant_birth_date = models.DateField(null=True, blank=True)
+    applicant_phone = models.CharField(max_length=20, blank=True)
+    applicant_email = models.EmailField(blank=True)
+    applicant_address = models.CharField(max_length=300, blank=True)
+    authorised = models.BooleanField(_("ủy quyền"), default=False)
+    authorised_name = models.CharField(max_length=200, blank=True)
+    authorised_id_number = models.CharField(max_length=12, blank=True)
+    applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="dossiers", verbose_name=_("tài khoản nộp"))
+    summary = models.TextField(_("trích yếu"), blank=True)
+
+    submitted_at = models.DateTimeField(_("ngày nộp"))
+    received_at = models.DateTimeField(_("ngày tiếp nhận"), null=True, blank=True)
+    due_at = models.DateTimeField(_("ngày hẹn trả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("ngày kết thúc xử lý"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("ngày trả kết quả"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("ngày từ chối"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("ngày yêu cầu bổ sung"), null=True, blank=True)
+    paused_from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung khi xử lý"), default=0)
+    guidance_count = models.PositiveSmallIntegerField(_("số lần hướng dẫn bổ sung khi tiếp nhận"), default=0)
+    apology_count = models.PositiveSmallIntegerField(_("số lần xin lỗi, hẹn lại"), default=0)
+
+    fee_total = models.BigIntegerField(_("phí, lệ phí phải nộp (đồng)"), default=0)
+    fee_paid = models.BigIntegerField(_("đã nộp (đồng)"), default=0)
+    result_name = models.CharField(_("kết quả"), max_length=500, blank=True)
+
+    digitised = models.BooleanField(_("có thành phần số hóa"), default=False)
+    vneid_verified = models.BooleanField(_("xác thực VNeID"), default=False)
+    paid_online = models.PositiveSmallIntegerField(choices=OnlinePayment.choices, default=OnlinePayment.NO)
+
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="dossier_status_due_idx"),
+            models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
+            models.Index(fields=["current_agency", "status"], name="dossier_current_status_idx"),
+            models.Index(fields=["received_at"], name="dossier_received_idx"),
+            models.Index(fields=["due_at"], name="dossier_due_idx"),
+            models.Index(fields=["-submitted_at", "-id"], name="dossier_list_order_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_range"),
+            models.CheckConstraint(condition=models.Q(channel__in=[1, 2, 3]), name="dossier_channel_valid"),
+        ]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def status_token(self) -> str:
+        return TOKENS[self.status]
+
+
+class DossierComponent(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=1000)
+    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+    required = models.BooleanField(default=True)
+    file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True)
+    digitised = models.BooleanField(_("đã số hóa"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "code"], name="dossier_component_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierFee(models.Model):
+    class Kind(models.TextChoices):
+        FEE = "fee", _("Phí")
+        CHARGE = "charge", _("Lệ phí")
+        OTHER = "other", _("Nghĩa vụ tài chính khác")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
+    amount = models.BigIntegerField(_("số tiền (đồng)"))
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount}"
+
+
+class AppendOnly(models.Model):
+    """Refuses to update or delete a saved row through the model (history is never rewritten)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("dossier events are append-only: an existing event cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("dossier events are append-only: an event cannot be deleted")
+
+
+class DossierEvent(AppendOnly):
+    # PROTECT: a dossier with history cannot be deleted either.
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    to_status = models.PositiveSmallIntegerField(choices=Status.choices)
+    note = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, help_text=_("ngày hẹn trả sau sự kiện"))
+    agency = models.ForeignKey("directory.Agency", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text=_("đơn vị giữ hồ sơ sau sự kiện"))
+
+    class Meta:
+        ordering = ["dossier", "seq"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="dossier_event_seq_uniq")]
+        indexes = [models.Index(fields=["action", "at"], name="dossier_event_action_at_idx")]
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = _("quá trình xử lý hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.action}"

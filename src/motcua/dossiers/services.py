@@ -1,0 +1,611 @@
+"""The only door for dossier state changes: `submit_dossier` and `perform` (ADR 0004).
+
+Each call validates its input (422), checks role and scope (403) and state (409) through the machine
+table, then in ONE transaction updates the row, appends one `DossierEvent` and enqueues one outbox
+message for the national portal. A refused call changes nothing. Every function takes `at` (the clock)
+so that tests and the demo history can drive time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.formatting import LOCAL_TZ
+from motcua.core.identity import check_personal_id, check_tax_code
+from motcua.core.text import fold, nfc
+from motcua.directory import selectors as directory
+from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
+from motcua.integrations import outbox
+
+from . import machine, permissions
+from .codes import next_code
+from .machine import APPLICANT, CLOCK_STATUSES, RECEPTION, SPECIALIST, Status
+from .models import ApplicantKind, Channel, Dossier, DossierComponent, DossierEvent, DossierFee, OnlinePayment
+
+OUTBOX_TOPIC = "dossier.status"
+CHANNEL_NAMES = {Channel.COUNTER: "counter", Channel.ONLINE: "online", Channel.POSTAL: "postal"}
+PUBLISHED = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED)
+MAX_TEXT = 5000
+MAX_AMOUNT = 10**12
+
+
+# ------------------------------------------------------------------------------------------ input helpers
+def _text(value: Any, field: str, *, required: bool = False, max_len: int = 500) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationFailed(f"Thiếu '{field}'.", code="missing_field", details={"field": field})
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"'{field}' phải là chuỗi ký tự.", code="invalid_field", details={"field": field})
+    value = nfc(value) if "\n" not in value else value.strip()
+    if len(value) > max_len:
+        raise ValidationFailed(f"'{field}' dài quá {max_len} ký tự.", code="invalid_field",
+                               details={"field": field})
+    return value
+
+
+def _int(value: Any, field: str, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValidationFailed(f"'{field}' phải là số nguyên từ {minimum} đến {maximum}.", code="invalid_field",
+                               details={"field": field})
+    return value
+
+
+def _moment(value: Any, field: str) -> datetime:
+    parsed = value if isinstance(value, datetime) else None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValidationFailed(f"'{field}' phải là thời điểm ISO 8601, ví dụ 2025-08-15T16:00:00+07:00.",
+                               code="invalid_field", details={"field": field})
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=LOCAL_TZ)
+
+
+def _day(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_date(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValidationFailed(f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_field",
+                               details={"field": field})
+    return parsed
+
+
+def _now(at: datetime | None) -> datetime:
+    if at is None:
+        return timezone.now()
+    return at if timezone.is_aware(at) else at.replace(tzinfo=LOCAL_TZ)
+
+
+def actor_name(user) -> str:
+    if user is None:
+        return "Hệ thống"
+    applicant = directory.applicant_of(user)
+    return (user.get_full_name() or (applicant.full_name if applicant else "") or user.get_username())[:200]
+
+
+def processing_time(version: ProcedureVersion, channel: int) -> tuple[Decimal, str] | None:
+    """(amount, unit) of the procedure version for this channel: the channel's own time when it has one."""
+    record = version.record
+    for c in record.get("channels") or []:
+        if c.get("channel") == CHANNEL_NAMES.get(channel) and c.get("processing_time") not in (None, ""):
+            return Decimal(str(c["processing_time"])), c.get("time_unit") or "working_days"
+    if record.get("processing_time") in (None, ""):
+        return None
+    return Decimal(str(record["processing_time"])), record.get("time_unit") or "working_days"
+
+
+def compute_due(dossier: Dossier, received_at: datetime) -> datetime | None:
+    limit = processing_time(dossier.procedure_version, dossier.channel)
+    if limit is None or limit[0] <= 0:
+        return None
+    return permissions.calendar_of(dossier).add(received_at, limit[0], limit[1])
+
+
+# ------------------------------------------------------------------------------------- national portal
+def portal_time(value: datetime | None) -> str:
+    """yyyyMMddHHmmss in local time: the national portal's format, used only at this edge."""
+    return value.astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S") if value else ""
+
+
+def sync_payload(d: Dossier, event: DossierEvent) -> dict[str, Any]:
+    """The DVCQG-style fields of one status change (domain.md §1.3, §7.1)."""
+    record = d.procedure_version.record
+    field = record.get("field") or {}
+    return {
+        "MaHoSo": d.code,
+        "MaTTHC": d.procedure.code,
+        "TenTTHC": d.procedure.name,
+        "MaLinhVuc": field.get("code", ""),
+        "TenLinhVuc": field.get("name", ""),
+        "MaTruongHop": d.case_code,
+        "KenhThucHien": d.channel,
+        "MaDinhDanh": d.receiving_agency.identifier,
+        "DonViXuLy": d.current_agency.identifier,
+        "MaCoQuanThucHien": d.agency.identifier,
+        "LoaiDoiTuong": "1" if d.applicant_kind == ApplicantKind.CITIZEN else "2",
+        "ChuHoSo": d.applicant_name,
+        "SoGiayToChuHoSo": d.applicant_id_number or d.applicant_tax_code,
+        "SoDienThoai": d.applicant_phone,
+        "Email": d.applicant_email,
+        "UyQuyen": 1 if d.authorised else 0,
+        "NguoiUyQuyen": d.authorised_name,
+        "TrichYeuHoSo": d.summary,
+        "TrangThaiHoSo": d.status,
+        "NgayNopHoSo": portal_time(d.submitted_at),
+        "NgayTiepNhan": portal_time(d.received_at),
+        "NgayHenTra": portal_time(d.due_at),
+        "NgayKetThucXuLy": portal_time(d.finished_at),
+        "NgayTra": portal_time(d.returned_at),
+        "NgayTuChoi": portal_time(d.refused_at),
+        "HoSoCoThanhPhanSoHoa": 1 if d.digitised else 0,
+        "TaiKhoanDuocXacThucVoiVNeID": 1 if d.vneid_verified else 0,
+        "DuocThanhToanTrucTuyen": d.paid_online,
+        "DanhSachLePhi": [{"TenPhiLePhi": f.name, "LoaiPhiLePhi": f.kind, "Gia": f.amount} for f in d.fees.all()],
+        "QuaTrinhXuLy": [{
+            "MaHoSo": d.code,
+            "NguoiXuLy": event.actor_name,
+            "ThoiDiemXuLy": portal_time(event.at),
+            "NoiDungXuLy": event.note or event.reason or machine.LABELS.get(event.action, event.action),
+            "TrangThai": event.to_status,
+            "NgayKetThucTheoQuyDinh": portal_time(event.due_at),
+        }],
+    }
+
+
+def _append(d: Dossier, seq: int, actor, action: str, from_status: int | None, *, at: datetime,
+            note: str = "", reason: str = "", data: dict | None = None) -> DossierEvent:
+    event = DossierEvent.objects.create(
+        dossier=d, seq=seq, at=at, actor=actor, actor_name=actor_name(actor), action=action,
+        from_status=from_status, to_status=d.status, note=note, reason=reason, data=data or {},
+        due_at=d.due_at, agency=d.current_agency,
+    )
+    outbox.enqueue(OUTBOX_TOPIC, d.code, sync_payload(d, event), idempotency_key=f"{d.code}:{seq}", at=at)
+    return event
+
+
+# -------------------------------------------------------------------------------------------- submission
+def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed("'applicant' phải là một đối tượng.", code="invalid_field",
+                               details={"field": "applicant"})
+    own = directory.applicant_of(actor) if channel != Channel.COUNTER else None
+    if own is not None:  # a citizen's own account fills what the form leaves out
+        defaults = {"kind": own.kind, "name": own.full_name, "id_number": own.id_number, "tax_code": own.tax_code,
+                    "birth_date": own.birth_date, "phone": own.phone, "email": own.email, "address": own.address}
+        raw = {**defaults, **{k: v for k, v in raw.items() if v not in (None, "")}}
+    kind = raw.get("kind") or ApplicantKind.CITIZEN
+    if kind not in ApplicantKind.values:
+        raise ValidationFailed("'applicant.kind' phải là citizen hoặc organisation.", code="invalid_field",
+                               details={"field": "applicant.kind"})
+    out = {
+        "applicant_kind": kind,
+        "applicant_name": _text(raw.get("name"), "applicant.name", required=True, max_len=200),
+        "applicant_birth_date": _day(raw.get("birth_date"), "applicant.birth_date"),
+        "applicant_phone": _text(raw.get("phone"), "applicant.phone", max_len=20),
+        "applicant_email": _text(raw.get("email"), "applicant.email", max_len=254),
+        "applicant_address": _text(raw.get("address"), "applicant.address", max_len=300),
+        "applicant_id_number": "",
+        "applicant_tax_code": "",
+    }
+    if out["applicant_email"] and "@" not in out["applicant_email"]:
+        raise ValidationFailed("Địa chỉ email không hợp lệ.", code="invalid_field",
+                               details={"field": "applicant.email"})
+    if kind == ApplicantKind.CITIZEN:
+        out["applicant_id_number"] = check_personal_id(
+            _text(raw.get("id_number"), "applicant.id_number", required=True, max_len=20),
+            birth_date=out["applicant_birth_date"])
+    else:
+        out["applicant_tax_code"] = check_tax_code(
+            _text(raw.get("tax_code"), "applicant.tax_code", required=True, max_len=20))
+        if raw.get("id_number"):  # the organisation's representative, optional
+            out["applicant_id_number"] = check_personal_id(_text(raw.get("id_number"), "applicant.id_number"))
+    return out
+
+
+def _authorised_data(raw: Any) -> dict[str, Any]:
+    if raw in (None, False, {}):
+        return {"authorised": False, "authorised_name": "", "authorised_id_number": ""}
+    if not isinstance(raw, dict):
+        raise ValidationFailed("'authorised' phải là đối tượng {name, id_number}.", code="invalid_field",
+                               details={"field": "authorised"})
+    return {
+        "authorised": True,
+        "authorised_name": _text(raw.get("name"), "authorised.name", required=True, max_len=200),
+        "authorised_id_number": check_personal_id(
+            _text(raw.get("id_number"), "authorised.id_number", required=True, max_len=20)),
+    }
+
+
+def _components(version: ProcedureVersion, case_code: str, raw: Any) -> list[DossierComponent]:
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw):
+        raise ValidationFailed("'components' phải là danh sách {code, copies}.", code="invalid_field",
+                               details={"field": "components"})
+    known = {c["code"]: c for c in version.record.get("components") or []
+             if c.get("case") in (None, "", case_code)}
+    given: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        code = _text(item.get("code"), f"components[{i}].code", required=True, max_len=40)
+        if code not in known:
+            raise ValidationFailed(f"Thành phần hồ sơ '{code}' không thuộc thủ tục này.",
+                                   code="unknown_component", details={"field": f"components[{i}].code"})
+        if code in given:
+            raise ValidationFailed(f"Thành phần hồ sơ '{code}' khai hai lần.", code="duplicate_component",
+                                   details={"field": f"components[{i}].code"})
+        given[code] = _int(item.get("copies", 1), f"components[{i}].copies", minimum=1, maximum=100)
+    missing = [c["name"] for code, c in known.items() if c.get("required", True) and code not in given]
+    if missing:
+        raise ValidationFailed("Thiếu thành phần hồ sơ bắt buộc: " + "; ".join(missing) + ".",
+                               code="missing_component", details={"missing": missing})
+    order = {code: i for i, code in enumerate(known)}
+    return [DossierComponent(code=code, name=known[code]["name"], copies=copies,
+                             required=bool(known[code].get("required", True)), order=order[code])
+            for code, copies in given.items()]
+
+
+def _fees(version: ProcedureVersion, channel: int) -> list[DossierFee]:
+    name = CHANNEL_NAMES[channel]
+    fees = [DossierFee(name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
+                       kind=f.get("kind") or DossierFee.Kind.CHARGE, amount=int(f.get("amount") or 0))
+            for f in version.record.get("fees") or [] if f.get("channel") in (None, "", name) and f.get("amount")]
+    if not fees:
+        for c in version.record.get("channels") or []:
+            if c.get("channel") == name and c.get("fee"):
+                fees.append(DossierFee(name="Lệ phí", kind=DossierFee.Kind.CHARGE, amount=int(c["fee"])))
+    return fees
+
+
+def _receiving_point(actor, agency: Agency) -> Agency:
+    """The reception officer's own unit that receives for `agency` (it starts the dossier code)."""
+    candidates = list(directory.agencies_with_role(actor, Role.RECEPTION).order_by("id"))
+    for a in candidates:
+        if a.pk == agency.pk:
+            return a
+    for a in candidates:
+        if a.province_id is not None and a.province_id == agency.province_id:
+            return a
+    return candidates[0]
+
+
+def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
+                   idempotency_key: str | None = None) -> Dossier:
+    """Create a dossier: a citizen's online/postal submission (status 1) or a counter reception (status 2).
+
+    `data` is the contract §4 body. With `idempotency_key`, a second call with the same key returns the
+    dossier the first one created and changes nothing.
+    """
+    at = _now(at)
+    if not isinstance(data, dict):
+        raise ValidationFailed("Nội dung hồ sơ phải là một đối tượng JSON.", code="invalid_body")
+    if idempotency_key:
+        existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("Cần đăng nhập để nộp hồ sơ.", code="forbidden_action")
+
+    code = _text(data.get("procedure"), "procedure", required=True, max_len=20)
+    procedure = Procedure.objects.filter(code=code).first()
+    if procedure is None:
+        raise ValidationFailed(f"Không có thủ tục mã '{code}'.", code="unknown_procedure",
+                               details={"field": "procedure"})
+    if procedure.publication_state not in PUBLISHED:
+        raise ValidationFailed(f"Thủ tục '{code}' không đang công khai, không nhận hồ sơ.",
+                               code="procedure_not_published", details={"field": "procedure"})
+    version = procedure.versions.order_by("-number").first()
+    if version is None:
+        raise ValidationFailed(f"Thủ tục '{code}' chưa có phiên bản công bố.", code="procedure_not_published")
+
+    implementing = list(procedure.agencies.all())
+    agency_id = _text(data.get("agency"), "agency", max_len=40)
+    if agency_id:
+        agency = next((a for a in implementing if a.identifier == agency_id), None)
+        if agency is None:
+            raise ValidationFailed(f"Cơ quan '{agency_id}' không thực hiện thủ tục '{code}'.",
+                                   code="agency_not_implementing", details={"field": "agency"})
+    elif len(implementing) == 1:
+        agency = implementing[0]
+    else:
+        raise ValidationFailed("Cần chọn cơ quan giải quyết ('agency').", code="missing_field",
+                               details={"field": "agency"})
+
+    kinds = permissions.global_kinds(actor)
+    is_reception = RECEPTION in kinds
+    is_staff = directory.is_staff_member(actor)
+    raw_channel = data.get("channel", Channel.COUNTER if is_reception else Channel.ONLINE)
+    channel = _int(raw_channel, "channel", minimum=1, maximum=3)
+    if channel == Channel.COUNTER or (channel == Channel.POSTAL and is_staff):
+        if not is_reception:
+            raise PermissionDenied("Chỉ cán bộ tiếp nhận một cửa được tiếp nhận hồ sơ trực tiếp.",
+                                   code="forbidden_action")
+        if not directory.can_receive_for(actor, agency):
+            raise PermissionDenied("Bạn không được tiếp nhận hồ sơ của cơ quan ngoài tỉnh mình.",
+                                   code="not_your_dossier")
+        receiving = _receiving_point(actor, agency)
+        owner = None
+    else:
+        if is_staff:
+            raise PermissionDenied("Cán bộ tiếp nhận hồ sơ tại quầy (kênh 1), không nộp trực tuyến.",
+                                   code="forbidden_action")
+        receiving, owner = agency, actor
+
+    case_code = _text(data.get("case"), "case", max_len=40)
+    cases = [c["code"] for c in version.record.get("cases") or []]
+    if case_code and case_code not in cases:
+        raise ValidationFailed(f"Thủ tục không có trường hợp '{case_code}'.", code="unknown_case",
+                               details={"field": "case"})
+    if not case_code and cases:
+        case_code = cases[0]
+    fields = {**_applicant_data(actor, data.get("applicant"), channel), **_authorised_data(data.get("authorised"))}
+    components = _components(version, case_code, data.get("components"))
+    fees = _fees(version, channel)
+    summary = _text(data.get("summary"), "summary", max_len=MAX_TEXT)
+    if owner is None and fields["applicant_kind"] == ApplicantKind.CITIZEN:
+        # A counter reception for someone with an account shows up in their portal too.
+        owner = getattr(Applicant.objects.filter(id_number=fields["applicant_id_number"]).select_related("user")
+                        .first(), "user", None)
+
+    counter = channel == Channel.COUNTER
+    try:
+        with transaction.atomic():
+            d = Dossier(
+                code=next_code(receiving, at), procedure=procedure, procedure_version=version, case_code=case_code,
+                agency=agency, receiving_agency=receiving, current_agency=receiving, channel=channel,
+                status=Status.NEW if counter else Status.RECEIVING, applicant_user=owner, summary=summary,
+                applicant_name_folded=fold(fields["applicant_name"])[:200], submitted_at=at,
+                fee_total=sum(f.amount for f in fees), idempotency_key=idempotency_key or None,
+                created_at=at, updated_at=at, **fields,
+            )
+            if counter:
+                d.received_at = at
+                d.due_at = d.original_due_at = compute_due(d, at)
+            d.save()
+            for c in components:
+                c.dossier = d
+            DossierComponent.objects.bulk_create(components)
+            for f in fees:
+                f.dossier = d
+            DossierFee.objects.bulk_create(fees)
+            _append(d, 1, actor, "receive" if counter else "submit", None, at=at,
+                    data={"components": [c.code for c in components]})
+    except IntegrityError:
+        if idempotency_key:  # a concurrent request with the same key won the race
+            existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
+    return d
+
+
+# ---------------------------------------------------------------------------------------------- actions
+def _clean_payload(action: str, payload: Any) -> dict[str, Any]:
+    """Static checks of the inputs, before any permission or state check."""
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise ValidationFailed("Nội dung thao tác phải là một đối tượng JSON.", code="invalid_body")
+    requires = {f for row in machine.BY_NAME[action] for f in row.requires}
+    clean: dict[str, Any] = {"note": _text(payload.get("note"), "note", max_len=MAX_TEXT)}
+    clean["reason"] = _text(payload.get("reason"), "reason", required="reason" in requires, max_len=MAX_TEXT)
+    if "items" in requires or payload.get("items") is not None:
+        items = payload.get("items")
+        if not isinstance(items, list) or not items or len(items) > 100:
+            raise ValidationFailed("'items' phải là danh sách (1-100) giấy tờ cần bổ sung.", code="invalid_field",
+                                   details={"field": "items"})
+        clean["items"] = [_text(x, f"items[{i}]", required=True) for i, x in enumerate(items)]
+    if payload.get("to") not in (None, ""):
+        clean["to"] = _text(payload.get("to"), "to", max_len=150)
+    if "amount" in requires:
+        if payload.get("amount") is None:
+            raise ValidationFailed("Thiếu 'amount' (số tiền, đồng).", code="missing_field",
+                                   details={"field": "amount"})
+        clean["amount"] = _int(payload.get("amount"), "amount", minimum=1, maximum=MAX_AMOUNT)
+    if "new_due_at" in requires:
+        if payload.get("new_due_at") in (None, ""):
+            raise ValidationFailed("Thiếu 'new_due_at' (ngày hẹn trả mới).", code="missing_field",
+                                   details={"field": "new_due_at"})
+        clean["new_due_at"] = _moment(payload.get("new_due_at"), "new_due_at")
+    if "result" in requires:
+        result = payload.get("result")
+        if not isinstance(result, dict):
+            raise ValidationFailed("'result' phải là đối tượng {name}.", code="missing_field",
+                                   details={"field": "result"})
+        clean["result"] = {"name": _text(result.get("name"), "result.name", required=True)}
+    files = payload.get("files")
+    if files not in (None, []):
+        if not isinstance(files, list) or len(files) > 50:
+            raise ValidationFailed("'files' phải là danh sách tên tệp.", code="invalid_field",
+                                   details={"field": "files"})
+        clean["files"] = [_text(x, f"files[{i}]", required=True, max_len=255) for i, x in enumerate(files)]
+    return clean
+
+
+def _lock(code: str) -> Dossier:
+    qs = Dossier.objects.select_related("agency", "receiving_agency", "current_agency", "procedure",
+                                        "procedure_version")
+    d = qs.select_for_update(of=("self",)).filter(code=code).first() if code else None
+    if d is None:
+        raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    return d
+
+
+def _resolve_to(d: Dossier, target: str | None, actor, kinds: set[str]) -> tuple[Agency, Any]:
+    """(agency, user or None) a forward goes to."""
+    if target is None:
+        if d.status == Status.NEW:
+            return d.agency, None  # the one-stop hands over to the competent agency
+        if SPECIALIST in kinds:
+            leaders = list(get_user_model().objects.filter(
+                assignments__agency=d.current_agency, assignments__role=Role.LEADER, is_active=True)[:2])
+            if len(leaders) == 1:
+                return d.current_agency, leaders[0]
+        raise ValidationFailed("Cần chọn nơi chuyển đến ('to': mã định danh cơ quan hoặc tên đăng nhập).",
+                               code="missing_field", details={"field": "to"})
+    agency = Agency.objects.filter(identifier=target, is_active=True).first()
+    if agency is not None:
+        return agency, None
+    user = get_user_model().objects.filter(username=target, is_active=True).first()
+    if user is not None:
+        rows = list(StaffAssignment.objects.filter(user=user, role__in=[Role.SPECIALIST, Role.LEADER])
+                    .select_related("agency").order_by("id"))
+        if rows:
+            here = next((r for r in rows if r.agency_id == d.current_agency_id), rows[0])
+            return here.agency, user
+    raise ValidationFailed(f"Không có cơ quan hoặc cán bộ xử lý '{target}'.", code="unknown_recipient",
+                           details={"field": "to"})
+
+
+def _in_working_time(cal, t: datetime) -> bool:
+    second = timedelta(seconds=1)
+    return cal.is_working_day(t) and (cal.working_hours_between(t - second, t) > 0
+                                      or cal.working_hours_between(t, t + second) > 0)
+
+
+def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -> dict[str, Any]:
+    """Change the row for one action; returns the event's data."""
+    action = row.name
+    data: dict[str, Any] = {}
+    if action == "accept":
+        d.received_at = at
+        d.due_at = d.original_due_at = compute_due(d, at)
+    elif action == "refuse":
+        d.refused_at = at
+    elif action == "request_supplement":
+        if d.status in CLOCK_STATUSES:
+            d.supplement_count += 1
+        else:
+            d.guidance_count += 1
+        d.paused_at, d.paused_from_status = at, d.status
+        data = {"items": clean["items"]}
+    elif action == "supplement":
+        paused_from, paused_at = d.paused_from_status, d.paused_at
+        if paused_from in CLOCK_STATUSES and d.due_at is not None:
+            cal = permissions.calendar_of(d)
+            hours = cal.working_hours_between(paused_at, at)
+            if hours > 0:
+                d.due_at = cal.add(d.due_at, hours, "hours")
+            data["paused_hours"] = str(hours)
+        if clean.get("files"):
+            data["files"] = clean["files"]
+    elif action == "forward":
+        agency, user = _resolve_to(d, clean.get("to"), actor, kinds)
+        data = {"from_agency": d.current_agency.identifier, "to_agency": agency.identifier,
+                "to_user": user.get_username() if user else None}
+        d.current_agency, d.assignee = agency, user
+    elif action == "request_payment":
+        DossierFee.objects.create(dossier=d, name=clean["note"] or "Phí, lệ phí", amount=clean["amount"])
+        d.fee_total += clean["amount"]
+        data = {"amount": clean["amount"]}
+    elif action == "pay":
+        data = {"amount": d.fee_total - d.fee_paid}
+        d.fees.filter(paid_at__isnull=True).update(paid_at=at)
+        d.fee_paid = d.fee_total
+        # Paid by the applicant through the provincial portal's gateway; cash at the counter otherwise.
+        online = APPLICANT in kinds and d.applicant_user_id == getattr(actor, "pk", None)
+        d.paid_online = OnlinePayment.LOCAL if online else d.paid_online
+    elif action == "apologize":
+        new_due = clean["new_due_at"]
+        cal = permissions.calendar_of(d)
+        if new_due <= d.due_at:
+            raise ValidationFailed("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", code="invalid_new_due_at",
+                                   details={"field": "new_due_at"})
+        if not _in_working_time(cal, new_due):
+            raise ValidationFailed("Ngày hẹn trả mới phải trong giờ làm việc của ngày làm việc.",
+                                   code="invalid_new_due_at", details={"field": "new_due_at"})
+        data = {"old_due_at": d.due_at.isoformat(), "new_due_at": new_due.isoformat()}
+        d.due_at = new_due
+        d.apology_count += 1
+    elif action == "complete":
+        d.result_name = clean["result"]["name"]
+        d.finished_at = at
+    elif action in ("stop", "withdraw"):
+        d.finished_at = at
+    elif action == "return_result":
+        d.returned_at = at
+    return data
+
+
+def perform(actor, code: str, action: str, payload: dict[str, Any] | None = None, *,
+            at: datetime | None = None, expected_version: int | None = None) -> Dossier:
+    """Take one lifecycle action on a dossier (contract §4); returns the changed dossier."""
+    at = _now(at)
+    if action not in machine.BY_NAME:
+        raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
+    clean = _clean_payload(action, payload)
+    with transaction.atomic():
+        d = _lock(code)
+        if expected_version is not None and expected_version != d.version:
+            raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")
+        row = permissions.check(actor, d, action, at)
+        kinds = permissions.actor_kinds(actor, d)
+        from_status = d.status
+        data = _apply(d, row, clean, actor, kinds, at)
+        d.status = row.target_from(from_status, d.paused_from_status)
+        if d.status != Status.WAITING:
+            d.paused_at = d.paused_from_status = None
+        d.version += 1
+        d.updated_at = at
+        d.save()
+        seq = (DossierEvent.objects.filter(dossier=d).order_by("-seq").values_list("seq", flat=True).first()
+               or 0) + 1
+        _append(d, seq, actor, action, from_status, at=at, note=clean["note"], reason=clean["reason"], data=data)
+    return d
+
+
+# ----------------------------------------------------------------------------------------------- replay
+REBUILT_FIELDS = ("status", "received_at", "due_at", "original_due_at", "finished_at", "returned_at", "refused_at",
+                  "paused_at", "paused_from_status", "supplement_count", "guidance_count", "apology_count")
+
+
+def rebuild_from_events(events) -> dict[str, Any]:
+    """Replay an event log (in `seq` order) into the state fields of the dossier row."""
+    s: dict[str, Any] = dict.fromkeys(REBUILT_FIELDS)
+    s.update(supplement_count=0, guidance_count=0, apology_count=0)
+    for e in sorted(events, key=lambda e: e.seq):
+        if e.action == "receive":
+            s["received_at"] = e.at
+            s["original_due_at"] = e.due_at
+        elif e.action == "accept":
+            s["received_at"] = e.at
+            s["original_due_at"] = e.due_at
+        elif e.action == "refuse":
+            s["refused_at"] = e.at
+        elif e.action == "request_supplement":
+            key = "supplement_count" if e.from_status in CLOCK_STATUSES else "guidance_count"
+            s[key] += 1
+            s["paused_at"], s["paused_from_status"] = e.at, e.from_status
+        elif e.action == "apologize":
+            s["apology_count"] += 1
+        elif e.action in ("complete", "stop", "withdraw"):
+            s["finished_at"] = e.at
+        elif e.action == "return_result":
+            s["returned_at"] = e.at
+        s["status"], s["due_at"] = e.to_status, e.due_at
+        if e.to_status != Status.WAITING:
+            s["paused_at"] = s["paused_from_status"] = None
+    return s
