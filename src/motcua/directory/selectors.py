@@ -21,11 +21,16 @@ request, so permission checks in loops and in ``actions`` lists cost nothing aft
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.text import fold
+from motcua.directory.models import AdminUnit, Agency, AgencyIdentifier, Applicant, Role, StaffAssignment
 
 # Agency kinds whose reception officers receive for any agency of their province (Nghị định 118/2025:
 # provincial and commune public-administration centres receive regardless of administrative boundaries).
@@ -165,3 +170,110 @@ def applicant_of(user) -> Applicant | None:
         return user.applicant
     except Applicant.DoesNotExist:
         return None
+
+
+# --- public directory reads (the /agencies and /admin-units API) --------------------------------------------
+
+MAX_QUERY_LENGTH = 200
+# Codes and identifiers are opaque, but printable ASCII only: a NUL byte or stray text is bad input, not a 500.
+_CODE = re.compile(r"^[0-9A-Za-z._-]{1,40}$")
+
+
+def _code(value: str | None, what: str, *, max_len: int = 10) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > max_len or not _CODE.match(value):
+        raise ValidationFailed(f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).",
+                               code=f"invalid_{what.replace(' ', '_')}")
+    return value
+
+
+def _words(q: str | None) -> list[str]:
+    if q is None:
+        return []
+    if len(q) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="invalid_q")
+    return list(dict.fromkeys(w for w in fold(q).split(" ") if w))
+
+
+def _choice(value: str | None, allowed: list[str], name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in allowed:
+        raise ValidationFailed(
+            f"Giá trị {name} không hợp lệ: {value[:40]!r}; chỉ nhận {', '.join(allowed)} (unknown {name}).",
+            code=f"invalid_{name}",
+        )
+    return value
+
+
+def admin_units_valid_on(at: date) -> QuerySet[AdminUnit]:
+    """Units in force on ``at``: ``valid_from <= at`` and ``valid_to`` (the last day in force) empty or ``>= at``."""
+    return AdminUnit.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=at), valid_from__lte=at)
+
+
+def list_agencies(
+    *, level: str | None = None, kind: str | None = None, province: str | None = None, q: str | None = None,
+    active_only: bool = True,
+) -> QuerySet[Agency]:
+    """Agencies filtered by level, kind, province (admin-unit code) and accent-insensitive words of ``q``.
+
+    Every word of ``q`` must occur in the folded name (or the identifier): 'so tu phap' finds 'Sở Tư pháp'.
+    """
+    qs = Agency.objects.select_related("province", "admin_unit", "parent")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if level := _choice(level, list(Agency.Level.values), "level"):
+        qs = qs.filter(level=level)
+    if kind := _choice(kind, list(Agency.Kind.values), "kind"):
+        qs = qs.filter(kind=kind)
+    if province:
+        qs = qs.filter(province__code=_code(province, "province"))
+    for word in _words(q):
+        qs = qs.filter(Q(name_folded__contains=word) | Q(identifier__iexact=word))
+    return qs.order_by("level", "identifier")
+
+
+def agency_detail(identifier: str) -> Agency:
+    """The agency with this identifier, or with this FORMER identifier (``AgencyIdentifier``)."""
+    identifier = _code(identifier, "identifier", max_len=40)
+    qs = Agency.objects.select_related("province", "admin_unit", "parent").prefetch_related("identifiers", "counters")
+    # One query: the current holder of the identifier first, else the agency that carried it before.
+    former = AgencyIdentifier.objects.filter(identifier=identifier).values("agency_id")
+    agency = (
+        qs.filter(Q(identifier=identifier) | Q(pk__in=former))
+        .order_by(Case(When(identifier=identifier, then=Value(0)), default=Value(1)), "-pk")
+        .first()
+    )
+    if agency is None:
+        raise NotFound(f"Không có cơ quan mã định danh {identifier!r} (agency not found).", code="agency_not_found")
+    return agency
+
+
+def list_admin_units(
+    *, level: str | None = None, parent: str | None = None, q: str | None = None, at: date | None = None,
+) -> QuerySet[AdminUnit]:
+    """Administrative units: in force today unless ``at`` asks for another date (pre-merger codes then resolve)."""
+    qs = admin_units_valid_on(at or timezone.localdate()).select_related("parent")
+    if level := _choice(level, list(AdminUnit.Level.values), "level"):
+        qs = qs.filter(level=level)
+    if parent:
+        qs = qs.filter(parent__code=_code(parent, "parent"))
+    for word in _words(q):
+        qs = qs.filter(Q(name_folded__contains=word) | Q(code=word))
+    return qs.order_by("level", "code")
+
+
+def admin_unit_detail(code: str, *, at: date | None = None) -> AdminUnit:
+    """The unit with this code in force on ``at``; without ``at`` the current one, else the latest historic one.
+
+    Codes are reused across the 2025 reorganisation only with a new ``valid_from``, so an old code always
+    resolves to the row that carried it.
+    """
+    code = _code(code, "code")
+    base = AdminUnit.objects.select_related("parent").filter(code=code)
+    qs = base.filter(pk__in=admin_units_valid_on(at).values("pk")) if at else base
+    # Current rows (no end) first, then the most recent.
+    unit = qs.order_by(F("valid_to").desc(nulls_first=True), "-valid_from").first()
+    if unit is None:
+        raise NotFound(f"Không có đơn vị hành chính mã {code!r} (admin unit not found).", code="admin_unit_not_found")
+    return unit
