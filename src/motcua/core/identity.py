@@ -17,8 +17,8 @@ BIRTH_PROVINCE_CODES = frozenset(
         84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
     )
 )
-_PID = re.compile(r"^\d{12}$")
-_TAX = re.compile(r"^\d{10}(-\d{3})?$")
+_PID = re.compile(r"^[0-9]{12}$")  # ASCII only: \d would accept full-width digits
+_TAX = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
 
 
 def century_and_sex(digit: str) -> tuple[int, str]:
