@@ -1,3 +1,351 @@
-from ninja import Router
+"""Dossier API (contract §4): submit or receive, list, detail, history, lifecycle actions, form data.
 
-router = Router()
+Thin: parse, call one service or selector, shape the JSON. Errors are DomainErrors mapped by the API
+object to {code, message}.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
+from pydantic import ValidationError as PydanticError
+
+from motcua.api.auth import REQUIRED
+from motcua.core.errors import DomainError, ValidationFailed
+from motcua.core.formatting import LOCAL_TZ
+
+from . import forms_data, machine, selectors, services
+from .models import Dossier, DossierEvent
+
+router = Router(tags=["dossiers"], auth=REQUIRED)
+
+MAX_PAGE = 100_000
+
+
+# ------------------------------------------------------------------------------------------------ input
+class ApplicantIn(Schema):
+    kind: str | None = Field(None, description="citizen | organisation")
+    name: str | None = None
+    id_number: str | None = Field(None, description="Số định danh cá nhân, 12 chữ số")
+    tax_code: str | None = Field(None, description="Mã số thuế (tổ chức)")
+    birth_date: str | None = Field(None, description="YYYY-MM-DD")
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+class AuthorisedIn(Schema):
+    name: str | None = None
+    id_number: str | None = None
+
+
+class ComponentIn(Schema):
+    code: str
+    copies: int = 1
+
+
+class DossierIn(Schema):
+    procedure: str = Field(..., description="Mã thủ tục, ví dụ 1.004222")
+    agency: str | None = Field(None, description="Mã định danh cơ quan giải quyết")
+    channel: int | None = Field(None, description="1 trực tiếp (cán bộ tiếp nhận), 2 trực tuyến, 3 bưu chính")
+    case: str | None = Field(None, description="Mã trường hợp của thủ tục")
+    applicant: ApplicantIn | None = None
+    authorised: AuthorisedIn | None = Field(None, description="Người được ủy quyền nộp hồ sơ")
+    components: list[ComponentIn] = []
+    summary: str | None = None
+
+
+class ActionIn(Schema):
+    note: str | None = None
+    reason: str | None = None
+    items: list[str] | None = Field(None, description="request_supplement: giấy tờ cần bổ sung")
+    to: str | None = Field(None, description="forward: mã định danh cơ quan hoặc tên đăng nhập cán bộ")
+    amount: int | None = Field(None, description="request_payment: số tiền (đồng)")
+    new_due_at: str | None = Field(None, description="apologize: ngày hẹn trả mới (ISO 8601)")
+    result: dict[str, Any] | None = Field(None, description="complete: kết quả {\"name\": ...}")
+    files: list[str] | None = Field(None, description="supplement: tên tệp bổ sung")
+    version: int | None = Field(None, description="phiên bản hồ sơ đã đọc (chống ghi đè)")
+
+
+class DossierFilters(Schema):
+    status: str | None = Field(None, max_length=40, description="1-10, có thể nhiều: 2,4")
+    agency: str | None = Field(None, max_length=40, description="Mã định danh cơ quan (có thẩm quyền hoặc đang xử lý)")
+    procedure: str | None = Field(None, max_length=20, description="Mã thủ tục")
+    due: str | None = Field(None, max_length=20, description="overdue | due_soon | on_time")
+    received_from: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+    received_to: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+    q: str | None = Field(None, max_length=100, description="Mã hồ sơ hoặc tên chủ hồ sơ (không dấu cũng được)")
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=settings.API_MAX_PAGE_SIZE)
+
+
+# ----------------------------------------------------------------------------------------------- output
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ApplicantOut(Schema):
+    kind: str
+    name: str
+    id_number: str
+    tax_code: str
+    birth_date: str | None
+    phone: str
+    email: str
+    address: str
+
+
+class AuthorisedOut(Schema):
+    name: str
+    id_number: str
+
+
+class ComponentOut(Schema):
+    code: str
+    name: str
+    copies: int
+    required: bool
+    digitised: bool
+    file: str | None
+
+
+class FeeOut(Schema):
+    name: str
+    kind: str
+    amount: int
+    paid_at: datetime | None
+
+
+class DossierOut(Schema):
+    code: str
+    procedure: str
+    procedure_name: str
+    procedure_version: int
+    case: str
+    agency: str
+    agency_name: str
+    receiving_agency: str
+    current_agency: str
+    current_agency_name: str
+    assignee: str | None
+    channel: int
+    status: int
+    status_name: str
+    status_token: str
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    refused_at: datetime | None
+    paused_at: datetime | None
+    timeliness: str | None
+    applicant: ApplicantOut
+    authorised: AuthorisedOut | None
+    summary: str
+    components: list[ComponentOut]
+    fees: list[FeeOut]
+    fee_total: int
+    fee_paid: int
+    supplement_count: int
+    apology_count: int
+    result_name: str
+    digitised: bool
+    vneid_verified: bool
+    paid_online: int
+    version: int
+    actions: list[str]
+
+
+class DossierList(Schema):
+    items: list[DossierOut]
+    count: int
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    actor_username: str | None
+    action: str
+    action_label: str
+    from_status: int | None
+    to_status: int
+    note: str
+    reason: str
+    due_at: datetime | None
+    agency: str | None
+    data: dict[str, Any]
+
+
+class EventList(Schema):
+    items: list[EventOut]
+    count: int
+
+
+class FormOut(Schema):
+    form: str
+    title: str
+    format: str = Field(..., description="'data': the form's content as JSON; the PDF is not available yet")
+    pdf_available: bool
+    data: dict[str, Any]
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.astimezone(LOCAL_TZ) if value else None
+
+
+def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
+    """Contract §4 dossier JSON; expects `selectors.with_parts`."""
+    return {
+        "code": d.code,
+        "procedure": d.procedure.code,
+        "procedure_name": d.procedure.name,
+        "procedure_version": d.procedure_version_id,
+        "case": d.case_code,
+        "agency": d.agency.identifier,
+        "agency_name": d.agency.name,
+        "receiving_agency": d.receiving_agency.identifier,
+        "current_agency": d.current_agency.identifier,
+        "current_agency_name": d.current_agency.name,
+        "assignee": d.assignee.get_username() if d.assignee_id else None,
+        "channel": d.channel,
+        "status": d.status,
+        "status_name": machine.Status(d.status).label,
+        "status_token": d.status_token,
+        "submitted_at": _local(d.submitted_at),
+        "received_at": _local(d.received_at),
+        "due_at": _local(d.due_at),
+        "original_due_at": _local(d.original_due_at),
+        "finished_at": _local(d.finished_at),
+        "returned_at": _local(d.returned_at),
+        "refused_at": _local(d.refused_at),
+        "paused_at": _local(d.paused_at),
+        "timeliness": machine.timeliness(d, now),
+        "applicant": {
+            "kind": d.applicant_kind, "name": d.applicant_name, "id_number": d.applicant_id_number,
+            "tax_code": d.applicant_tax_code,
+            "birth_date": d.applicant_birth_date.isoformat() if d.applicant_birth_date else None,
+            "phone": d.applicant_phone, "email": d.applicant_email, "address": d.applicant_address,
+        },
+        "authorised": ({"name": d.authorised_name, "id_number": d.authorised_id_number} if d.authorised else None),
+        "summary": d.summary,
+        "components": [{"code": c.code, "name": c.name, "copies": c.copies, "required": c.required,
+                        "digitised": c.digitised, "file": c.file.name or None} for c in d.components.all()],
+        "fees": [{"name": f.name, "kind": f.kind, "amount": f.amount, "paid_at": _local(f.paid_at)}
+                 for f in d.fees.all()],
+        "fee_total": d.fee_total,
+        "fee_paid": d.fee_paid,
+        "supplement_count": d.supplement_count,
+        "apology_count": d.apology_count,
+        "result_name": d.result_name,
+        "digitised": d.digitised,
+        "vneid_verified": d.vneid_verified,
+        "paid_online": d.paid_online,
+        "version": d.version,
+        "actions": selectors.available_actions(user, d, now),
+    }
+
+
+def event_json(e: DossierEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq, "at": _local(e.at), "actor": e.actor_name,
+        "actor_username": e.actor.get_username() if e.actor_id else None,
+        "action": e.action, "action_label": machine.LABELS.get(e.action, e.action),
+        "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "reason": e.reason,
+        "due_at": _local(e.due_at), "agency": e.agency.identifier if e.agency_id else None, "data": e.data,
+    }
+
+
+def _detail(request, code: str) -> dict[str, Any]:
+    return dossier_json(selectors.dossier_detail(request.auth, code), request.auth, timezone.now())
+
+
+@router.post("/dossiers", response={201: DossierOut, **ERRORS}, summary="Nộp hoặc tiếp nhận hồ sơ")
+def submit(request, body: DossierIn):
+    """A citizen's `channel: 2` (or 3) submission starts at status 1; a reception officer's `channel: 1`
+    is a counter reception: status 2 with its due date."""
+    d = services.submit_dossier(request.auth, body.model_dump(exclude_none=True))
+    return Status(201, _detail(request, d.code))
+
+
+@router.get("/dossiers", response={200: DossierList, **ERRORS}, summary="Danh sách hồ sơ")
+def list_dossiers(request, filters: Query[DossierFilters]):
+    now = timezone.now()
+    f = filters.dict(exclude={"page", "page_size"})
+    qs = selectors.list_dossiers(request.auth, now=now, **f)
+    start = (filters.page - 1) * filters.page_size
+    rows = list(qs[start:start + filters.page_size])
+    count = qs.count() if rows or start else 0
+    return {"items": [dossier_json(d, request.auth, now) for d in rows], "count": count}
+
+
+@router.get("/dossiers/{code}", response={200: DossierOut, **ERRORS}, summary="Chi tiết hồ sơ")
+def detail(request, code: str):
+    return _detail(request, code)
+
+
+@router.get("/dossiers/{code}/events", response={200: EventList, **ERRORS}, summary="Quá trình xử lý")
+def events(request, code: str):
+    items = [event_json(e) for e in selectors.dossier_events(request.auth, code)]
+    return {"items": items, "count": len(items)}
+
+
+def _action_body(request) -> dict[str, Any]:
+    """The optional JSON body of an action: an empty body is `{}` (most actions need no input)."""
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # A plain HTML form (or a POST without a body) is accepted too: lists come as repeated fields.
+        form = request.POST
+        parsed: Any = {k: form.getlist(k) if k in ("items", "files") else form.get(k) for k in form}
+        if isinstance(parsed.get("result"), str):
+            parsed["result"] = {"name": parsed["result"]}
+    else:
+        raw = request.body.strip()
+        if not raw:
+            return {}
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise DomainError("Nội dung yêu cầu không phải JSON hợp lệ.", code="invalid_json") from None
+    if not isinstance(parsed, dict):
+        raise ValidationFailed("Nội dung thao tác phải là một đối tượng JSON.", code="invalid_body")
+    try:
+        return ActionIn.model_validate(parsed).model_dump(exclude_none=True)
+    except PydanticError as exc:
+        raise ValidationError([{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]) from None
+
+
+@router.post("/dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS},
+             summary="Một thao tác xử lý hồ sơ",
+             openapi_extra={"requestBody": {"required": False, "content": {
+                 "application/json": {"schema": ActionIn.model_json_schema()}}}})
+def act(request, code: str, action: str):
+    """Actions: accept, refuse, request_supplement, supplement, forward, request_payment, pay, apologize,
+    stop, complete, return_result, withdraw. The JSON body is optional. 409 when the state does not
+    allow the action, 403 when the role does not; nothing changes then."""
+    payload = _action_body(request)
+    expected = payload.pop("version", None)
+    d = services.perform(request.auth, code, action, payload, expected_version=expected)
+    return _detail(request, d.code)
+
+
+@router.get("/dossiers/{code}/forms/{number}", response={200: FormOut, **ERRORS},
+            summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)")
+def form(request, code: str, number: str):
+    """The content of official form 01-05 as JSON data. The PDF rendering is not implemented yet:
+    `format` is `data` and `pdf_available` is false."""
+    d = selectors.dossier_detail(request.auth, code)
+    data = forms_data.form_data(d, number)
+    return {"form": data["form"], "title": data["title"], "format": "data", "pdf_available": False, "data": data}

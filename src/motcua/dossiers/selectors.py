@@ -1,0 +1,159 @@
+"""Reads of dossiers: who sees what, list filters (contract §4), detail, history, and the action buttons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.formatting import LOCAL_TZ
+from motcua.core.text import fold
+from motcua.directory import selectors as directory
+
+from . import machine, permissions
+from .machine import CLOCK_STATUSES, Status
+from .models import Dossier, DossierEvent
+
+LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
+DUE_FILTERS = ("overdue", "due_soon", "on_time")
+DUE_SOON_WORKING_DAYS = 2
+
+
+def dossiers_visible_to(user) -> QuerySet[Dossier]:
+    """Sysadmin: all. Staff: dossiers of their agencies (competent, current or receiving), and for
+    reception officers every dossier of an agency they may receive for. Applicants: their own."""
+    qs = Dossier.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if directory.is_sysadmin(user):
+        return qs
+    q = Q(applicant_user_id=user.pk)
+    agency_ids = list(directory.roles_at(user))
+    if agency_ids:
+        q |= Q(agency_id__in=agency_ids) | Q(current_agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
+        receivable = directory.receivable_agencies(user)
+        q |= Q(agency__in=receivable.values("pk"))
+    return qs.filter(q)
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=LOCAL_TZ)
+
+
+def _parse_day(value: str | date | None, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_filter",
+                               details={"field": field}) from None
+
+
+def _running_clock_q() -> Q:
+    """Received, not finished, and the clock running (not paused on a supplement request)."""
+    paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
+    return Q(status__in=[Status.NEW, Status.PROCESSING, Status.PAYING]) | (Q(status=Status.WAITING) & ~paused)
+
+
+def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossier]:
+    """The `due` list filter, consistent with `machine.timeliness`:
+
+    * ``overdue``: running and past the due date (judged at the request time while paused), or more than
+      one supplement request (finished dossiers are not listed: they are `late`, not overdue);
+    * ``due_soon``: running, in time, due within the next 2 working days;
+    * ``on_time``: everything measured that is not late: in time, early or on time.
+    """
+    if due not in DUE_FILTERS:
+        raise ValidationFailed(f"'due' phải là một trong {', '.join(DUE_FILTERS)}.", code="invalid_filter",
+                               details={"field": "due"})
+    received = Q(received_at__isnull=False, due_at__isnull=False)
+    paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
+    running_late = (_running_clock_q() & Q(due_at__lt=now)) | (paused & Q(paused_at__gt=F("due_at")))
+    finished = Q(status__in=list(machine.FINISHED), finished_at__isnull=False)
+    many = Q(supplement_count__gt=1)
+    if due == "overdue":
+        return qs.filter(received & ((running_late & ~finished) | (many & ~finished)))
+    if due == "due_soon":
+        from motcua.directory.calendars import calendar_for
+
+        horizon = calendar_for(None).add(now, DUE_SOON_WORKING_DAYS, "working_days")
+        return qs.filter(received & _running_clock_q() & ~many & Q(due_at__gte=now, due_at__lte=horizon))
+    in_time = (_running_clock_q() & Q(due_at__gte=now)) | (paused & Q(paused_at__lte=F("due_at")))
+    done_in_time = finished & Q(finished_at__lte=F("due_at"))
+    return qs.filter(received & ~many & (in_time | done_in_time))
+
+
+def filter_dossiers(qs: QuerySet[Dossier], *, status: Any = None, agency: str | None = None,
+                    procedure: str | None = None, due: str | None = None, received_from: Any = None,
+                    received_to: Any = None, q: str | None = None, now: datetime | None = None) -> QuerySet[Dossier]:
+    now = now or timezone.now()
+    if status not in (None, ""):
+        try:
+            wanted = [int(s) for s in str(status).split(",") if s.strip()]
+        except ValueError:
+            wanted = [-1]
+        if not wanted or any(s not in machine.STATUSES for s in wanted):
+            raise ValidationFailed("'status' phải là số từ 1 đến 10 (có thể nhiều, cách nhau dấu phẩy).",
+                                   code="invalid_filter", details={"field": "status"})
+        qs = qs.filter(status__in=wanted)
+    if agency:
+        qs = qs.filter(Q(agency__identifier=agency) | Q(current_agency__identifier=agency))
+    if procedure:
+        qs = qs.filter(procedure__code=procedure)
+    if due:
+        qs = due_filter(qs, due, now)
+    start = _parse_day(received_from, "received_from")
+    end = _parse_day(received_to, "received_to")
+    if start:
+        qs = qs.filter(received_at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(received_at__lt=_day_start(end + timedelta(days=1)))
+    if q:
+        text = q.strip()[:100]
+        folded = fold(text)
+        cond = Q(code__icontains=text)
+        if folded:
+            cond |= Q(applicant_name_folded__contains=folded)
+        qs = qs.filter(cond)
+    return qs
+
+
+def with_parts(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """What a list or detail needs, in a fixed number of queries."""
+    return qs.select_related(*LIST_RELATED).prefetch_related("components", "fees")
+
+
+def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
+    return with_parts(filter_dossiers(dossiers_visible_to(user), **filters)).order_by("-submitted_at", "-id")
+
+
+def dossier_detail(user, code: str) -> Dossier:
+    """The dossier if the user may see it; 404 otherwise (no hint that it exists)."""
+    d = with_parts(dossiers_visible_to(user)).filter(code=code).first() if code else None
+    if d is None:
+        raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    return d
+
+
+def dossier_events(user, code: str) -> list[DossierEvent]:
+    d = dossier_detail_light(user, code)
+    return list(DossierEvent.objects.filter(dossier=d).select_related("actor", "agency").order_by("seq"))
+
+
+def dossier_detail_light(user, code: str) -> Dossier:
+    d = dossiers_visible_to(user).filter(code=code).only("pk", "code").first() if code else None
+    if d is None:
+        raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    return d
+
+
+def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
+    """The actions `services.perform` would accept from this user now (given valid inputs)."""
+    return permissions.allowed(user, dossier, now or timezone.now())
+
