@@ -34,7 +34,7 @@ SNAPSHOT_TTL = 60.0  # seconds; bounds staleness across server processes
 
 _lock = threading.Lock()
 _generation = 0
-_pending_txn: object | None = None  # outermost atomic block that wrote CalendarDay rows, not yet ended
+_pending_txn: tuple | None = None  # atomic blocks open when CalendarDay rows were last written
 # (generation, loaded_at, {agency_id or None: {date: kind}})
 _snapshot: tuple[int, float, dict[int | None, dict[date, str]]] | None = None
 _calendars: dict[tuple[int | None, tuple], tuple[int, WorkCalendar]] = {}
@@ -49,18 +49,19 @@ def invalidate_calendars() -> None:
         _calendars.clear()
 
 
-def _outermost_atomic() -> object | None:
+def _open_atomics() -> tuple:
+    """The atomic blocks (transaction and savepoints) open on this thread's connection, outermost first."""
     conn = transaction.get_connection()
-    return conn.atomic_blocks[0] if conn.in_atomic_block and conn.atomic_blocks else None
+    return tuple(conn.atomic_blocks) if conn.in_atomic_block else ()
 
 
 def _on_change(sender, **kwargs) -> None:
     global _pending_txn
     invalidate_calendars()
-    block = _outermost_atomic()
-    if block is not None:
-        # The write may still be rolled back; calendar_for re-invalidates once this block has ended.
-        _pending_txn = block
+    blocks = _open_atomics()
+    if blocks:
+        # The write may still be rolled back: calendar_for invalidates again once any of these has ended.
+        _pending_txn = blocks
 
 
 def _mark_edited(sender, instance: CalendarDay, raw: bool = False, **kwargs) -> None:
@@ -76,9 +77,21 @@ pre_save.connect(_mark_edited, sender=CalendarDay, dispatch_uid="motcua.calendar
 
 def _check_pending_txn() -> None:
     global _pending_txn
-    if _pending_txn is not None and _outermost_atomic() is not _pending_txn:
-        _pending_txn = None
-        invalidate_calendars()
+    pending = _pending_txn
+    if pending is None:
+        return
+    current = _open_atomics()
+    if len(current) >= len(pending) and all(a is b for a, b in zip(current, pending, strict=False)):
+        return  # every block that saw the write is still open
+    # Some block ended (committed into its parent or rolled back): we cannot tell which, so reload. The
+    # blocks still open can yet roll the write back: keep watching them.
+    keep = []
+    for a, b in zip(current, pending, strict=False):
+        if a is not b:
+            break
+        keep.append(a)
+    _pending_txn = tuple(keep) or None
+    invalidate_calendars()
 
 
 def _load_snapshot() -> tuple[int, dict[int | None, dict[date, str]]]:
