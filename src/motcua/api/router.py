@@ -54,10 +54,12 @@ def on_http_error(request, exc: HttpError):
 def _register() -> None:
     # Each app's api.py exposes `router`; registered here so urls import one object.
     from motcua.catalog.api import router as catalog_router
+    from motcua.catalog.reports_api import router as catalog_reports_router
     from motcua.directory.api import router as directory_router
     from motcua.dossiers.api import router as dossiers_router
 
     api.add_router("/", catalog_router)
+    api.add_router("/", catalog_reports_router)
     api.add_router("/", directory_router)
     api.add_router("/", dossiers_router)
 
