@@ -60,7 +60,7 @@ def _handler(receiver: Receiver):
 def receiver():
     rec = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     rec.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     yield rec
@@ -292,7 +292,7 @@ def test_command_rejects_bad_options_with_status_2(db, args):
 
 
 def test_admin_lists_dead_messages_and_retries_them(db, client):
-    admin = get_user_model().objects.create_superuser("root", password="x")
+    admin = get_user_model().objects.create_superuser("root", password=None)  # no hashing: fast
     client.force_login(admin)
     dead = put("dossier.received", "A", 1)
     OutboxMessage.objects.filter(pk=dead.pk).update(status=Status.DEAD, attempts=8, last_error="HTTP 400: bad")
