@@ -118,6 +118,15 @@ def search_procedures(
     return qs.annotate(rank=rank, name_length=Length("name_folded")).order_by("rank", "name_length", "code")
 
 
+def page_of(qs: QuerySet[Procedure], page: int, page_size: int) -> tuple[list[Procedure], int]:
+    """One page (1-based) of a search and the total count; a short first page is its own count."""
+    start = (page - 1) * page_size
+    items = list(qs[start:start + page_size])
+    # Skipping COUNT here saves a second scan for the common narrow query.
+    count = len(items) if start == 0 and len(items) < page_size else qs.count()
+    return items, count
+
+
 def procedure_detail(code: str, *, published_only: bool = False) -> Procedure:
     """One procedure with every part prefetched (records.PREFETCH), ready for `procedure_to_record`.
 
