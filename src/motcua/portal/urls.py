@@ -3,4 +3,8 @@ from django.urls import path
 from . import views
 
 app_name = "portal"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("thu-tuc/", views.procedure_list, name="procedures"),
+    path("thu-tuc/<str:code>/", views.procedure_page, name="procedure"),
+]
