@@ -1,0 +1,31 @@
+"""motcua import_catalog FILE [--dry-run]: the procedure catalogue from JSON, CSV or XLSX, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+
+from motcua.catalog.io import CatalogImportInvalid, import_catalog
+from motcua.core.management.base import MotcuaCommand, UsageError
+
+from ._progress import ProgressLine
+
+
+class Command(MotcuaCommand):
+    help = ("Nhập danh mục thủ tục hành chính từ tệp .json, .csv hoặc .xlsx. Tất cả hoặc không: nếu có dòng "
+            "lỗi, liệt kê mọi dòng lỗi và không ghi gì.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="tệp .json, .csv hoặc .xlsx")
+        parser.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi vào cơ sở dữ liệu")
+
+    def handle(self, *args, file: str, dry_run: bool = False, **opts):
+        progress = ProgressLine(getattr(self.stderr, "_out", sys.stderr), "Đã nhập")
+        try:
+            result = import_catalog(file, dry_run=dry_run, progress=progress)
+        except CatalogImportInvalid as exc:
+            progress.close()
+            self.stderr.write(exc.report())
+            raise UsageError(exc.message) from exc
+        finally:
+            progress.close()
+        self.stdout.write(result.summary())
