@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from motcua.calendar import WorkCalendar
 from motcua.catalog import quality
@@ -17,6 +18,7 @@ from motcua.catalog.quality import (
     summarise,
 )
 from motcua.catalog.records import apply_record
+from motcua.directory.models import Role, StaffAssignment
 from tests.catalog.test_io import bare_record, rich_record
 
 # 1 and 2 September 2025 (Monday, Tuesday) are the National Day holidays: inside every window below.
@@ -170,8 +172,18 @@ def catalogue(agencies):
         apply_record(rich_record(code=f"1.00000{i}", steps=[] if i % 2 else rich_record()["steps"]))
 
 
-def test_completeness_endpoint_for_staff(catalogue, people, api_as):
-    response = api_as(people["tiepnhan"]).get("/catalog/completeness", limit=2, offset=1)
+@pytest.fixture
+def users(agencies):
+    """Staff and a citizen, without password hashing (slow, and not what is tested here)."""
+    make = get_user_model().objects.create
+    staff = make(username="tiepnhan")
+    StaffAssignment.objects.create(user=staff, agency=agencies["centre"], role=Role.RECEPTION)
+    return {"tiepnhan": staff, "admin": make(username="admin", is_superuser=True, is_staff=True),
+            "congdan": make(username="congdan")}
+
+
+def test_completeness_endpoint_for_staff(catalogue, users, api_as):
+    response = api_as(users["tiepnhan"]).get("/catalog/completeness", limit=2, offset=1)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["count"] == 5
@@ -181,12 +193,12 @@ def test_completeness_endpoint_for_staff(catalogue, people, api_as):
     assert body["summary"]["indicators"][2] == {
         "indicator": "1.3", "name": "TTHC được công khai đầy đủ các bộ phận cấu thành", "numerator": 3,
         "denominator": 5, "ratio": 60.0, "score": 1.2, "max_score": 2}
-    incomplete = api_as(people["admin"]).get("/catalog/completeness", incomplete="true").json()
+    incomplete = api_as(users["admin"]).get("/catalog/completeness", incomplete="true").json()
     assert [r["code"] for r in incomplete["items"]] == ["1.000001", "1.000003"] and incomplete["count"] == 2
 
 
-def test_completeness_endpoint_refuses_citizens_and_anonymous_callers(catalogue, people, api_as):
-    response = api_as(people["congdan"]).get("/catalog/completeness")
+def test_completeness_endpoint_refuses_citizens_and_anonymous_callers(catalogue, users, api_as):
+    response = api_as(users["congdan"]).get("/catalog/completeness")
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     response = api_as(None).get("/catalog/completeness")
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
@@ -194,13 +206,13 @@ def test_completeness_endpoint_refuses_citizens_and_anonymous_callers(catalogue,
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1000}, {"offset": -1}, {"level": "commune"},
                                     {"limit": "x"}])
-def test_completeness_endpoint_rejects_bad_parameters(catalogue, people, api_as, params):
-    response = api_as(people["tiepnhan"]).get("/catalog/completeness", **params)
+def test_completeness_endpoint_rejects_bad_parameters(catalogue, users, api_as, params):
+    response = api_as(users["tiepnhan"]).get("/catalog/completeness", **params)
     assert response.status_code == 422 and response.json()["code"] == "validation_error"
 
 
-def test_ministry_level_changes_the_windows(catalogue, people, api_as):
-    body = api_as(people["tiepnhan"]).get("/catalog/completeness", level="ministry").json()
+def test_ministry_level_changes_the_windows(catalogue, users, api_as):
+    body = api_as(users["tiepnhan"]).get("/catalog/completeness", level="ministry").json()
     assert body["items"][0]["announcement"]["working_days"] == 20
     assert body["items"][0]["publication"]["working_days"] == 10
     assert quality.PUBLISH_WITHIN == {"ministry": 10, "province": 5}
