@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 
+from motcua.directory.models import Role, StaffAssignment
 from motcua.dossiers import services
 from motcua.dossiers.codes import next_code
 from tests.dossiers.conftest import local, submission
@@ -126,12 +128,14 @@ def test_simultaneous_numbers_are_unique_and_gap_free(agencies, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_counter_receptions_through_the_service(people, procedure, tmp_path):
+def test_simultaneous_counter_receptions_through_the_service(agencies, procedure, tmp_path):
+    tiepnhan = get_user_model().objects.create_user("tiepnhan", password=None)  # no hashing: fast
+    StaffAssignment.objects.create(user=tiepnhan, agency=agencies["centre"], role=Role.RECEPTION)
     at = local(2025, 8, 15, 9)
     body = submission(channel=1)
 
     # 5 per thread: each whole reception holds the agency's counter row until it commits, so they queue.
-    codes = concurrently(lambda i: services.submit_dossier(people["tiepnhan"], body, at=at).code, tmp_path,
+    codes = concurrently(lambda i: services.submit_dossier(tiepnhan, body, at=at).code, tmp_path,
                          per_thread=5)
 
     assert sorted(codes) == expected("000.00.00.H40-250815", per_thread=5)
