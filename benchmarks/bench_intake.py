@@ -1,0 +1,239 @@
+"""Dossier intake through the service layer, against raw inserts of the same rows (the floor).
+
+One intake = a citizen's online submission (`services.submit_dossier`, status 1) and then the one-stop's
+`accept` (`services.perform`, status 2 with its due date): two service calls, one transaction each, as in
+production, writing the dossier, its components and fees, two events and two outbox messages, and bumping
+the agency's daily counter.
+
+Floors, measured in the same run on the same database:
+* raw/1 txn: the same rows (sequence upsert, dossier, components, fees, 2 events, 2 outbox rows) inserted
+  with raw SQL through Django's cursor, one transaction per dossier (stack.md §4.2's floor);
+* raw/2 txn: the same statements split into the two transactions production needs (submission and
+  acceptance happen at different times), plus the dossier UPDATE of the acceptance; the service can do no
+  better than this, so service / raw-2txn is the overhead of the service code itself.
+
+Target: service >= 50 % of raw/1 txn. Also printed: queries per intake (CaptureQueriesContext) and, with
+BENCH_PROFILE=1, a cProfile of the service path.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from benchmarks.common import setup_django
+
+N = int(os.environ.get("BENCH_INTAKE_N", "300"))
+ROUNDS = 3
+PROCEDURE = "1.001193"
+
+
+def build():
+    from django.contrib.auth import get_user_model
+
+    from motcua.catalog.records import apply_record
+    from motcua.directory.models import AdminUnit, Agency, Applicant, Role, StaffAssignment
+
+    province = AdminUnit.objects.create(code="40", name="Tỉnh Nghệ An", level="province", valid_from=date(2025, 7, 1))
+    centre = Agency.objects.create(identifier="000.00.00.H40", name="Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
+                                   level="province", kind="service_centre", province=province, admin_unit=province)
+    justice = Agency.objects.create(identifier="000.00.15.H40", name="Sở Tư pháp tỉnh Nghệ An", level="province",
+                                    kind="department", province=province, admin_unit=province)
+    apply_record({
+        "code": PROCEDURE, "name": "Đăng ký khai sinh có yếu tố nước ngoài",
+        "field": {"code": "G09-HT01", "name": "Hộ tịch"}, "levels": ["province"], "processing_time": 15,
+        "time_unit": "working_days", "subjects": ["Công dân Việt Nam"], "online_level": "full",
+        "publication_state": "published", "agencies": [justice.identifier],
+        "cases": [{"code": "TH1", "name": "Đăng ký đúng hạn"}],
+        "steps": [{"title": "Nộp hồ sơ"}, {"title": "Trả kết quả"}],
+        "channels": [{"channel": "counter", "processing_time": 15}, {"channel": "online", "processing_time": 15}],
+        "components": [{"code": "TP1", "name": "Tờ khai đăng ký khai sinh", "case": "TH1"},
+                       {"code": "TP2", "name": "Giấy chứng sinh", "copies": 1}],
+        "fees": [{"kind": "charge", "amount": 10000, "channel": "online"}],
+        "results": [{"code": "KQ1", "name": "Giấy khai sinh"}],
+        "legal_bases": [{"number": "60/2014/QH13", "title": "Luật Hộ tịch", "effective_on": "2016-01-01"}],
+    })
+    User = get_user_model()
+    citizen = User.objects.create_user("congdan", password=None, first_name="Hoa", last_name="Nguyễn Thị")
+    Applicant.objects.create(user=citizen, kind="citizen", full_name="Nguyễn Thị Hoa", id_number="038190001234",
+                             phone="0912345678", email="hoa@example.vn")
+    officer = User.objects.create_user("tiepnhan", password=None, first_name="Lan", last_name="Trần Thị")
+    StaffAssignment.objects.create(user=officer, agency=centre, role=Role.RECEPTION)
+    return citizen, officer, centre
+
+
+BODY = {
+    "procedure": PROCEDURE, "agency": "000.00.15.H40", "channel": 2,
+    "applicant": {"kind": "citizen", "name": "Nguyễn Thị Hoa", "id_number": "038190001234",
+                  "phone": "0912345678", "email": "hoa@example.vn", "address": "Phường Vinh, Nghệ An"},
+    "components": [{"code": "TP1", "copies": 1}, {"code": "TP2", "copies": 1}],
+    "summary": "Đăng ký khai sinh cho con",
+}
+
+
+def moment(i: int, base: datetime) -> datetime:
+    # 300 intakes a working day, inside the 07:00-11:30 window, one day after another.
+    day, slot = divmod(i, 300)
+    return base + timedelta(days=day, seconds=30 + slot * 50)
+
+
+class RawWriter:
+    """The rows of one service intake, captured once, re-inserted with raw SQL (db-prepared values)."""
+
+    def __init__(self, code: str):
+        from django.db import connection
+
+        from motcua.directory.models import DailySequence
+        from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFee
+        from motcua.integrations.models import OutboxMessage
+
+        d = Dossier.objects.get(code=code)
+        self.connection = connection
+
+        def template(obj, skip=("id",)):
+            fields = [f for f in obj._meta.concrete_fields if f.attname not in skip]
+            cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            sql = (f"INSERT INTO {obj._meta.db_table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))}) "
+                   f"RETURNING id")
+            values = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+            return sql, [f.attname for f in fields], values
+
+        self.dossier = template(d)
+        self.children = [template(c) for c in DossierComponent.objects.filter(dossier=d)]
+        self.children += [template(f) for f in DossierFee.objects.filter(dossier=d)]
+        self.events = [template(e) for e in DossierEvent.objects.filter(dossier=d).order_by("seq")]
+        self.outbox = [template(m) for m in OutboxMessage.objects.filter(key=code).order_by("id")]
+        self.agency_id = d.receiving_agency_id
+        table = DailySequence._meta.db_table
+        self.upsert = (f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (agency_id, day) "
+                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last")
+        self.update = f"UPDATE {d._meta.db_table} SET status = %s, received_at = %s, due_at = %s WHERE id = %s"
+        self.n = 0
+
+    @staticmethod
+    def _with(tpl, **changes):
+        sql, names, values = tpl
+        return sql, [changes.get(name, value) for name, value in zip(names, values, strict=True)]
+
+    def _insert(self, cur, tpl, **changes) -> int:
+        sql, params = self._with(tpl, **changes)
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+    def intake(self, day: date, split: bool) -> None:
+        """One dossier's rows: in one transaction, or in the two that production needs (split=True)."""
+        from django.db import transaction
+
+        self.n += 1
+        code = f"RAW-{split:d}-{self.n:07d}"
+        with transaction.atomic(), self.connection.cursor() as cur:
+            cur.execute(self.upsert, [self.agency_id, day])
+            cur.fetchone()
+            dossier_id = self._insert(cur, self.dossier, code=code)
+            for tpl in self.children:
+                self._insert(cur, tpl, dossier_id=dossier_id)
+            self._insert(cur, self.events[0], dossier_id=dossier_id)
+            self._insert(cur, self.outbox[0], key=code, idempotency_key=f"{code}:1")
+            if not split:
+                self._acceptance(cur, dossier_id, code)
+        if split:
+            with transaction.atomic(), self.connection.cursor() as cur:
+                self._acceptance(cur, dossier_id, code)
+
+    def _acceptance(self, cur, dossier_id: int, code: str) -> None:
+        _, params = self._with(self.dossier)
+        cur.execute(self.update, [2, params[self.dossier[1].index("received_at")],
+                                  params[self.dossier[1].index("due_at")], dossier_id])
+        for n, (event, message) in enumerate(zip(self.events[1:], self.outbox[1:], strict=True), start=2):
+            self._insert(cur, event, dossier_id=dossier_id)
+            self._insert(cur, message, key=code, idempotency_key=f"{code}:{n}")
+
+    @property
+    def rows(self) -> int:
+        return 1 + len(self.children) + len(self.events) + len(self.outbox)
+
+
+def shape(sql: str) -> str:
+    words = sql.split()
+    head = " ".join(words[:3])
+    table = next((w.strip('"') for w in words if "_" in w and w.strip('"').split("_")[0] in {
+        "dossiers", "integrations", "directory", "catalog", "auth"}), "")
+    return f"{head[:28]:<28} {table}"
+
+
+def main() -> int:
+    label = setup_django()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.core.formatting import LOCAL_TZ
+    from motcua.dossiers import services
+
+    citizen, officer, _centre = build()
+    base = datetime(2026, 3, 2, 7, 0, tzinfo=LOCAL_TZ)  # a Monday
+    state = {"i": 0}
+
+    def service_intake() -> str:
+        at = moment(state["i"], base)
+        state["i"] += 1
+        d = services.submit_dossier(citizen, BODY, at=at)
+        services.perform(officer, d.code, "accept", {}, at=at + timedelta(minutes=5))
+        return d.code
+
+    raw = RawWriter(service_intake())
+    for _ in range(20):  # warm caches (calendar snapshot, role memo, prepared ORM paths)
+        service_intake()
+        raw.intake(base.date(), split=False)
+
+    with CaptureQueriesContext(connection) as submit_q:
+        d = services.submit_dossier(citizen, BODY, at=moment(state["i"], base))
+    with CaptureQueriesContext(connection) as accept_q:
+        services.perform(officer, d.code, "accept", {}, at=moment(state["i"], base) + timedelta(minutes=5))
+    state["i"] += 1
+    with CaptureQueriesContext(connection) as raw_q:
+        raw.intake(base.date(), split=True)
+
+    rates: dict[str, list[float]] = {"raw1": [], "raw2": [], "service": []}
+    for _ in range(ROUNDS):
+        for name, fn in (("raw1", lambda: raw.intake(base.date(), split=False)),
+                         ("raw2", lambda: raw.intake(base.date(), split=True)),
+                         ("service", service_intake)):
+            t0 = time.perf_counter()
+            for _ in range(N):
+                fn()
+            rates[name].append(N / (time.perf_counter() - t0))
+    med = {k: statistics.median(v) for k, v in rates.items()}
+
+    print(f"  {N} intakes x {ROUNDS} rounds on {label}; {raw.rows} rows per dossier "
+          f"(dossier, {len(raw.children)} components/fees, {len(raw.events)} events, {len(raw.outbox)} outbox)")
+    print(f"  floor  raw SQL, 1 txn per dossier        {med['raw1']:8.0f} dossiers/s")
+    print(f"  floor  raw SQL, 2 txn (submit, accept)    {med['raw2']:8.0f} dossiers/s")
+    print(f"  service submit_dossier + perform(accept)  {med['service']:8.0f} dossiers/s")
+    ratio = med["service"] / med["raw1"]
+    verdict = "OK" if ratio >= 0.5 else "UNDER TARGET"
+    print(f"  ratio service / raw 1 txn: {ratio:6.1%}   (target >= 50 %: {verdict})")
+    print(f"  ratio service / raw 2 txn: {med['service'] / med['raw2']:6.1%}   (the service code's own overhead)")
+    print(f"  queries per intake: submit {len(submit_q)}, accept {len(accept_q)} "
+          f"(raw, 2 txn: {len(raw_q)} statements incl. transaction control)")
+    for title, captured in (("submit", submit_q), ("accept", accept_q)):
+        shapes = Counter(shape(q["sql"]) for q in captured.captured_queries)
+        print(f"    {title}: " + "; ".join(f"{n}x {s.strip()}" for s, n in shapes.most_common()))
+
+    if os.environ.get("BENCH_PROFILE"):
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(200):
+            service_intake()
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
