@@ -91,27 +91,28 @@ def test_list_shows_fee_range_and_single_fee_in_vietnamese_format(client, catalo
     assert "Thời hạn: 20 ngày làm việc" in text
 
 
-@pytest.mark.parametrize(
-    ("params", "codes"),
-    [
-        ({"field": "G18-YT01"}, ["1.012345"]),
-        ({"level": "commune"}, ["1.001193", "1.004222"]),
-        ({"level": "province"}, ["1.012345", "2.000488"]),
-        ({"online_level": "partial"}, ["1.012345", "2.000488"]),
-        ({"online_level": "full", "level": "commune", "q": "thuong tru"}, ["1.004222"]),
-    ],
-)
-def test_filters_narrow_the_results(client, catalogue, params, codes):
-    response = client.get("/thu-tuc/", params)
-    assert response.status_code == 200
-    assert result_codes(response) == codes
-    # The form keeps the chosen values so the citizen can refine.
-    page = response.content.decode()
-    for name, value in params.items():
-        if name == "q":
-            assert f'value="{value}"' in page
-        else:
-            assert f'<option value="{value}" selected>' in page
+FILTER_CASES = [
+    ({"field": "G18-YT01"}, ["1.012345"]),
+    ({"level": "commune"}, ["1.001193", "1.004222"]),
+    ({"level": "province"}, ["1.012345", "2.000488"]),
+    ({"online_level": "partial"}, ["1.012345", "2.000488"]),
+    ({"online_level": "full", "level": "commune", "q": "thuong tru"}, ["1.004222"]),
+]
+
+
+def test_filters_narrow_the_results(client, catalogue):
+    # One catalogue, several requests: cheaper than a parametrised test that rebuilds the data each time.
+    for params, codes in FILTER_CASES:
+        response = client.get("/thu-tuc/", params)
+        assert response.status_code == 200, params
+        assert result_codes(response) == codes, params
+        # The form keeps the chosen values so the citizen can refine.
+        page = response.content.decode()
+        for name, value in params.items():
+            if name == "q":
+                assert f'value="{value}"' in page
+            else:
+                assert f'<option value="{value}" selected>' in page, (params, name)
 
 
 def test_agency_filter(client, catalogue, agencies):
@@ -121,32 +122,36 @@ def test_agency_filter(client, catalogue, agencies):
         response.content.decode())
 
 
-@pytest.mark.parametrize(
-    ("params", "words"),
-    [
-        ({"level": "galaxy"}, "level"),
-        ({"online_level": "4"}, "online_level"),
-        ({"field": "KHONG-CO"}, "KHONG-CO"),
-        ({"agency": "000.00.99.H99"}, "000.00.99.H99"),
-        ({"field": "a" * 80}, "field"),
-    ],
-)
-def test_bad_filter_gets_a_friendly_message_not_an_error_page(client, catalogue, params, words):
-    response = client.get("/thu-tuc/", params)
-    assert response.status_code == 400
-    text = visible(response)
-    assert "Không thể áp dụng bộ lọc này." in text
-    assert words in text
-    assert "Traceback" not in text
-    # The page is still the catalogue page, with a way out.
-    assert "Bỏ bộ lọc và tìm lại" in text and 'name="q"' in response.content.decode()
+BAD_FILTERS = [
+    ({"level": "galaxy"}, "level"),
+    ({"online_level": "4"}, "online_level"),
+    ({"field": "KHONG-CO"}, "KHONG-CO"),
+    ({"agency": "000.00.99.H99"}, "000.00.99.H99"),
+    ({"field": "a" * 80}, "field"),
+]
 
 
-@pytest.mark.parametrize("params", [{"q": "x" * 1000}, {"q": "\x00"}, {"q": "khai\x00sinh"}, {"page": "abc"},
-                                    {"page": "-1"}, {"page": "99999"}, {"q": "' OR 1=1 --"}, {"q": "%_%"}])
-def test_odd_input_never_breaks_the_list(client, catalogue, params):
-    response = client.get("/thu-tuc/", params)
-    assert response.status_code == 200
+def test_bad_filter_gets_a_friendly_message_not_an_error_page(client, catalogue):
+    for params, words in BAD_FILTERS:
+        response = client.get("/thu-tuc/", params)
+        assert response.status_code == 400, params
+        text = visible(response)
+        assert "Không thể áp dụng bộ lọc này." in text, params
+        assert words in text, params
+        assert "Traceback" not in text
+        # The page is still the catalogue page, with a way out.
+        assert "Bỏ bộ lọc và tìm lại" in text and 'name="q"' in response.content.decode()
+
+
+ODD_INPUT = [{"q": "x" * 1000}, {"q": "\x00"}, {"q": "khai\x00sinh"}, {"page": "abc"}, {"page": "-1"},
+             {"page": "99999"}, {"q": "' OR 1=1 --"}, {"q": "%_%"}, {"q": "đ" * 13}, {"level": "\x00"}]
+
+
+def test_odd_input_never_breaks_the_list(client, catalogue):
+    for params in ODD_INPUT:
+        response = client.get("/thu-tuc/", params)
+        assert response.status_code in (200, 400), params
+        assert "Thủ tục hành chính" in visible(response), params
 
 
 def test_empty_result_has_a_helpful_message(client, catalogue):
@@ -160,14 +165,14 @@ def test_empty_result_has_a_helpful_message(client, catalogue):
 
 
 def test_pagination_keeps_the_query_and_filters(client, catalogue, agencies):
-    data.add_fillers(agencies["justice"], 0, 25)
+    data.add_fillers(agencies["justice"], 0, 20)
     response = client.get("/thu-tuc/", {"level": "province"})
     assert len(result_codes(response)) == 20
     text = visible(response)
-    assert "27 thủ tục" in text and "Trang 1/2" in text
+    assert "22 thủ tục" in text and "Trang 1/2" in text
     assert 'href="?level=province&amp;page=2"' in response.content.decode()
     second = client.get("/thu-tuc/", {"level": "province", "page": 2})
-    assert len(result_codes(second)) == 7
+    assert len(result_codes(second)) == 2
     assert set(result_codes(second)).isdisjoint(result_codes(response))
 
 
@@ -250,14 +255,14 @@ def test_abolished_procedure_is_readable_with_a_warning(client, catalogue):
     assert "Nộp hồ sơ trực tuyến" not in text
 
 
-@pytest.mark.parametrize("code", ["9.999999", "1.999999", "abc", "1.001193x", "x" * 300])
-def test_unknown_or_draft_code_gets_a_vietnamese_404(client, catalogue, code):
-    response = client.get(f"/thu-tuc/{code}/")
-    assert response.status_code == 404
-    text = visible(response)
-    assert "Không tìm thấy thủ tục" in text
-    assert "Thủ tục nháp" not in text
-    assert 'action="/thu-tuc/"' in response.content.decode()  # a search box to carry on
+def test_unknown_or_draft_code_gets_a_vietnamese_404(client, catalogue):
+    for code in ["9.999999", "1.999999", "abc", "1.001193x", "x" * 300, "%00"]:
+        response = client.get(f"/thu-tuc/{code}/")
+        assert response.status_code == 404, code
+        text = visible(response)
+        assert "Không tìm thấy thủ tục" in text, code
+        assert "Thủ tục nháp" not in text  # 1.999999 is a draft
+        assert 'action="/thu-tuc/"' in response.content.decode()  # a search box to carry on
 
 
 def test_unknown_address_gets_the_portal_404(client, db):
@@ -306,7 +311,7 @@ def test_language_switch_posts_to_set_language(client, catalogue):
 def test_home_query_count_is_constant(client, catalogue, agencies, django_assert_num_queries):
     with django_assert_num_queries(HOME_QUERIES):
         client.get("/")
-    data.add_fillers(agencies["health"], 0, 12)
+    data.add_fillers(agencies["health"], 0, 5)
     with django_assert_num_queries(HOME_QUERIES):
         client.get("/")
 
@@ -314,7 +319,7 @@ def test_home_query_count_is_constant(client, catalogue, agencies, django_assert
 def test_list_query_count_is_constant(client, catalogue, agencies, django_assert_num_queries):
     with django_assert_num_queries(LIST_QUERIES):
         client.get("/thu-tuc/")
-    data.add_fillers(agencies["health"], 0, 30)
+    data.add_fillers(agencies["health"], 0, 21)
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get("/thu-tuc/", {"q": "thu tuc"})
     assert len(result_codes(response)) == 20
