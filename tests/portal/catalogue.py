@@ -29,42 +29,99 @@ def birth_registration(commune: str) -> dict[str, Any]:
         "requirements": "Không có.",
         "online_level": "full",
         "eligible_full_online": True,
-        "announcement": {"number": "1872/QĐ-BTP", "date": "2020-10-04", "kind": "amended",
-                         "agency": "Bộ Tư pháp"},
+        "announcement": {
+            "number": "1872/QĐ-BTP",
+            "date": "2020-10-04",
+            "kind": "amended",
+            "agency": "Bộ Tư pháp",
+        },
         "publication_state": "published",
         "published_at": "2025-07-01T08:00:00+07:00",
-        "cases": [{"code": "dung-han", "name": "Đăng ký khai sinh đúng hạn"},
-                  {"code": "qua-han", "name": "Đăng ký khai sinh quá hạn"}],
+        "cases": [
+            {"code": "dung-han", "name": "Đăng ký khai sinh đúng hạn"},
+            {"code": "qua-han", "name": "Đăng ký khai sinh quá hạn"},
+        ],
         "steps": [
-            {"title": "Nộp hồ sơ", "description": "Người yêu cầu nộp hồ sơ tại Bộ phận Một cửa hoặc trực tuyến."},
-            {"title": "Kiểm tra và ghi Sổ hộ tịch", "description": "Công chức tư pháp - hộ tịch kiểm tra hồ sơ."},
+            {
+                "title": "Nộp hồ sơ",
+                "description": "Người yêu cầu nộp hồ sơ tại Bộ phận Một cửa hoặc trực tuyến.",
+            },
+            {
+                "title": "Kiểm tra và ghi Sổ hộ tịch",
+                "description": "Công chức tư pháp - hộ tịch kiểm tra hồ sơ.",
+            },
             {"title": "Trả kết quả", "description": "Cấp Giấy khai sinh bản chính cho người được đăng ký."},
         ],
         "channels": [
-            {"channel": "counter", "processing_time": 1, "time_unit": "working_days", "fee": 0,
-             "description": "Nộp tại Bộ phận Một cửa UBND cấp xã"},
-            {"channel": "online", "processing_time": 1, "time_unit": "working_days", "fee": 0,
-             "description": "Nộp trên Cổng dịch vụ công"},
+            {
+                "channel": "counter",
+                "processing_time": 1,
+                "time_unit": "working_days",
+                "fee": 0,
+                "description": "Nộp tại Bộ phận Một cửa UBND cấp xã",
+            },
+            {
+                "channel": "online",
+                "processing_time": 1,
+                "time_unit": "working_days",
+                "fee": 0,
+                "description": "Nộp trên Cổng dịch vụ công",
+            },
         ],
         "components": [
-            {"code": "TK", "name": "Tờ khai đăng ký khai sinh theo mẫu", "originals": 1, "copies": 0,
-             "form_code": "TP/HT-2020-KS.1"},
+            {
+                "code": "TK",
+                "name": "Tờ khai đăng ký khai sinh theo mẫu",
+                "originals": 1,
+                "copies": 0,
+                "form_code": "TP/HT-2020-KS.1",
+            },
             {"code": "GCS", "name": "Giấy chứng sinh", "originals": 1, "copies": 0, "case": "dung-han"},
-            {"code": "GTTT", "name": "Giấy tờ tùy thân của người đi đăng ký", "originals": 0, "copies": 1,
-             "replaceable_by_data": True},
-            {"code": "VB-UQ", "name": "Văn bản ủy quyền (nếu có)", "originals": 1, "copies": 0, "required": False,
-             "case": "qua-han"},
+            {
+                "code": "GTTT",
+                "name": "Giấy tờ tùy thân của người đi đăng ký",
+                "originals": 0,
+                "copies": 1,
+                "replaceable_by_data": True,
+            },
+            {
+                "code": "VB-UQ",
+                "name": "Văn bản ủy quyền (nếu có)",
+                "originals": 1,
+                "copies": 0,
+                "required": False,
+                "case": "qua-han",
+            },
         ],
-        "forms": [{"code": "TP/HT-2020-KS.1", "name": "Tờ khai đăng ký khai sinh",
-                   "url": "https://example.vn/bieu-mau/to-khai-khai-sinh.docx"}],
-        "fees": [{"kind": "charge", "amount": 0, "description": "Miễn lệ phí đăng ký khai sinh đúng hạn",
-                  "exemption": "Miễn cho mọi trường hợp đúng hạn"}],
+        "forms": [
+            {
+                "code": "TP/HT-2020-KS.1",
+                "name": "Tờ khai đăng ký khai sinh",
+                "url": "https://example.vn/bieu-mau/to-khai-khai-sinh.docx",
+            }
+        ],
+        "fees": [
+            {
+                "kind": "charge",
+                "amount": 0,
+                "description": "Miễn lệ phí đăng ký khai sinh đúng hạn",
+                "exemption": "Miễn cho mọi trường hợp đúng hạn",
+            }
+        ],
         "results": [{"code": "KQ-KS", "name": "Giấy khai sinh (bản chính)", "paper_required": True}],
         "legal_bases": [
-            {"number": "60/2014/QH13", "title": "Luật Hộ tịch", "issued_on": "2014-11-20",
-             "effective_on": "2016-01-01"},
-            {"number": "123/2015/NĐ-CP", "title": "Nghị định quy định chi tiết một số điều và biện pháp thi hành "
-             "Luật Hộ tịch", "issued_on": "2015-11-15", "effective_on": "2016-01-01"},
+            {
+                "number": "60/2014/QH13",
+                "title": "Luật Hộ tịch",
+                "issued_on": "2014-11-20",
+                "effective_on": "2016-01-01",
+            },
+            {
+                "number": "123/2015/NĐ-CP",
+                "title": "Nghị định quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch",
+                "issued_on": "2015-11-15",
+                "effective_on": "2016-01-01",
+            },
         ],
     }
 
@@ -86,8 +143,10 @@ def residence_registration(commune: str) -> dict[str, Any]:
             {"channel": "online", "processing_time": 7, "fee": 10000},
         ],
         "components": [{"code": "CT01", "name": "Tờ khai thay đổi thông tin cư trú", "form_code": "CT01"}],
-        "fees": [{"kind": "charge", "amount": 20000, "channel": "counter"},
-                 {"kind": "charge", "amount": 10000, "channel": "online"}],
+        "fees": [
+            {"kind": "charge", "amount": 20000, "channel": "counter"},
+            {"kind": "charge", "amount": 10000, "channel": "online"},
+        ],
         "results": [{"name": "Thông báo kết quả đăng ký thường trú", "paper_required": False}],
         "legal_bases": [{"number": "68/2020/QH14", "title": "Luật Cư trú", "effective_on": "2021-07-01"}],
     }
@@ -106,10 +165,16 @@ def clinic_licence(health: str) -> dict[str, Any]:
         "requirements": "Có văn bằng chuyên môn phù hợp.\nĐã thực hành đủ thời gian theo quy định.",
         "online_level": "partial",
         "publication_state": "published",
-        "announcement": {"number": "245/QĐ-UBND", "date": "2024-02-15", "kind": "new",
-                         "agency": "Ủy ban nhân dân tỉnh"},
-        "channels": [{"channel": "counter", "processing_time": 20, "fee": 0},
-                     {"channel": "postal", "processing_time": 20, "fee": 0}],
+        "announcement": {
+            "number": "245/QĐ-UBND",
+            "date": "2024-02-15",
+            "kind": "new",
+            "agency": "Ủy ban nhân dân tỉnh",
+        },
+        "channels": [
+            {"channel": "counter", "processing_time": 20, "fee": 0},
+            {"channel": "postal", "processing_time": 20, "fee": 0},
+        ],
         "components": [
             {"code": "DON", "name": "Đơn đề nghị cấp giấy phép hành nghề", "form_code": "M01"},
             {"code": "VB", "name": "Bản sao hợp lệ văn bằng chuyên môn", "originals": 0, "copies": 1},
@@ -119,8 +184,12 @@ def clinic_licence(health: str) -> dict[str, Any]:
         "fees": [{"kind": "fee", "amount": 1500000, "description": "Phí thẩm định cấp giấy phép hành nghề"}],
         "results": [{"code": "GPHN", "name": "Giấy phép hành nghề khám bệnh, chữa bệnh"}],
         "legal_bases": [
-            {"number": "15/2023/QH15", "title": "Luật Khám bệnh, chữa bệnh", "issued_on": "2023-01-09",
-             "effective_on": "2024-01-01"},
+            {
+                "number": "15/2023/QH15",
+                "title": "Luật Khám bệnh, chữa bệnh",
+                "issued_on": "2023-01-09",
+                "effective_on": "2024-01-01",
+            },
         ],
     }
 
@@ -143,14 +212,26 @@ def criminal_record(justice: str) -> dict[str, Any]:
 
 
 def draft(justice: str) -> dict[str, Any]:
-    return {"code": "1.999999", "name": "Thủ tục nháp chưa công khai", "field": JUSTICE_FIELD,
-            "levels": ["province"], "agencies": [justice], "publication_state": "draft"}
+    return {
+        "code": "1.999999",
+        "name": "Thủ tục nháp chưa công khai",
+        "field": JUSTICE_FIELD,
+        "levels": ["province"],
+        "agencies": [justice],
+        "publication_state": "draft",
+    }
 
 
 def abolished(justice: str) -> dict[str, Any]:
-    return {"code": "1.888888", "name": "Đăng ký khai sinh lưu động (đã bãi bỏ)", "field": JUSTICE_FIELD,
-            "levels": ["commune"], "agencies": [justice], "publication_state": "abolished",
-            "announcement": {"number": "99/QĐ-BTP", "date": "2025-06-01", "kind": "abolished"}}
+    return {
+        "code": "1.888888",
+        "name": "Đăng ký khai sinh lưu động (đã bãi bỏ)",
+        "field": JUSTICE_FIELD,
+        "levels": ["commune"],
+        "agencies": [justice],
+        "publication_state": "abolished",
+        "announcement": {"number": "99/QĐ-BTP", "date": "2025-06-01", "kind": "abolished"},
+    }
 
 
 def filler(i: int, agency: str, *, field: dict | None = None) -> dict[str, Any]:

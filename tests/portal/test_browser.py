@@ -18,8 +18,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -27,8 +34,10 @@ PHONE = {"width": 390, "height": 844}
 def browser() -> Iterator:
     # Fail loudly: a missing browser must not turn into a silently skipped test.
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `scripts/system-deps.sh test` "
-                    "(or `sudo apt-get install chromium`) and re-run the browser tests.")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `scripts/system-deps.sh test` "
+            "(or `sudo apt-get install chromium`) and re-run the browser tests."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -66,8 +75,11 @@ def test_search_without_accents_then_open_the_procedure(browser, site):
         page.wait_for_url("**/thu-tuc/1.001193/")
         assert page.locator("h1").inner_text() == "Đăng ký khai sinh"
         components = page.locator("#thanh-phan")
-        for name in ("Tờ khai đăng ký khai sinh theo mẫu", "Giấy chứng sinh",
-                     "Giấy tờ tùy thân của người đi đăng ký"):
+        for name in (
+            "Tờ khai đăng ký khai sinh theo mẫu",
+            "Giấy chứng sinh",
+            "Giấy tờ tùy thân của người đi đăng ký",
+        ):
             assert components.get_by_text(name).is_visible()
         assert components.get_by_text("Có thể thay thế bằng dữ liệu").is_visible()
         assert page.get_by_role("link", name="Nộp hồ sơ trực tuyến").is_visible()
@@ -91,8 +103,16 @@ def test_filters_work_without_javascript(browser, site):
         context.close()
 
 
-PHONE_PATHS = ["/", "/thu-tuc/", "/thu-tuc/?q=khai+sinh", "/thu-tuc/1.001193/", "/thu-tuc/1.012345/",
-               "/thu-tuc/?q=khong+co+gi+ca", "/thu-tuc/?level=galaxy", "/thu-tuc/9.999999/"]
+PHONE_PATHS = [
+    "/",
+    "/thu-tuc/",
+    "/thu-tuc/?q=khai+sinh",
+    "/thu-tuc/1.001193/",
+    "/thu-tuc/1.012345/",
+    "/thu-tuc/?q=khong+co+gi+ca",
+    "/thu-tuc/?level=galaxy",
+    "/thu-tuc/9.999999/",
+]
 
 
 def test_nothing_overflows_on_a_phone(browser, site):
@@ -101,12 +121,17 @@ def test_nothing_overflows_on_a_phone(browser, site):
         for path in PHONE_PATHS:
             page.goto(site + path)
             scroll_width, inner_width = page.evaluate(
-                "[document.scrollingElement.scrollWidth, window.innerWidth]")
+                "[document.scrollingElement.scrollWidth, window.innerWidth]"
+            )
             assert inner_width == PHONE["width"]
-            assert scroll_width <= inner_width, f"{path}: page is {scroll_width}px wide on a {inner_width}px phone"
+            assert scroll_width <= inner_width, (
+                f"{path}: page is {scroll_width}px wide on a {inner_width}px phone"
+            )
             # The main heading is fully on screen, not pushed sideways.
             heading = page.locator("h1").bounding_box()
-            assert heading is not None and heading["x"] >= 0 and heading["x"] + heading["width"] <= inner_width
+            assert (
+                heading is not None and heading["x"] >= 0 and heading["x"] + heading["width"] <= inner_width
+            )
     finally:
         context.close()
 

@@ -51,8 +51,9 @@ def test_home_has_search_box_fields_levels_and_the_centre_from_data(client, cata
     assert 'href="/thu-tuc/?level=province"' in page and 'href="/thu-tuc/?level=commune"' in page
     assert "Thủ tục cấp tỉnh 2 thủ tục" in text
     assert "Thủ tục cấp xã 2 thủ tục" in text
-    assert re.search(r'href="/thu-tuc/\?field=G09-TP03"><span>Hộ tịch</span> <span class="count"[^>]*>1</span>',
-                     page)
+    assert re.search(
+        r'href="/thu-tuc/\?field=G09-TP03"><span>Hộ tịch</span> <span class="count"[^>]*>1</span>', page
+    )
     # Online highlights: the full-online procedures.
     assert 'href="/thu-tuc/1.001193/"' in page and 'href="/thu-tuc/1.004222/"' in page
     assert "Cách nộp hồ sơ" in text and "Trực tiếp tại Bộ phận Một cửa" in text
@@ -119,7 +120,8 @@ def test_agency_filter(client, catalogue, agencies):
     response = client.get("/thu-tuc/", {"agency": agencies["justice"].identifier})
     assert result_codes(response) == ["2.000488"]
     assert f'<option value="{agencies["justice"].identifier}" selected>Sở Tư pháp tỉnh Nghệ An</option>' in (
-        response.content.decode())
+        response.content.decode()
+    )
 
 
 BAD_FILTERS = [
@@ -143,8 +145,18 @@ def test_bad_filter_gets_a_friendly_message_not_an_error_page(client, catalogue)
         assert "Bỏ bộ lọc và tìm lại" in text and 'name="q"' in response.content.decode()
 
 
-ODD_INPUT = [{"q": "x" * 1000}, {"q": "\x00"}, {"q": "khai\x00sinh"}, {"page": "abc"}, {"page": "-1"},
-             {"page": "99999"}, {"q": "' OR 1=1 --"}, {"q": "%_%"}, {"q": "đ" * 13}, {"level": "\x00"}]
+ODD_INPUT = [
+    {"q": "x" * 1000},
+    {"q": "\x00"},
+    {"q": "khai\x00sinh"},
+    {"page": "abc"},
+    {"page": "-1"},
+    {"page": "99999"},
+    {"q": "' OR 1=1 --"},
+    {"q": "%_%"},
+    {"q": "đ" * 13},
+    {"level": "\x00"},
+]
 
 
 def test_odd_input_never_breaks_the_list(client, catalogue):
@@ -178,9 +190,22 @@ def test_pagination_keeps_the_query_and_filters(client, catalogue, agencies):
 
 # Procedure page -----------------------------------------------------------------------------------------
 
-SECTIONS = ["Mã thủ tục", "Lĩnh vực", "Cơ quan thực hiện", "Mức độ dịch vụ công", "Cách thức thực hiện",
-            "Trình tự thực hiện", "Thời hạn giải quyết", "Phí", "Lệ phí", "Thành phần hồ sơ", "Yêu cầu, điều kiện",
-            "Căn cứ pháp lý", "Biểu mẫu", "Kết quả thực hiện"]
+SECTIONS = [
+    "Mã thủ tục",
+    "Lĩnh vực",
+    "Cơ quan thực hiện",
+    "Mức độ dịch vụ công",
+    "Cách thức thực hiện",
+    "Trình tự thực hiện",
+    "Thời hạn giải quyết",
+    "Phí",
+    "Lệ phí",
+    "Thành phần hồ sơ",
+    "Yêu cầu, điều kiện",
+    "Căn cứ pháp lý",
+    "Biểu mẫu",
+    "Kết quả thực hiện",
+]
 
 
 def test_procedure_page_shows_all_fourteen_sections(client, catalogue):
@@ -324,7 +349,9 @@ def test_list_query_count_is_constant(client, catalogue, agencies, django_assert
         response = client.get("/thu-tuc/", {"q": "thu tuc"})
     assert len(result_codes(response)) == 20
     with django_assert_num_queries(LIST_FILTERED_QUERIES):
-        client.get("/thu-tuc/", {"field": "X-1", "agency": agencies["health"].identifier, "level": "province"})
+        client.get(
+            "/thu-tuc/", {"field": "X-1", "agency": agencies["health"].identifier, "level": "province"}
+        )
 
 
 def test_detail_query_count_is_constant(client, catalogue, agencies, django_assert_num_queries):
@@ -333,8 +360,9 @@ def test_detail_query_count_is_constant(client, catalogue, agencies, django_asse
     big = data.filler(99, agencies["health"].identifier)
     big["components"] = [{"code": f"C{i}", "name": f"Giấy tờ {i}", "form_code": "F1"} for i in range(40)]
     big["forms"] = [{"code": "F1", "name": "Mẫu", "url": "https://example.vn/f1.docx"}]
-    big["legal_bases"] = [{"number": f"{i}/2024/NĐ-CP", "title": "Nghị định", "effective_on": "2024-07-01"}
-                          for i in range(15)]
+    big["legal_bases"] = [
+        {"number": f"{i}/2024/NĐ-CP", "title": "Nghị định", "effective_on": "2024-07-01"} for i in range(15)
+    ]
     big["cases"] = [{"code": f"TH{i}", "name": f"Trường hợp {i}"} for i in range(5)]
     for i, comp in enumerate(big["components"]):
         comp["case"] = f"TH{i % 5}" if i % 2 else None

@@ -86,6 +86,8 @@ def component_groups(p: Procedure) -> list[ComponentGroup]:
     by_case = {c.pk: ComponentGroup(c) for c in p.cases.all()}
     for comp in p.components.all():
         group = by_case.get(comp.case_id) if comp.case_id else None
-        (group or common).rows.append(ComponentRow(comp, forms.get(comp.form_code) if comp.form_code else None))
+        (group or common).rows.append(
+            ComponentRow(comp, forms.get(comp.form_code) if comp.form_code else None)
+        )
     groups = [common] if common.rows else []
     return groups + [g for g in by_case.values() if g.rows]

@@ -68,21 +68,28 @@ class HomeStats:
 
 def field_counts() -> list[FieldCount]:
     rows = (
-        search_procedures().order_by().values("field__code", "field__name")
-        .annotate(n=Count("id", distinct=True)).order_by("field__name")
+        search_procedures()
+        .order_by()
+        .values("field__code", "field__name")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("field__name")
     )
     return [FieldCount(r["field__code"], r["field__name"], r["n"]) for r in rows]
 
 
 def home_stats() -> HomeStats:
     online = Procedure.OnlineLevel
-    agg = search_procedures().order_by().aggregate(
-        total=Count("id", distinct=True),
-        province=Count("id", filter=Q(at_province=True), distinct=True),
-        commune=Count("id", filter=Q(at_commune=True), distinct=True),
-        ministry=Count("id", filter=Q(at_ministry=True), distinct=True),
-        full_online=Count("id", filter=Q(online_level=online.FULL), distinct=True),
-        partial_online=Count("id", filter=Q(online_level=online.PARTIAL), distinct=True),
+    agg = (
+        search_procedures()
+        .order_by()
+        .aggregate(
+            total=Count("id", distinct=True),
+            province=Count("id", filter=Q(at_province=True), distinct=True),
+            commune=Count("id", filter=Q(at_commune=True), distinct=True),
+            ministry=Count("id", filter=Q(at_ministry=True), distinct=True),
+            full_online=Count("id", filter=Q(online_level=online.FULL), distinct=True),
+            partial_online=Count("id", filter=Q(online_level=online.PARTIAL), distinct=True),
+        )
     )
     return HomeStats(**{k: v or 0 for k, v in agg.items()})
 
@@ -101,7 +108,9 @@ def with_list_parts(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
 def filter_options() -> tuple[list[Field], list[Agency]]:
     fields = list(Field.objects.only("code", "name").order_by("name"))
     agencies = list(
-        Agency.objects.filter(is_active=True, procedures__isnull=False).distinct()
-        .only("identifier", "name", "level").order_by("level", "name")
+        Agency.objects.filter(is_active=True, procedures__isnull=False)
+        .distinct()
+        .only("identifier", "name", "level")
+        .order_by("level", "name")
     )
     return fields, agencies

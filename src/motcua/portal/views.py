@@ -42,8 +42,13 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         qs = search_procedures(q, **{k: v or None for k, v in chosen.items()})
         page = Paginator(selectors.with_list_parts(qs), PAGE_SIZE).get_page(request.GET.get("page"))
         results = [
-            {"p": p, "levels": presenters.level_labels(p), "time": presenters.time_summary(p),
-             "fee": presenters.fee_summary(p), "online": presenters.ONLINE_SHORT.get(p.online_level, "")}
+            {
+                "p": p,
+                "levels": presenters.level_labels(p),
+                "time": presenters.time_summary(p),
+                "fee": presenters.fee_summary(p),
+                "online": presenters.ONLINE_SHORT.get(p.online_level, ""),
+            }
             for p in page.object_list
         ]
     except ValidationFailed as exc:
