@@ -61,3 +61,27 @@ def counter(people, procedure):
                                        at=at or local(2025, 8, 15, 15))
 
     return make
+
+
+def state(code: str) -> tuple[dict, int, int]:
+    """Everything an action may change: the row, the number of events and of outbox messages."""
+    from django.forms.models import model_to_dict
+
+    from motcua.dossiers.models import Dossier, DossierEvent
+    from motcua.integrations.models import OutboxMessage
+
+    d = Dossier.objects.get(code=code)
+    row = model_to_dict(d)
+    row["fees"] = list(d.fees.values_list("amount", "paid_at"))
+    return row, DossierEvent.objects.filter(dossier=d).count(), OutboxMessage.objects.filter(key=code).count()
+
+
+@pytest.fixture
+def perform(people):
+    """perform(username, dossier, action, at, **payload) through the service layer."""
+
+    def run(username: str, dossier, action: str, at: datetime, **payload):
+        code = dossier if isinstance(dossier, str) else dossier.code
+        return services.perform(people[username], code, action, payload, at=at)
+
+    return run
