@@ -12,6 +12,8 @@ import functools
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -48,7 +50,13 @@ def seeded(agencies):
     # No password: hashing one costs seconds, and a bearer token is all the fuzzer needs.
     user = get_user_model().objects.create_user(username="tiepnhan", password=None, is_staff=True)
     StaffAssignment.objects.create(user=user, agency=agencies["centre"], role=Role.RECEPTION)
-    return {"Authorization": f"Bearer {issue_token(user)}"}
+    # Calling the real WSGI handler would close the test's DB connection at the end of each request
+    # (PostgreSQL then fails); Django's test Client detaches this signal handler the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Bearer {issue_token(user)}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_operations_were_found():

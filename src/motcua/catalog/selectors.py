@@ -2,18 +2,22 @@
 
 Folding happens in Python (`motcua.core.text.fold`, the same function that fills `name_folded` and
 `search_text`), so SQLite and PostgreSQL compare the same ASCII strings and return the same rows in
-the same order. PostgreSQL backs the `LIKE '%word%'` scans with trigram GIN indexes (migration 0003);
-see docs/adr/0002-search.md.
+the same order. Each query word must start a word of `search_text`: on PostgreSQL as
+`LIKE 'w%' OR LIKE '% w%'` served by trigram GIN indexes, on SQLite through an FTS5 index of the same
+column (migration 0003, `search_index`); see docs/adr/0002-search.md.
 """
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.text import fold
 
+from . import search_index
 from .models import Field, Procedure
 from .records import LEVELS, PREFETCH
 
@@ -49,6 +53,26 @@ def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
     return value
 
 
+def _word_prefix(column: str, word: str) -> Q:
+    """`word` starts a word of the folded, single-spaced column."""
+    # `startswith`/`contains`, not the i- variants: the columns are already lower-case ASCII, and a plain
+    # LIKE is what PostgreSQL's gin_trgm_ops index serves (`icontains` would wrap the column in UPPER()).
+    return Q(**{f"{column}__startswith": word}) | Q(**{f"{column}__contains": f" {word}"})
+
+
+def _match_words(qs: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedure]:
+    """Rows whose search_text has, for every query word, a word starting with it."""
+    if connection.vendor == "sqlite":
+        # The FTS5 index answers the same question as the LIKE form below without a table scan.
+        search_index.ensure_sqlite(connection)
+        match = " ".join(f'"{w}"*' for w in words)  # words are [0-9a-z.]+: nothing to escape
+        return qs.filter(pk__in=RawSQL(
+            f"SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} MATCH %s", [match]))
+    for w in words:
+        qs = qs.filter(_word_prefix("search_text", w))
+    return qs
+
+
 def search_procedures(
     q: str = "",
     *,
@@ -60,6 +84,9 @@ def search_procedures(
     published_only: bool = True,
 ) -> QuerySet[Procedure]:
     """Procedures matching every word of `q` (accent-, case- and spacing-insensitive), best first.
+
+    A query word matches a word of the search text that starts with it: 'kha sin' finds 'khai sinh',
+    'nguoi' finds 'người', 'guoi' finds nothing inside 'người'; a code is one word ('1.004222', '1.004').
 
     Order: exact name (or exact code) > name starts with the query > every word in the name > words
     only in the other search text (code, local code, field, subjects); then shorter names, then code.
@@ -101,13 +128,10 @@ def search_procedures(
         return qs.order_by("code")
 
     phrase = " ".join(words)
-    # `contains` (not `icontains`): the columns are already lower-case ASCII, and a plain LIKE is what
-    # PostgreSQL's gin_trgm_ops index serves; `icontains` would wrap the column in UPPER().
-    for w in words:
-        qs = qs.filter(search_text__contains=w)
+    qs = _match_words(qs, words)
     all_in_name = Q()
     for w in words:
-        all_in_name &= Q(name_folded__contains=w)
+        all_in_name &= _word_prefix("name_folded", w)
     rank = Case(
         When(Q(name_folded=phrase) | Q(code=phrase), then=Value(0)),
         When(name_folded__startswith=phrase, then=Value(1)),

@@ -1,0 +1,75 @@
+"""Database-side search indexes over the folded `search_text` (docs/adr/0002-search.md).
+
+PostgreSQL: pg_trgm GIN indexes, so that `LIKE 'w%' OR LIKE '% w%'` on the folded text is index-backed.
+SQLite: an FTS5 external-content table kept in step by triggers; word-prefix queries on it give the
+same rows as the LIKE form. Folding itself always happens in Python (motcua.core.text.fold).
+"""
+
+from __future__ import annotations
+
+FTS_TABLE = "catalog_procedure_fts"
+
+PG_SQL = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS catalog_procedure_search_trgm ON catalog_procedure "
+    "USING gin (search_text gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS catalog_procedure_name_folded_trgm ON catalog_procedure "
+    "USING gin (name_folded gin_trgm_ops)",
+]
+PG_DROP = [
+    "DROP INDEX IF EXISTS catalog_procedure_search_trgm",
+    "DROP INDEX IF EXISTS catalog_procedure_name_folded_trgm",
+]
+
+# Tokens are the folded words; '.' is part of a token so that a code such as 1.004222 stays one word.
+SQLITE_TABLE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_text, content='catalog_procedure', "
+    "content_rowid='id', tokenize=\"unicode61 remove_diacritics 0 tokenchars '.'\", prefix='1 2 3')"
+)
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON catalog_procedure BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON catalog_procedure BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF search_text ON catalog_procedure BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{s}" for s in ("ai", "ad", "au")] + [
+    f"DROP TABLE IF EXISTS {FTS_TABLE}"
+]
+
+
+def install(connection) -> None:
+    """Create the indexes for this database (idempotent)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            for sql in PG_SQL:
+                cur.execute(sql)
+        elif connection.vendor == "sqlite":
+            cur.execute(SQLITE_TABLE)
+            for sql in SQLITE_TRIGGERS:
+                cur.execute(sql)
+            cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def uninstall(connection) -> None:
+    with connection.cursor() as cur:
+        for sql in PG_DROP if connection.vendor == "postgresql" else SQLITE_DROP if connection.vendor == "sqlite" else []:
+            cur.execute(sql)
+
+
+def ensure_sqlite(connection) -> None:
+    """Re-create the FTS triggers if a later migration rebuilt catalog_procedure (SQLite drops triggers then).
+
+    Django's SQLite schema editor alters a table by copying it into a new one, which loses triggers;
+    checking once per connection keeps search correct without every migration author knowing this.
+    """
+    if getattr(connection, "_motcua_fts_checked", False):
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                    [f"{FTS_TABLE}_a%"])
+        if cur.fetchone()[0] < len(SQLITE_TRIGGERS):
+            install(connection)
+    connection._motcua_fts_checked = True
