@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+import motcua
 from motcua.catalog import io as catio
 from motcua.catalog.management.commands import _progress
 from motcua.catalog.models import Procedure
@@ -155,7 +156,10 @@ def test_catalog_report_rejects_a_bad_level(db):
 @pytest.fixture
 def cli_env(transactional_db, agencies, tmp_path) -> dict[str, str]:
     """Environment for a `motcua` subprocess that sees this test's database (with the agencies)."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # The subprocess runs the very code under test, wherever the venv's editable install points.
+    src = str(Path(motcua.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore",
+           "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         # The test database is in memory: hand the subprocess a copy in a file.

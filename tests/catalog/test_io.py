@@ -165,10 +165,12 @@ def test_export_then_import_on_empty_database_recreates_identical_records(tmp_pa
     result = import_catalog(path)
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     assert export_all(tmp_path, "again.json") == before
-    # Importing the same file again changes nothing and makes no new version.
+    # Importing the same file again changes nothing, rewrites no row and makes no new version.
+    stamps = dict(Procedure.objects.values_list("code", "updated_at"))
     result = import_catalog(path)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
     assert ProcedureVersion.objects.count() == 3
+    assert dict(Procedure.objects.values_list("code", "updated_at")) == stamps
 
 
 def test_import_counts_updates_and_keeps_one_transaction(tmp_path, agencies):

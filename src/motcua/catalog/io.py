@@ -25,7 +25,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 
 from .models import Channel, Procedure, ProcedureFee, TimeUnit
-from .records import PARTS, PREFETCH, apply_record, check_record, procedure_to_record
+from .records import LEVELS, PARTS, PREFETCH, _iso, _num, apply_record, check_record, procedure_to_record
 
 SUFFIXES = (".json", ".csv", ".xlsx")
 PROGRESS_EVERY = 100
@@ -178,6 +178,7 @@ class SourceRow:
     # XLSX: where each item of a part came from, so that `components[2].name: ...` points at its row.
     part_locations: dict[str, list[Location]] = field(default_factory=dict)
     extra: list[RowProblem] = field(default_factory=list)
+    clean: dict[str, Any] | None = None  # set by check_rows
 
 
 @dataclass
@@ -760,6 +761,7 @@ def check_rows(rows: list[SourceRow], *, known_agencies: set[str] | None = None)
                 add(src.location, "", e)
             continue
         clean, errors = check_record(src.record, known_agencies=known_agencies)
+        src.clean = clean
         code = clean.get("code") or ""
         for e in src.errors:
             add(src.location, code, e)
@@ -796,14 +798,48 @@ def import_records(rows: list[SourceRow], *, dry_run: bool = False, progress: Pr
     result = ImportResult(total=len(rows), dry_run=dry_run)
     at = at or timezone.now()
     with transaction.atomic():
+        current = _current_records([src.clean["code"] for src in rows if src.clean])
         for done, src in enumerate(rows, start=1):
-            _, outcome = apply_record(src.record, at=at)
+            if src.clean and current.get(src.clean["code"]) == _canonical(src.clean):
+                outcome = "unchanged"  # re-importing a catalogue must not rewrite every row
+            else:
+                _, outcome = apply_record(src.record, at=at)
             setattr(result, outcome, getattr(result, outcome) + 1)
             if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
                 progress(done, len(rows))
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _canonical(clean: dict[str, Any]) -> dict[str, Any]:
+    """The record that `procedure_to_record` would give once `clean` is applied (for skipping no-ops).
+
+    If this ever drifts from procedure_to_record, the only effect is that apply_record runs and finds
+    the procedure unchanged itself: it can make an import slower, never wrong.
+    """
+    ann = clean["announcement"]
+    published_at = clean["published_at"]
+    return {
+        **clean,
+        "field": dict(clean["field"]),
+        "levels": [lv for lv in LEVELS if lv in clean["levels"]],
+        "agencies": sorted(clean["agencies"]),  # Agency's default ordering
+        "processing_time": _num(clean["processing_time"]),
+        "announcement": {**ann, "date": _iso(ann["date"])},
+        "published_at": published_at.astimezone(UTC).isoformat() if published_at else None,
+        "channels": [{**c, "processing_time": _num(c["processing_time"])} for c in clean["channels"]],
+        "legal_bases": [{**b, "issued_on": _iso(b["issued_on"]), "effective_on": _iso(b["effective_on"])}
+                        for b in clean["legal_bases"]],
+    }
+
+
+def _current_records(codes: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for i in range(0, len(codes), 500):
+        qs = Procedure.objects.filter(code__in=codes[i:i + 500]).select_related("field").prefetch_related(*PREFETCH)
+        found.update((p.code, procedure_to_record(p)) for p in qs)
+    return found
 
 
 def import_catalog(path: str | Path, *, dry_run: bool = False, progress: Progress | None = None,
