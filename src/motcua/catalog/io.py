@@ -518,6 +518,8 @@ def read_csv(raw: bytes) -> list[SourceRow]:
         raise CatalogFileError("Tệp CSV trống hoặc thiếu dòng tiêu đề (empty CSV).", code="empty_file")
     # Excel with Vietnamese regional settings saves ';'-separated CSV: take the header's separator.
     delimiter = max((",", ";", "\t"), key=first.count)
+    # JSON cells of a long procedure can pass the csv module's default 128 KiB field limit.
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
@@ -566,9 +568,10 @@ def _xlsx_value(value: Any, kind: str) -> Any:
         return _join(value, "; ")
     if kind == DATE and isinstance(value, str) and value:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return value
+        return day if day.year >= 1900 else value  # Excel has no dates before 1900: keep the text
     if kind == DATETIME:
         return value or None  # kept as ISO text: Excel has no time zones
     return value
