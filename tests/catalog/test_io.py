@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+import motcua.demo as demo_package
 from motcua.catalog import io as catio
 from motcua.catalog.io import CatalogFileError, CatalogImportInvalid, import_catalog, read_file, write_file
 from motcua.catalog.models import Field, Procedure, ProcedureVersion
@@ -432,3 +433,11 @@ def test_any_text_survives_the_round_trip(tmp_path, suffix, recs):
     path = tmp_path / f"prop{suffix}"
     write_file(recs, path)
     assert [row.record for row in read_file(path)] == recs
+
+
+def test_the_demo_catalogue_is_accepted_and_survives_excel(tmp_path, db):
+    demo = Path(demo_package.__file__).parent / "data" / "procedures.json"
+    rows = read_file(demo)
+    assert len(rows) >= 100 and catio.check_rows(rows) == []
+    write_file([row.record for row in rows], tmp_path / "demo.xlsx")
+    assert [row.record for row in read_file(tmp_path / "demo.xlsx")] == [row.record for row in rows]
