@@ -216,3 +216,18 @@ def test_ministry_level_changes_the_windows(catalogue, users, api_as):
     assert body["items"][0]["announcement"]["working_days"] == 20
     assert body["items"][0]["publication"]["working_days"] == 10
     assert quality.PUBLISH_WITHIN == {"ministry": 10, "province": 5}
+
+
+def test_completeness_endpoint_query_count_does_not_grow_with_the_catalogue(catalogue, users, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as(users["tiepnhan"])
+    client.get("/catalog/completeness")  # warm the calendar snapshot and the token
+    with CaptureQueriesContext(connection) as five:
+        assert client.get("/catalog/completeness").status_code == 200
+    for i in range(5, 10):
+        apply_record(rich_record(code=f"1.00000{i}"))
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get("/catalog/completeness").json()["count"] == 10
+    assert len(ten) == len(five) <= 16
