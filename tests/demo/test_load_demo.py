@@ -78,8 +78,9 @@ def test_steps_need_the_admin_units_first(db):
 
 
 @pytest.mark.django_db(transaction=False)
-def test_load_demo_builds_the_province_and_is_idempotent(settings):
+def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     settings.PASSWORD_HASHERS = FAST_HASHER
+    monkeypatch.setenv("MOTCUA_DEMO_HISTORY", "20")  # the history itself is tested in test_history.py
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     text = out.getvalue()

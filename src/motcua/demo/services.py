@@ -316,13 +316,10 @@ def load_procedures() -> str:
 
 
 def load_history() -> str:
-    """Dossier history of the last twelve months.
+    """Dossier history of the last twelve months (``motcua.demo.history``; size: MOTCUA_DEMO_HISTORY)."""
+    from motcua.demo import history
 
-    PLACEHOLDER for the dossier-history helper: replace the body with a call to
-    ``motcua.demo.history.load_history(...)`` returning a progress line. It runs after the catalogue,
-    accounts and calendar exist.
-    """
-    return "lịch sử hồ sơ: chưa có (bước sẽ được bổ sung)"
+    return history.load_history(print)
 
 
 Step = tuple[str, Callable[[], str]]

@@ -1,0 +1,67 @@
+"""Demo dossier history: every status, consistent events, real outbox rows, and idempotent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from motcua.demo import history
+from motcua.demo import services as demo
+from motcua.dossiers import services
+from motcua.dossiers.machine import timeliness
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.integrations.models import OutboxMessage
+
+COUNT = 60
+
+
+@pytest.fixture
+def demo_base(db, settings):
+    """The demo data set without its history (the same steps load_demo runs before it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for _title, step in demo.STEPS:
+        if step is not demo.load_history:
+            step()
+
+
+def test_history_covers_every_status_consistently_and_once(demo_base):
+    now = timezone.now()
+    lines: list[str] = []
+
+    summary = history.load_history(lines.append, count=COUNT, now=now)
+
+    dossiers = list(Dossier.objects.filter(idempotency_key__startswith=history.KEY_PREFIX)
+                    .prefetch_related("events"))
+    assert len(dossiers) == COUNT, summary
+    assert f"{COUNT} hồ sơ" in summary and lines  # progress was shown
+    statuses = Counter(d.status for d in dossiers)
+    assert set(statuses) == set(range(1, 11)), statuses
+    assert {d.channel for d in dossiers} == {1, 2, 3} or {d.channel for d in dossiers} >= {1, 2}
+
+    year_ago = now - timedelta(days=366)
+    for d in dossiers:
+        events = sorted(d.events.all(), key=lambda e: e.seq)
+        # The append-only history replays to the stored state.
+        rebuilt = services.rebuild_from_events(events)
+        assert {k: getattr(d, k) for k in rebuilt} == rebuilt, d.code
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert all(year_ago <= e.at <= now for e in events)
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        # One outbox message per event, keyed by the dossier.
+        assert OutboxMessage.objects.filter(key=d.code).count() == len(events)
+        assert d.applicant_id_number or d.applicant_tax_code
+    # Realistic timeliness: finished dossiers are mostly early/on time, some late; some running are overdue.
+    kinds = Counter(timeliness(d, now) for d in dossiers)
+    assert kinds["early"] + kinds["on_time"] > kinds["late"] > 0, kinds
+    # Done by the demo's staff accounts.
+    actors = set(DossierEvent.objects.filter(dossier__in=dossiers).values_list("actor__username", flat=True))
+    assert {"tiepnhan", "chuyenvien", "lanhdao"} <= actors or {"chuyenvien", "lanhdao"} & actors
+
+    # A second run adds nothing.
+    before = (Dossier.objects.count(), DossierEvent.objects.count(), OutboxMessage.objects.count())
+    again = history.load_history(count=COUNT, now=now + timedelta(minutes=5))
+    assert (Dossier.objects.count(), DossierEvent.objects.count(), OutboxMessage.objects.count()) == before
+    assert "không thêm" in again
