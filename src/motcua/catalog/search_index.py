@@ -1,6 +1,7 @@
 """Database-side search indexes over the folded `search_text` (docs/adr/0002-search.md).
 
-PostgreSQL: pg_trgm GIN indexes, so that `LIKE 'w%' OR LIKE '% w%'` on the folded text is index-backed.
+PostgreSQL: a GIN index on to_tsvector('simple', search_text) for word-prefix queries (`'w':*`), and
+pg_trgm GIN indexes so that substring LIKE on the folded columns (admin search, ad-hoc) is index-backed.
 SQLite: an FTS5 external-content table kept in step by triggers; word-prefix queries on it give the
 same rows as the LIKE form. Folding itself always happens in Python (motcua.core.text.fold).
 """
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 FTS_TABLE = "catalog_procedure_fts"
 
+# Word-prefix matching: the same expression must appear in queries for the index to serve them.
+PG_TSVECTOR = "to_tsvector('simple'::regconfig, search_text)"
 PG_SQL = [
+    f"CREATE INDEX IF NOT EXISTS catalog_procedure_search_tsv ON catalog_procedure USING gin ({PG_TSVECTOR})",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_procedure_search_trgm ON catalog_procedure "
     "USING gin (search_text gin_trgm_ops)",
@@ -17,6 +21,7 @@ PG_SQL = [
     "USING gin (name_folded gin_trgm_ops)",
 ]
 PG_DROP = [
+    "DROP INDEX IF EXISTS catalog_procedure_search_tsv",
     "DROP INDEX IF EXISTS catalog_procedure_search_trgm",
     "DROP INDEX IF EXISTS catalog_procedure_name_folded_trgm",
 ]

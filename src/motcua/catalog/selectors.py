@@ -2,9 +2,9 @@
 
 Folding happens in Python (`motcua.core.text.fold`, the same function that fills `name_folded` and
 `search_text`), so SQLite and PostgreSQL compare the same ASCII strings and return the same rows in
-the same order. Each query word must start a word of `search_text`: on PostgreSQL as
-`LIKE 'w%' OR LIKE '% w%'` served by trigram GIN indexes, on SQLite through an FTS5 index of the same
-column (migration 0003, `search_index`); see docs/adr/0002-search.md.
+the same order. Each query word must start a word of `search_text`: on PostgreSQL a prefix tsquery
+served by a GIN index on to_tsvector('simple', search_text), on SQLite an FTS5 index of the same column,
+elsewhere `LIKE 'w%' OR LIKE '% w%'` (migrations 0003-0004, `search_index`; docs/adr/0002-search.md).
 """
 
 from __future__ import annotations
@@ -68,6 +68,11 @@ def _match_words(qs: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedur
         match = " ".join(f'"{w}"*' for w in words)  # words are [0-9a-z.]+: nothing to escape
         return qs.filter(pk__in=RawSQL(
             f"SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} MATCH %s", [match]))
+    if connection.vendor == "postgresql":
+        query = " & ".join(f"'{w}':*" for w in words)
+        # extra(): the indexed expression itself must appear in WHERE for the GIN index to serve it.
+        return qs.extra(where=[f"{search_index.PG_TSVECTOR} @@ to_tsquery('simple'::regconfig, %s)"],
+                        params=[query])
     for w in words:
         qs = qs.filter(_word_prefix("search_text", w))
     return qs
