@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -375,6 +377,10 @@ def test_xlsx_without_the_main_sheet_or_with_an_unknown_sheet(tmp_path, db):
     wb = Workbook()
     wb.active.title = "Sheet1"
     wb.save(tmp_path / "a.xlsx")
+    with pytest.raises(CatalogFileError, match="Trang “Sheet1” trống"):
+        read_file(tmp_path / "a.xlsx")
+    wb.create_sheet("Sheet2")
+    wb.save(tmp_path / "a.xlsx")
     with pytest.raises(CatalogFileError, match="thiếu trang “Thủ tục”"):
         read_file(tmp_path / "a.xlsx")
     write_file([bare_record()], tmp_path / "b.xlsx")
@@ -441,3 +447,15 @@ def test_the_demo_catalogue_is_accepted_and_survives_excel(tmp_path, db):
     assert len(rows) >= 100 and catio.check_rows(rows) == []
     write_file([row.record for row in rows], tmp_path / "demo.xlsx")
     assert [row.record for row in read_file(tmp_path / "demo.xlsx")] == [row.record for row in rows]
+
+
+def test_an_exported_csv_saved_as_xlsx_by_excel_is_accepted(tmp_path, db):
+    """Excel's "Save as .xlsx" of the CSV: one sheet named after the file, parts as JSON text cells."""
+    write_file(records(), tmp_path / "c.csv")
+    lines = (tmp_path / "c.csv").read_text(encoding="utf-8-sig")
+    wb = Workbook()
+    wb.active.title = "c"
+    for row in csv.reader(io.StringIO(lines, newline="")):
+        wb.active.append(row)
+    wb.save(tmp_path / "c.xlsx")
+    assert [row.record for row in read_file(tmp_path / "c.xlsx")] == records()

@@ -671,9 +671,14 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
         sheets = {ws.title: ws for ws in wb.worksheets}
         by_name = {**{k: k for k in PART_SHEETS}, **{v: k for k, v in PART_SHEETS.items()}}
         main = sheets.get(MAIN_SHEET) or sheets.get("procedures")
+        from_csv = main is None and len(sheets) == 1
+        if from_csv:
+            # An exported CSV opened and saved as .xlsx in Excel: one sheet, with the parts as JSON cells
+            # and the CSV's apostrophe before formula-like text still there.
+            main = next(iter(sheets.values()))
         if main is None:
             raise CatalogFileError(f"Tệp Excel thiếu trang “{MAIN_SHEET}” (missing sheet).", code="missing_sheet")
-        unknown = [t for t in sheets if t not in (MAIN_SHEET, "procedures", HELP_SHEET) and t not in by_name]
+        unknown = [t for t in sheets if t not in (main.title, HELP_SHEET) and t not in by_name]
         if unknown:
             raise CatalogFileError(f"Tệp Excel có trang không được hỗ trợ: {', '.join(unknown)} (unknown sheet).",
                                    code="unknown_sheet")
@@ -683,20 +688,26 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
         for number, values in _sheet_rows(main):
             if header is None:
                 header = [_as_text(v).strip() if v is not None else "" for v in values]
-                _check_header(header, _COLUMN_TYPES, REQUIRED_COLUMNS, f"Trang “{main.title}”")
+                _check_header(header, [*_COLUMN_TYPES, *PARTS], REQUIRED_COLUMNS, f"Trang “{main.title}”")
+                both = [PART_SHEETS[p] for p in PARTS if p in header and PART_SHEETS[p] in sheets]
+                if both:
+                    raise CatalogFileError(f"Phần {', '.join(both)} vừa là cột của trang “{main.title}” vừa là "
+                                           f"một trang riêng: chỉ giữ một (part given twice).", code="part_twice")
                 continue
             errors: list[str] = []
-            flat = {name: _read_cell(v, *_COLUMN_TYPES[name], errors, name)
-                    for name, v in zip(header, values, strict=False) if name}
-            flat.update({name: _read_cell(None, *_COLUMN_TYPES[name], errors, name)
-                         for name in header[len(values):] if name})
-            src = SourceRow(Location(line=number, sheet=main.title), _unflatten(flat), errors,
+            if from_csv:
+                values = [_csv_unsafe(v) if isinstance(v, str) else v for v in values]
+            cells = dict(zip(header, values, strict=False))
+            flat = {name: _read_cell(cells.get(name), *_COLUMN_TYPES[name], errors, name)
+                    for name in header if name in _COLUMN_TYPES}
+            parts = {part: _read_cell(cells.get(part), JSON_LIST, None, errors, part) if part in header else []
+                     for part in PARTS}
+            src = SourceRow(Location(line=number, sheet=main.title),
+                            {**_unflatten(flat), **{k: v for k, v in parts.items() if v is not None}}, errors,
                             {part: [] for part in PARTS})
             rows.append(src)
             code = str(src.record.get("code") or "").strip()
             by_code.setdefault(code, src)  # duplicates are reported later; parts go to the first row
-            for part in PARTS:
-                src.record[part] = []
         if header is None:
             raise CatalogFileError(f"Trang “{main.title}” trống, thiếu dòng tiêu đề (empty sheet).",
                                    code="empty_file")
