@@ -31,6 +31,12 @@ def submission(**extra):
     return body
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The demo accounts are created with a password per test; PBKDF2 would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def procedure(agencies):
     p, _ = apply_record(record(
