@@ -126,7 +126,7 @@ BY_NAME: dict[str, tuple[Transition, ...]] = {
     name: tuple(t for t in TRANSITIONS if t.name == name) for name in ACTION_NAMES
 }
 LABELS: dict[str, str] = {t.name: t.label for t in (*CREATION, *TRANSITIONS)}
-ALL_INPUTS = ("note", "reason", "items", "to", "amount", "new_due_at", "result", "files", "components")
+ALL_INPUTS = ("note", "reason", "items", "to", "amount", "new_due_at", "result", "files")
 
 
 def possible_targets(status: int, paused_from: int | None = None) -> set[int]:
