@@ -186,3 +186,13 @@ def test_query_count_is_constant(api_as, agencies, units, province, path):
     r2, large = count_queries(lambda: client.get(path, page_size=50))
     assert r1.status_code == r2.status_code == 200
     assert small == large <= 4
+
+
+def test_lists_read_top_down_in_the_same_order_on_every_database(api_as, agencies, units):
+    client = api_as(None)
+    names = [a["name"] for a in client.get("/agencies").json()["items"]]
+    # province level first, by accent-folded name (Sở Tư pháp < Sở Y tế < Trung tâm ...), then communes
+    assert names == ["Sở Tư pháp tỉnh Nghệ An", "Sở Tư pháp tỉnh Thanh Hóa", "Sở Y tế tỉnh Nghệ An",
+                     "Trung tâm Phục vụ hành chính công tỉnh Nghệ An", "Trung tâm PVHCC xã Anh Sơn"]
+    levels = [u["level"] for u in client.get("/admin-units").json()["items"]]
+    assert levels == ["province", "province", "commune", "commune", "commune"]

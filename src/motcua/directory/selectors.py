@@ -206,6 +206,16 @@ def _choice(value: str | None, allowed: list[str], name: str) -> str | None:
     return value
 
 
+# Lists read top-down (province before commune); names sort on their folded form so that SQLite and
+# PostgreSQL, whose collations differ on Vietnamese letters, return the same order.
+AGENCY_LEVEL_ORDER = ("ministry", "province", "commune")
+UNIT_LEVEL_ORDER = ("province", "district", "commune")
+
+
+def _rank(field: str, order: tuple[str, ...]) -> Case:
+    return Case(*(When(**{field: v}, then=Value(i)) for i, v in enumerate(order)), default=Value(len(order)))
+
+
 def admin_units_valid_on(at: date) -> QuerySet[AdminUnit]:
     """Units in force on ``at``: ``valid_from <= at`` and ``valid_to`` (the last day in force) empty or ``>= at``."""
     return AdminUnit.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=at), valid_from__lte=at)
@@ -230,7 +240,7 @@ def list_agencies(
         qs = qs.filter(province__code=_code(province, "province"))
     for word in _words(q):
         qs = qs.filter(Q(name_folded__contains=word) | Q(identifier__iexact=word))
-    return qs.order_by("level", "identifier")
+    return qs.order_by(_rank("level", AGENCY_LEVEL_ORDER), "name_folded", "identifier")
 
 
 def agency_detail(identifier: str) -> Agency:
@@ -260,7 +270,7 @@ def list_admin_units(
         qs = qs.filter(parent__code=_code(parent, "parent"))
     for word in _words(q):
         qs = qs.filter(Q(name_folded__contains=word) | Q(code=word))
-    return qs.order_by("level", "code")
+    return qs.order_by(_rank("level", UNIT_LEVEL_ORDER), "code")
 
 
 def admin_unit_detail(code: str, *, at: date | None = None) -> AdminUnit:
