@@ -196,3 +196,15 @@ def test_lists_read_top_down_in_the_same_order_on_every_database(api_as, agencie
                      "Trung tâm Phục vụ hành chính công tỉnh Nghệ An", "Trung tâm PVHCC xã Anh Sơn"]
     levels = [u["level"] for u in client.get("/admin-units").json()["items"]]
     assert levels == ["province", "province", "commune", "commune", "commune"]
+
+
+def test_openapi_documents_each_filter_with_its_own_values(api_as):
+    spec = api_as(None).get("/openapi.json").json()
+
+    def enum(path: str, name: str) -> list[str]:
+        param = next(p for p in spec["paths"][f"/api/v1{path}"]["get"]["parameters"] if p["name"] == name)
+        return param["schema"]["anyOf"][0]["enum"]
+
+    assert enum("/agencies", "level") == ["ministry", "province", "commune"]
+    assert "service_centre" in enum("/agencies", "kind")
+    assert enum("/admin-units", "level") == ["province", "district", "commune"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.conf import settings
 from ninja import Field, Query, Router, Schema
@@ -17,6 +17,15 @@ router = Router(tags=["directory"], auth=OptionalAuth())
 
 MAX_PAGE = 100_000
 
+# Literals, not the models' TextChoices: two enums both called "Level" would collide in the OpenAPI components.
+AgencyLevel = Literal["ministry", "province", "commune"]
+AgencyKind = Literal["service_centre", "department", "commune_committee", "central_branch", "ministry",
+                     "province_committee"]
+UnitLevel = Literal["province", "district", "commune"]
+assert set(get_args(AgencyLevel)) == set(Agency.Level.values)
+assert set(get_args(AgencyKind)) == set(Agency.Kind.values)
+assert set(get_args(UnitLevel)) == set(AdminUnit.Level.values)
+
 
 class Page(Schema):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Trang, bắt đầu từ 1")
@@ -25,15 +34,15 @@ class Page(Schema):
 
 
 class AgencyFilters(Page):
-    level: Agency.Level | None = Field(None, description="Cấp: ministry, province, commune")
-    kind: Agency.Kind | None = Field(None, description="Loại cơ quan")
+    level: AgencyLevel | None = Field(None, description="Cấp: ministry, province, commune")
+    kind: AgencyKind | None = Field(None, description="Loại cơ quan")
     province: str | None = Field(None, max_length=10, description="Mã tỉnh (đơn vị hành chính), ví dụ 40")
     q: str | None = Field(None, max_length=selectors.MAX_QUERY_LENGTH,
                           description="Tìm theo tên, không phân biệt dấu: 'so tu phap'")
 
 
 class AdminUnitFilters(Page):
-    level: AdminUnit.Level | None = Field(None, description="Cấp: province, district (cũ), commune")
+    level: UnitLevel | None = Field(None, description="Cấp: province, district (cũ), commune")
     parent: str | None = Field(None, max_length=10, description="Mã đơn vị cha (tỉnh), ví dụ 40")
     q: str | None = Field(None, max_length=selectors.MAX_QUERY_LENGTH, description="Tìm theo tên, không dấu")
     at: date | None = Field(None, description="Đơn vị có hiệu lực vào ngày này (mặc định: hôm nay)")
