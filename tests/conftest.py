@@ -13,6 +13,13 @@ from motcua.api.auth import issue_token
 from motcua.directory.models import AdminUnit, Agency, Applicant, Role, StaffAssignment
 
 
+def pytest_configure(config):
+    # Password hashing is deliberately slow (~1 s per user on a loaded CI box); tests need no strength.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class ApiClient:
     """JSON client for /api/v1 acting as one user (or anonymous)."""
 
