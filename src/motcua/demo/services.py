@@ -297,7 +297,10 @@ def load_procedures() -> str:
         latest[code] = record
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for record in records:
-        if latest.get(record["code"]) == record:
+        stored = latest.get(record["code"])
+        # Compare the keys the file has, so that a field added to the record shape later does not
+        # make every run rewrite every procedure.
+        if stored is not None and all(stored.get(k) == v for k, v in record.items()):
             counts["unchanged"] += 1
             continue
         _, outcome = apply_record(record)
