@@ -7,7 +7,8 @@ The table, not the ``holidays`` rules, is the source of truth for deadlines (doc
   working windows. Warm calls run no query. The snapshot is dropped when a ``CalendarDay`` row is saved or
   deleted in this process (signals), when a transaction that wrote such rows has ended (so a rolled-back
   test or request never leaves a stale calendar), and after ``SNAPSHOT_TTL`` seconds so that edits made
-  by other server processes are picked up.
+  by other server processes are picked up. (The rollback watch follows this thread's connection; a write
+  rolled back in another thread of the same process is caught by the TTL.)
 * ``seed_calendar(years)`` inserts the statutory holidays and known swap days (``source="holidays"``) and
   never touches rows an administrator created or edited (``source != "holidays"``).
 """
