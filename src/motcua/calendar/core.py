@@ -242,10 +242,10 @@ class WorkCalendar:
             raise ValueError(f"thời điểm bắt đầu phải là datetime: {start!r}")
         value = _to_decimal(amount)
         local = _local_naive(start)
+        if unit == "days" and value != value.to_integral_value():
+            raise ValueError(f"số ngày theo lịch phải là số nguyên: {amount!r}")
         try:
             if unit == "days":
-                if value != value.to_integral_value():
-                    raise ValueError(f"số ngày theo lịch phải là số nguyên: {amount!r}")
                 result = local + timedelta(days=int(value))
                 if not self._is_working_ordinal(result.toordinal()):
                     result = datetime.combine(self.next_working_day(result.date()), result.time())
@@ -254,7 +254,7 @@ class WorkCalendar:
                 hours = value * self.day_hours if unit == "working_days" else value
                 us = int((hours * _D_US_PER_HOUR).to_integral_value())
                 result = self._instant(self._f(local) + us) if us > 0 else self._next_working_instant(local)
-        except OverflowError:
+        except (OverflowError, ValueError):  # past year 9999: datetime's own range errors
             raise ValueError("thời hạn vượt quá phạm vi ngày tháng") from None
         return _restore(result, start)
 
