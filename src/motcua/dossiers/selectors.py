@@ -93,6 +93,11 @@ def filter_dossiers(qs: QuerySet[Dossier], *, status: Any = None, agency: str | 
                     procedure: str | None = None, due: str | None = None, received_from: Any = None,
                     received_to: Any = None, q: str | None = None, now: datetime | None = None) -> QuerySet[Dossier]:
     now = now or timezone.now()
+    for name, value in (("status", status), ("agency", agency), ("procedure", procedure), ("due", due),
+                        ("received_from", received_from), ("received_to", received_to), ("q", q)):
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text parameters
+            raise ValidationFailed(f"'{name}' chứa ký tự không hợp lệ.", code="invalid_filter",
+                                   details={"field": name})
     if status not in (None, ""):
         try:
             wanted = [int(s) for s in str(status).split(",") if s.strip()]
@@ -133,9 +138,13 @@ def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
     return with_parts(filter_dossiers(dossiers_visible_to(user), **filters)).order_by("-submitted_at", "-id")
 
 
+def _code_ok(code: str | None) -> bool:
+    return bool(code) and "\x00" not in code and len(code) <= 60
+
+
 def dossier_detail(user, code: str) -> Dossier:
     """The dossier if the user may see it; 404 otherwise (no hint that it exists)."""
-    d = with_parts(dossiers_visible_to(user)).filter(code=code).first() if code else None
+    d = with_parts(dossiers_visible_to(user)).filter(code=code).first() if _code_ok(code) else None
     if d is None:
         raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
     return d
@@ -147,7 +156,7 @@ def dossier_events(user, code: str) -> list[DossierEvent]:
 
 
 def dossier_detail_light(user, code: str) -> Dossier:
-    d = dossiers_visible_to(user).filter(code=code).only("pk", "code").first() if code else None
+    d = dossiers_visible_to(user).filter(code=code).only("pk", "code").first() if _code_ok(code) else None
     if d is None:
         raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
     return d

@@ -46,6 +46,8 @@ def _text(value: Any, field: str, *, required: bool = False, max_len: int = 500)
         return ""
     if not isinstance(value, str):
         raise ValidationFailed(f"'{field}' phải là chuỗi ký tự.", code="invalid_field", details={"field": field})
+    if "\x00" in value:  # no database text column takes NUL (PostgreSQL refuses it)
+        raise ValidationFailed(f"'{field}' chứa ký tự không hợp lệ.", code="invalid_field", details={"field": field})
     value = nfc(value) if "\n" not in value else value.strip()
     if len(value) > max_len:
         raise ValidationFailed(f"'{field}' dài quá {max_len} ký tự.", code="invalid_field",
@@ -448,7 +450,7 @@ def _clean_payload(action: str, payload: Any) -> dict[str, Any]:
 def _lock(code: str) -> Dossier:
     qs = Dossier.objects.select_related("agency", "receiving_agency", "current_agency", "procedure",
                                         "procedure_version")
-    d = qs.select_for_update(of=("self",)).filter(code=code).first() if code else None
+    d = qs.select_for_update(of=("self",)).filter(code=code).first() if code and "\x00" not in code else None
     if d is None:
         raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
     return d
