@@ -24,7 +24,7 @@ system-deps:
 demo: DEPS := runtime
 demo: system-deps $(STAMP)
 	$(BIN)/motcua migrate --noinput
-	$(BIN)/motcua load_demo
+	$(BIN)/motcua load_demo --quiet-accounts
 	$(BIN)/motcua serve --port $(PORT) --demo-banner
 
 test: DEPS := runtime test
