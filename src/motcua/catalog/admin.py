@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import ReadOnlyAdminMixin
+
 from . import records
 from .models import (
     Field,
@@ -135,17 +137,7 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(admin.ModelAdmin):
+class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("procedure", "number", "effective_from", "effective_to", "created_at")
     list_select_related = ("procedure",)
     search_fields = ("procedure__code", "procedure__name_folded")
-    readonly_fields = ("procedure", "number", "effective_from", "effective_to", "record", "created_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from motcua.core.admin import ReadOnlyAdminMixin
+
 from .models import Dossier, DossierComponent, DossierEvent, DossierFee
 
 
@@ -59,21 +61,10 @@ class DossierAdmin(admin.ModelAdmin):
 
 
 @admin.register(DossierEvent)
-class DossierEventAdmin(admin.ModelAdmin):
+class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("dossier", "seq", "at", "actor_name", "action", "from_status", "to_status")
     list_filter = ("action", "to_status")
     search_fields = ("dossier__code", "actor_name")
     list_select_related = ("dossier",)
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
