@@ -142,6 +142,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
 LOGIN_URL = "/admin/login/"
 
 # Outbox delivery (integrations): where dossier changes are POSTed; empty = keep pending.
