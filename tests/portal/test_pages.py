@@ -305,8 +305,16 @@ def test_vietnamese_is_the_default(client, catalogue):
     assert "Tìm thủ tục hành chính" in visible(response)
 
 
-def test_accept_language_en_shows_english(client, catalogue):
+def test_browser_language_does_not_override_vietnamese(client, catalogue):
+    # A phone set to English still gets the Vietnamese portal until the user picks English.
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="vi">' in response.content.decode()
+    assert "Tìm thủ tục hành chính" in visible(response)
+
+
+def test_language_cookie_shows_english_home(client, catalogue):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/")
     text = visible(response)
     assert '<html lang="en">' in response.content.decode()
     assert "Find an administrative procedure" in text

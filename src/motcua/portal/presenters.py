@@ -35,11 +35,16 @@ def _money(amount: int) -> str:
     return formatting.money(amount, locale=get_language() or "vi")
 
 
+_ENGLISH_SINGULAR = {"working_days": "working day", "days": "day", "hours": "working hour"}
+
+
 def duration(value: Decimal | None, unit: str) -> str:
     """'7 ngày làm việc'; empty when no time is set."""
     if value is None:
         return ""
     label = TimeUnit(unit).label if unit in TimeUnit.values else ""
+    if value == 1 and (get_language() or "").startswith("en"):
+        label = _ENGLISH_SINGULAR.get(unit, label)  # Vietnamese has no plural; English does
     return f"{number(value)} {label}".strip()
 
 
