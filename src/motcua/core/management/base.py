@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, handle_default_options
+from django.db import connections
 
 from motcua.core.errors import DomainError
 
@@ -16,19 +17,26 @@ class UsageError(CommandError):
 
 class MotcuaCommand(BaseCommand):
     def run_from_argv(self, argv):
+        # Django's own version prefixes the message with the exception class ("UsageError: ...");
+        # an official reading the terminal needs the message alone.
+        self._called_from_command_line = True
+        parser = self.create_parser(argv[0], argv[1])
+        options = parser.parse_args(argv[2:])  # argparse exits 2 on bad flags by itself
+        cmd_options = vars(options)
+        args = cmd_options.pop("args", ())
+        handle_default_options(options)
         try:
-            super().run_from_argv(argv)
-        except DomainError as exc:
-            sys.stderr.write(f"{exc.message}\n")
-            sys.exit(2)
+            self.execute(*args, **cmd_options)
+        except CommandError as exc:
+            if options.traceback:
+                raise
+            sys.stderr.write(f"{exc}\n")
+            sys.exit(exc.returncode)
+        finally:
+            connections.close_all()
 
     def execute(self, *args, **options):
         try:
             return super().execute(*args, **options)
         except DomainError as exc:
             raise UsageError(exc.message) from exc
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # argparse's own errors already exit 2; keep CommandError's status 2 as well.
-        return parser
