@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -24,7 +25,7 @@ from motcua.core.identity import check_personal_id, check_tax_code
 from motcua.core.text import fold, nfc
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
-from motcua.integrations import outbox
+from motcua.integrations.models import OutboxMessage
 
 from . import machine, permissions
 from .codes import next_code
@@ -103,8 +104,11 @@ def _now(at: datetime | None) -> datetime:
 def actor_name(user) -> str:
     if user is None:
         return "Hệ thống"
-    applicant = directory.applicant_of(user)
-    return (user.get_full_name() or (applicant.full_name if applicant else "") or user.get_username())[:200]
+    name = user.get_full_name()
+    if not name:  # only then the applicant record (a staff account has no such row: no lookup)
+        applicant = directory.applicant_of(user)
+        name = (applicant.full_name if applicant else "") or user.get_username()
+    return name[:200]
 
 
 def processing_time(version: ProcedureVersion, channel: int) -> tuple[Decimal, str] | None:
@@ -125,16 +129,83 @@ def compute_due(dossier: Dossier, received_at: datetime) -> datetime | None:
     return permissions.calendar_of(dossier).add(received_at, limit[0], limit[1])
 
 
+# ------------------------------------------------------------------------------------- version cache
+# Published versions are immutable snapshots (catalog.records.snapshot only ever adds one): their record
+# (a large JSON document) is decoded once per process, not on every action. Keys: version id, and
+# (procedure id, Procedure.version) for "the latest version". Any version written or deleted in this
+# process drops the cache (test databases roll back and reuse ids on SQLite); other processes only add
+# versions with new ids and a new Procedure.version, so an entry never goes stale.
+_VERSIONS: dict[int, ProcedureVersion] = {}
+_LATEST: dict[tuple[int, int], ProcedureVersion] = {}
+_CACHE_MAX = 2048
+
+
+def forget_versions(*args: Any, **kwargs: Any) -> None:
+    _VERSIONS.clear()
+    _LATEST.clear()
+
+
+post_save.connect(forget_versions, sender=ProcedureVersion, dispatch_uid="motcua.dossiers.versions.save")
+post_delete.connect(forget_versions, sender=ProcedureVersion, dispatch_uid="motcua.dossiers.versions.delete")
+
+
+def _remember(version: ProcedureVersion) -> ProcedureVersion:
+    if len(_VERSIONS) >= _CACHE_MAX:
+        forget_versions()
+    _VERSIONS[version.pk] = version
+    return version
+
+
+def version_by_id(version_id: int) -> ProcedureVersion:
+    """The version row (shared, read-only: never change or save it)."""
+    version = _VERSIONS.get(version_id)
+    return version if version is not None else _remember(ProcedureVersion.objects.get(pk=version_id))
+
+
+def latest_version(procedure: Procedure) -> ProcedureVersion | None:
+    """The procedure's newest version: cached while `Procedure.version` still names it."""
+    key = (procedure.pk, procedure.version)
+    version = _LATEST.get(key)
+    if version is not None:
+        return version
+    version = procedure.versions.order_by("-number").first()
+    if version is not None and version.number == procedure.version:
+        _LATEST[key] = _remember(version)
+    return version
+
+
 # ------------------------------------------------------------------------------------- national portal
 def portal_time(value: datetime | None) -> str:
     """yyyyMMddHHmmss in local time: the national portal's format, used only at this edge."""
     return value.astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S") if value else ""
 
 
-def sync_payload(d: Dossier, event: DossierEvent) -> dict[str, Any]:
-    """The DVCQG-style fields of one status change (domain.md §1.3, §7.1)."""
+def _fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
+    # Every fee row has a positive amount (catalogue amounts are >= 0 and only non-zero ones are copied;
+    # request_payment takes >= 1), so a dossier with nothing to pay has no fee rows to read.
+    if not d.fee_total:
+        return []
+    def build(conn):
+        qn = conn.ops.quote_name
+        return (f"SELECT {qn('name')}, {qn('kind')}, {qn('amount')} FROM {qn(DossierFee._meta.db_table)} "
+                f"WHERE {qn('dossier_id')} = %s ORDER BY {qn('id')} ASC")
+
+    conn, sql = _plan("dossier:fees", build)
+    with conn.cursor() as cursor:  # d.fees.values_list("name", "kind", "amount"), precompiled
+        cursor.execute(sql, [d.pk])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def sync_payload(d: Dossier, event: DossierEvent,
+                 fees: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:
+    """The DVCQG-style fields of one status change (domain.md §1.3, §7.1).
+
+    `fees`: the dossier's (name, kind, amount) rows in id order when the caller already has them.
+    """
     record = d.procedure_version.record
     field = record.get("field") or {}
+    if fees is None:
+        fees = _fee_rows(d)
     return {
         "MaHoSo": d.code,
         "MaTTHC": d.procedure.code,
@@ -164,7 +235,7 @@ def sync_payload(d: Dossier, event: DossierEvent) -> dict[str, Any]:
         "HoSoCoThanhPhanSoHoa": 1 if d.digitised else 0,
         "TaiKhoanDuocXacThucVoiVNeID": 1 if d.vneid_verified else 0,
         "DuocThanhToanTrucTuyen": d.paid_online,
-        "DanhSachLePhi": [{"TenPhiLePhi": f.name, "LoaiPhiLePhi": f.kind, "Gia": f.amount} for f in d.fees.all()],
+        "DanhSachLePhi": [{"TenPhiLePhi": name, "LoaiPhiLePhi": kind, "Gia": amount} for name, kind, amount in fees],
         "QuaTrinhXuLy": [{
             "MaHoSo": d.code,
             "NguoiXuLy": event.actor_name,
@@ -177,15 +248,189 @@ def sync_payload(d: Dossier, event: DossierEvent) -> dict[str, Any]:
 
 
 def _append(d: Dossier, seq: int, actor, action: str, from_status: int | None, *, at: datetime,
-            note: str = "", reason: str = "", data: dict | None = None) -> DossierEvent:
-    event = DossierEvent.objects.create(
+            note: str = "", reason: str = "", data: dict | None = None,
+            fees: list[tuple[str, str, int]] | None = None) -> DossierEvent:
+    event = DossierEvent(
         dossier=d, seq=seq, at=at, actor=actor, actor_name=actor_name(actor), action=action,
         from_status=from_status, to_status=d.status, note=note, reason=reason, data=data or {},
         due_at=d.due_at, agency=d.current_agency,
     )
-    outbox.enqueue(OUTBOX_TOPIC, d.code, sync_payload(d, event), idempotency_key=f"{d.code}:{seq}", at=at)
+    _insert(event)
+    _enqueue(d.code, sync_payload(d, event, fees), idempotency_key=f"{d.code}:{seq}", at=at)
     return event
 
+
+# ------------------------------------------------------------------------------------------ hot statements
+# Intake runs a handful of fixed statements per call. Compiling them through the ORM every time cost more
+# than executing them (the benchmark's service/raw ratio was 10-20 %), so the hot ones are built once per
+# database vendor from the models' own metadata and run through Django's cursor with the fields' own
+# conversions (get_db_prep_save on the way in, the backend's and the fields' converters on the way out):
+# the same SQL values and the same instances as the ORM, without the per-call compilation. No model here
+# has save signals or auto fields beyond the id (checked by tests/dossiers through the ORM reads).
+_SQL: dict[tuple[str, str], Any] = {}
+
+
+def _plan(key: str, build):
+    conn = transaction.get_connection()
+    plan = _SQL.get((conn.vendor, key))
+    if plan is None:
+        plan = _SQL[(conn.vendor, key)] = build(conn)
+    return conn, plan
+
+
+def _columns(model, alias: str, conn) -> tuple[str, Any]:
+    """(select list, loader(row, offset) -> instance) for every concrete column of `model`."""
+    fields = model._meta.concrete_fields
+    qn = conn.ops.quote_name
+    names = [f.attname for f in fields]
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(alias)
+        found = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
+        if found:
+            converters.append((i, found, col))
+    width = len(fields)
+
+    def load(row, offset: int = 0):
+        values = list(row[offset:offset + width])
+        for i, found, col in converters:
+            value = values[i]
+            for converter in found:
+                value = converter(value, col, conn)
+            values[i] = value
+        return model.from_db(conn.alias, names, values)
+
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in fields), load
+
+
+def _insert(*objs) -> None:
+    """INSERT new instances of one model (every concrete field but the id) and set their ids, as `save()`
+    or `bulk_create()` would: one statement with RETURNING, or one per row where there is no RETURNING."""
+    if not objs:
+        return
+    model = type(objs[0])
+    rows = len(objs) if transaction.get_connection().features.can_return_rows_from_bulk_insert else 1
+
+    def build(conn):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        qn = conn.ops.quote_name
+        one = f"({', '.join(['%s'] * len(fields))})"
+        sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+               f"VALUES {', '.join([one] * rows)}")
+        returning = conn.features.can_return_columns_from_insert
+        if returning:
+            sql += f" RETURNING {qn(model._meta.pk.column)}"
+        return sql, fields, returning
+
+    conn, (sql, fields, returning) = _plan(f"insert:{model._meta.label}:{rows}", build)
+    for start in range(0, len(objs), rows):
+        chunk = objs[start:start + rows]
+        with conn.cursor() as cursor:
+            cursor.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), conn) for obj in chunk for f in fields])
+            ids = [r[0] for r in cursor.fetchall()] if returning else [conn.ops.last_insert_id(
+                cursor, model._meta.db_table, model._meta.pk.column)]
+        for obj, pk in zip(chunk, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = conn.alias
+
+
+def _update(obj, names: list[str]) -> None:
+    """UPDATE these fields of a saved instance (`save(update_fields=names)` without the compilation)."""
+    model = type(obj)
+
+    def build(conn):
+        fields = [model._meta.get_field(n) for n in names]
+        qn = conn.ops.quote_name
+        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        return (f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s",
+                fields)
+
+    conn, (sql, fields) = _plan(f"update:{model._meta.label}:{','.join(names)}", build)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [*(f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields), obj.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("the dossier row to update is gone")
+
+
+_LOCK_JOINS = (("agency", "a1"), ("receiving_agency", "a2"), ("current_agency", "a3"), ("procedure", "p"))
+
+
+def _build_lock(conn):
+    qn = conn.ops.quote_name
+    select, loaders = [], []
+    cols, load = _columns(Dossier, "d", conn)
+    select.append(cols)
+    loaders.append((None, load, len(Dossier._meta.concrete_fields)))
+    joins = []
+    for name, alias in _LOCK_JOINS:
+        field = Dossier._meta.get_field(name)
+        target = field.related_model
+        cols, load = _columns(target, alias, conn)
+        select.append(cols)
+        loaders.append((field, load, len(target._meta.concrete_fields)))
+        joins.append(f"INNER JOIN {qn(target._meta.db_table)} {alias} "
+                     f"ON {alias}.{qn(target._meta.pk.column)} = d.{qn(field.column)}")
+    sql = (f"SELECT {', '.join(select)} FROM {qn(Dossier._meta.db_table)} d {' '.join(joins)} "
+           f"WHERE d.{qn(Dossier._meta.get_field('code').column)} = %s")
+    if conn.features.has_select_for_update:
+        sql += " FOR UPDATE OF d" if conn.features.has_select_for_update_of else " FOR UPDATE"
+    return sql, loaders
+
+
+def _select_locked(code: str) -> Dossier | None:
+    """`select_related(agencies, procedure).select_for_update(of=self).get(code=code)`, precompiled."""
+    conn, (sql, loaders) = _plan("lock:dossier", _build_lock)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    offset, d = 0, None
+    for field, load, width in loaders:
+        obj = load(row, offset)
+        offset += width
+        if field is None:
+            d = obj
+        else:
+            field.set_cached_value(d, obj)
+    return d
+
+def _select_one(key: str, model, where: str, params: list) -> Any:
+    """The instance of `model` matching `where` (SQL on alias t, unique), or None: a precompiled `.first()`."""
+    def build(conn):
+        cols, load = _columns(model, "t", conn)
+        return f"SELECT {cols} FROM {conn.ops.quote_name(model._meta.db_table)} t WHERE {where}", load
+
+    conn, (sql, load) = _plan(key, build)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else load(row)
+
+
+def _implementing(procedure: Procedure) -> list[Agency]:
+    """`list(procedure.agencies.all())` (Agency's default order, by identifier), precompiled."""
+    def build(conn):
+        qn = conn.ops.quote_name
+        m2m = Procedure._meta.get_field("agencies")
+        cols, load = _columns(Agency, "t", conn)
+        return (f"SELECT {cols} FROM {qn(Agency._meta.db_table)} t INNER JOIN {qn(m2m.m2m_db_table())} m "
+                f"ON t.{qn(Agency._meta.pk.column)} = m.{qn(m2m.m2m_reverse_name())} "
+                f"WHERE m.{qn(m2m.m2m_column_name())} = %s ORDER BY t.{qn('identifier')} ASC"), load
+
+    conn, (sql, load) = _plan("procedure:agencies", build)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [procedure.pk])
+        return [load(row) for row in cursor.fetchall()]
+
+
+def _enqueue(key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime) -> None:
+    """`outbox.enqueue(OUTBOX_TOPIC, ...)`: the same row, through the precompiled INSERT."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
+    _insert(OutboxMessage(topic=OUTBOX_TOPIC, key=key, payload=payload, idempotency_key=idempotency_key,
+                          created_at=at, next_attempt_at=at))
 
 # -------------------------------------------------------------------------------------------- submission
 def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
@@ -284,6 +529,8 @@ def _fees(version: ProcedureVersion, channel: int) -> list[DossierFee]:
 
 def _receiving_point(actor, agency: Agency) -> Agency:
     """The reception officer's own unit that receives for `agency` (it starts the dossier code)."""
+    if directory.has_role(actor, Role.RECEPTION, agency):
+        return agency
     candidates = list(directory.agencies_with_role(actor, Role.RECEPTION).order_by("id"))
     for a in candidates:
         if a.pk == agency.pk:
@@ -312,18 +559,18 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
         raise PermissionDenied("Cần đăng nhập để nộp hồ sơ.", code="forbidden_action")
 
     code = _text(data.get("procedure"), "procedure", required=True, max_len=20)
-    procedure = Procedure.objects.filter(code=code).first()
+    procedure = _select_one("procedure:code", Procedure, "t.code = %s", [code])
     if procedure is None:
         raise ValidationFailed(f"Không có thủ tục mã '{code}'.", code="unknown_procedure",
                                details={"field": "procedure"})
     if procedure.publication_state not in PUBLISHED:
         raise ValidationFailed(f"Thủ tục '{code}' không đang công khai, không nhận hồ sơ.",
                                code="procedure_not_published", details={"field": "procedure"})
-    version = procedure.versions.order_by("-number").first()
+    version = latest_version(procedure)
     if version is None:
         raise ValidationFailed(f"Thủ tục '{code}' chưa có phiên bản công bố.", code="procedure_not_published")
 
-    implementing = list(procedure.agencies.all())
+    implementing = _implementing(procedure)
     agency_id = _text(data.get("agency"), "agency", max_len=40)
     if agency_id:
         agency = next((a for a in implementing if a.identifier == agency_id), None)
@@ -386,15 +633,16 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
             if counter:
                 d.received_at = at
                 d.due_at = d.original_due_at = compute_due(d, at)
-            d.save()
+            _insert(d)
             for c in components:
                 c.dossier = d
-            DossierComponent.objects.bulk_create(components)
+            _insert(*components)
             for f in fees:
                 f.dossier = d
-            DossierFee.objects.bulk_create(fees)
+            _insert(*fees)
             _append(d, 1, actor, "receive" if counter else "submit", None, at=at,
-                    data={"components": [c.code for c in components]})
+                    data={"components": [c.code for c in components]},
+                    fees=[(str(f.name), str(f.kind), f.amount) for f in fees])  # as read back
     except IntegrityError:
         if idempotency_key:  # a concurrent request with the same key won the race
             existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
@@ -448,11 +696,11 @@ def _clean_payload(action: str, payload: Any) -> dict[str, Any]:
 
 
 def _lock(code: str) -> Dossier:
-    qs = Dossier.objects.select_related("agency", "receiving_agency", "current_agency", "procedure",
-                                        "procedure_version")
-    d = qs.select_for_update(of=("self",)).filter(code=code).first() if code and "\x00" not in code else None
+    # The version comes from the per-process cache, not from a join that decodes its record every time.
+    d = _select_locked(code) if code and "\x00" not in code else None
     if d is None:
         raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    d.procedure_version = version_by_id(d.procedure_version_id)
     return d
 
 
@@ -552,6 +800,13 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
     return data
 
 
+_ROW_FIELDS = tuple((f.name, f.attname) for f in Dossier._meta.concrete_fields if not f.primary_key)
+
+
+def _row_values(d: Dossier) -> dict[str, Any]:
+    return {name: getattr(d, attname) for name, attname in _ROW_FIELDS}
+
+
 def perform(actor, code: str, action: str, payload: dict[str, Any] | None = None, *,
             at: datetime | None = None, expected_version: int | None = None) -> Dossier:
     """Take one lifecycle action on a dossier (contract §4); returns the changed dossier."""
@@ -566,16 +821,18 @@ def perform(actor, code: str, action: str, payload: dict[str, Any] | None = None
         row = permissions.check(actor, d, action, at)
         kinds = permissions.actor_kinds(actor, d)
         from_status = d.status
+        before = _row_values(d)
         data = _apply(d, row, clean, actor, kinds, at)
         d.status = row.target_from(from_status, d.paused_from_status)
         if d.status != Status.WAITING:
             d.paused_at = d.paused_from_status = None
         d.version += 1
         d.updated_at = at
-        d.save()
-        seq = (DossierEvent.objects.filter(dossier=d).order_by("-seq").values_list("seq", flat=True).first()
-               or 0) + 1
-        _append(d, seq, actor, action, from_status, at=at, note=clean["note"], reason=clean["reason"], data=data)
+        # The row is locked and was read in this transaction: writing only what changed is the same row.
+        _update(d, [name for name, value in _row_values(d).items() if before[name] != value])
+        # One event per version: submission writes version 1 with event 1, every action adds one of each.
+        _append(d, d.version, actor, action, from_status, at=at, note=clean["note"], reason=clean["reason"],
+                data=data)
     return d
 
 
