@@ -12,14 +12,20 @@ FTS_TABLE = "catalog_procedure_fts"
 
 # Word-prefix matching: the same expression must appear in queries for the index to serve them.
 PG_TSVECTOR = "to_tsvector('simple'::regconfig, search_text)"
+# fastupdate = off: with the default, new rows wait in the GIN "pending list", which every search scans
+# linearly until (auto)vacuum merges it; after a bulk load of 10,000 procedures a 5-row search took 22 ms
+# instead of under 1 ms. The catalogue is written rarely and read constantly, so index on write.
+PG_GIN = "WITH (fastupdate = off)"
 PG_SQL = [
-    f"CREATE INDEX IF NOT EXISTS catalog_procedure_search_tsv ON catalog_procedure USING gin ({PG_TSVECTOR})",
+    f"CREATE INDEX IF NOT EXISTS catalog_procedure_search_tsv ON catalog_procedure USING gin ({PG_TSVECTOR}) "
+    f"{PG_GIN}",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_procedure_search_trgm ON catalog_procedure "
-    "USING gin (search_text gin_trgm_ops)",
+    f"USING gin (search_text gin_trgm_ops) {PG_GIN}",
     "CREATE INDEX IF NOT EXISTS catalog_procedure_name_folded_trgm ON catalog_procedure "
-    "USING gin (name_folded gin_trgm_ops)",
+    f"USING gin (name_folded gin_trgm_ops) {PG_GIN}",
 ]
+PG_GIN_INDEXES = ("catalog_procedure_search_tsv", "catalog_procedure_search_trgm", "catalog_procedure_name_folded_trgm")
 PG_DROP = [
     "DROP INDEX IF EXISTS catalog_procedure_search_tsv",
     "DROP INDEX IF EXISTS catalog_procedure_search_trgm",
@@ -56,6 +62,16 @@ def install(connection) -> None:
             for sql in SQLITE_TRIGGERS:
                 cur.execute(sql)
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def gin_fastupdate_off(connection) -> None:
+    """Indexes created before PG_GIN: stop queueing new rows, and merge what is queued now."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for name in PG_GIN_INDEXES:
+            cur.execute(f"ALTER INDEX IF EXISTS {name} SET (fastupdate = off)")
+            cur.execute("SELECT gin_clean_pending_list(oid::regclass) FROM pg_class WHERE relname = %s", [name])
 
 
 def uninstall(connection) -> None:
