@@ -25,7 +25,7 @@ from motcua.core.identity import check_personal_id, check_tax_code
 from motcua.core.text import fold, nfc
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
-from motcua.integrations.models import OutboxMessage
+from motcua.integrations import outbox
 
 from . import machine, permissions
 from .codes import next_code
@@ -460,10 +460,7 @@ def _implementing(procedure: Procedure) -> list[Agency]:
 
 def _enqueue(key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime) -> None:
     """`outbox.enqueue(OUTBOX_TOPIC, ...)`: the same row, through the precompiled INSERT."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
-    _insert(OutboxMessage(topic=OUTBOX_TOPIC, key=key, payload=payload, idempotency_key=idempotency_key,
-                          created_at=at, next_attempt_at=at))
+    _insert(outbox.new_message(OUTBOX_TOPIC, key, payload, idempotency_key=idempotency_key, at=at))
 
 # -------------------------------------------------------------------------------------------- submission
 def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
