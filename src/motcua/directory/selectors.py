@@ -44,6 +44,8 @@ class _Scope:
     roles: dict[int, set[str]] = field(default_factory=dict)
     # provinces (AdminUnit ids) where the user is a reception officer of a service/commune centre
     reception_provinces: frozenset[int] = frozenset()
+    # the agencies where the user is a reception officer, by id (a counter's receiving point)
+    reception_agencies: tuple[Agency, ...] = ()
     sysadmin: bool = False
 
 
@@ -55,15 +57,17 @@ def _scope(user) -> _Scope:
         return cached
     roles: dict[int, set[str]] = {}
     provinces: set[int] = set()
-    rows = StaffAssignment.objects.filter(user_id=user.pk).values_list(
-        "agency_id", "role", "agency__kind", "agency__province_id"
-    )
-    for agency_id, role, kind, province_id in rows:
-        roles.setdefault(agency_id, set()).add(role)
-        if role == Role.RECEPTION and kind in RECEIVING_CENTRE_KINDS and province_id is not None:
-            provinces.add(province_id)
+    reception: dict[int, Agency] = {}
+    for row in StaffAssignment.objects.filter(user_id=user.pk).select_related("agency"):
+        agency = row.agency
+        roles.setdefault(agency.pk, set()).add(row.role)
+        if row.role == Role.RECEPTION:
+            reception[agency.pk] = agency
+            if agency.kind in RECEIVING_CENTRE_KINDS and agency.province_id is not None:
+                provinces.add(agency.province_id)
     sysadmin = bool(getattr(user, "is_superuser", False)) or any(Role.SYSADMIN in r for r in roles.values())
-    scope = _Scope(roles=roles, reception_provinces=frozenset(provinces), sysadmin=sysadmin)
+    scope = _Scope(roles=roles, reception_provinces=frozenset(provinces),
+                   reception_agencies=tuple(reception[k] for k in sorted(reception)), sysadmin=sysadmin)
     setattr(user, _CACHE_ATTR, scope)
     return scope
 
@@ -104,6 +108,11 @@ def agencies_with_role(user, role: str) -> QuerySet[Agency]:
     """The agencies where the user holds ``role`` (empty queryset when none)."""
     ids = [a for a, roles in _scope(user).roles.items() if role in roles]
     return Agency.objects.filter(pk__in=ids)
+
+
+def reception_points(user) -> tuple[Agency, ...]:
+    """The agencies where the user is a reception officer, by id (memoised rows: do not change them)."""
+    return _scope(user).reception_agencies
 
 
 def is_staff_member(user) -> bool:

@@ -278,31 +278,50 @@ def _plan(key: str, build, conn=None):
     return conn, plan
 
 
-# Field classes whose get_db_prep_save returns a str (text) or bool (boolean) value unchanged, and None
-# unchanged for these and the integer, date-time and foreign-key fields, on SQLite and PostgreSQL alike.
-_TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField)
-_NONE_FIELDS = (*_TEXT_FIELDS, models.BooleanField, models.IntegerField, models.BigIntegerField,
-                models.PositiveIntegerField, models.PositiveSmallIntegerField, models.SmallIntegerField,
-                models.DateTimeField, models.ForeignKey)
+# What get_db_prep_save does to the commonest values, done directly (it was half of an intake's CPU time):
+# text and boolean fields return a str / bool unchanged; integer fields and foreign keys to an integer
+# primary key return an int unchanged; a date-time field passes an aware datetime to the backend's
+# adapt_datetimefield_value; and these all return None unchanged. Any other value takes the field's path.
+_TEXT, _BOOL, _INT, _MOMENT, _OTHER = range(5)
+_INT_FIELDS = (models.IntegerField, models.BigIntegerField, models.PositiveIntegerField,
+               models.PositiveSmallIntegerField, models.SmallIntegerField)
+
+
+def _kind(f) -> int:
+    cls = type(f)
+    if cls in (models.CharField, models.TextField, models.EmailField):
+        return _TEXT
+    if cls is models.BooleanField:
+        return _BOOL
+    if cls in _INT_FIELDS or (cls is models.ForeignKey and type(f.target_field) in (*_INT_FIELDS, models.AutoField,
+                                                                                   models.BigAutoField)):
+        return _INT
+    if cls is models.DateTimeField:
+        return _MOMENT
+    return _OTHER
 
 
 def _preparer(fields, conn, add: bool):
     """obj -> the db values of `fields`: `[f.get_db_prep_save(f.pre_save(obj, add), conn) for f in fields]`,
-    skipping the calls that return their input unchanged (half of an intake's CPU time otherwise)."""
+    with the calls that return their input unchanged skipped."""
     spec = []
     for f in fields:
         plain = (not isinstance(f, models.FileField) and not getattr(f, "auto_now", False)
                  and not getattr(f, "auto_now_add", False))  # pre_save is then the attribute itself
-        kind = 1 if type(f) in _TEXT_FIELDS else 2 if type(f) is models.BooleanField else 0
-        spec.append((f.attname, f, plain, kind, type(f) in _NONE_FIELDS))
+        spec.append((f.attname, f, plain, _kind(f)))
+    passthrough = {_TEXT: str, _BOOL: bool, _INT: int}
+    adapt = conn.ops.adapt_datetimefield_value
 
     def prepare(obj) -> list:
         out = []
-        for attname, f, plain, kind, none_ok in spec:
+        for attname, f, plain, kind in spec:
             value = getattr(obj, attname) if plain else f.pre_save(obj, add)
-            if (value is None and none_ok) or (kind == 1 and type(value) is str) or (
-                    kind == 2 and type(value) is bool):
+            if kind == _OTHER:
+                out.append(f.get_db_prep_save(value, conn))
+            elif value is None or type(value) is passthrough.get(kind):
                 out.append(value)
+            elif kind == _MOMENT and type(value) is datetime and value.tzinfo is not None:
+                out.append(adapt(value))
             else:
                 out.append(f.get_db_prep_save(value, conn))
         return out
@@ -310,9 +329,15 @@ def _preparer(fields, conn, add: bool):
     return prepare
 
 
-def _columns(model, alias: str, conn) -> tuple[str, Any]:
-    """(select list, loader(row, offset) -> instance) for every concrete column of `model`."""
-    fields = model._meta.concrete_fields
+# What a dossier needs of its procedure (its checks, the portal payload, the API): the wide text and JSON
+# columns (search text, requirements, subjects) stay deferred, as with `.only(...)`.
+PROCEDURE_COLUMNS = ("id", "code", "name", "publication_state", "version", "field_id")
+
+
+def _columns(model, alias: str, conn, only: tuple[str, ...] | None = None) -> tuple[str, Any]:
+    """(select list, loader(row, offset) -> instance) for the concrete columns of `model` (or `only` these
+    attnames, the others deferred)."""
+    fields = [f for f in model._meta.concrete_fields if only is None or f.attname in only]
     qn = conn.ops.quote_name
     names = [f.attname for f in fields]
     converters = []
@@ -332,6 +357,7 @@ def _columns(model, alias: str, conn) -> tuple[str, Any]:
             values[i] = value
         return model.from_db(conn.alias, names, values)
 
+    load.width = width
     return ", ".join(f"{alias}.{qn(f.column)}" for f in fields), load
 
 
@@ -386,7 +412,8 @@ def _update(obj, names: list[str]) -> None:
             raise DatabaseError("the dossier row to update is gone")
 
 
-_LOCK_JOINS = (("agency", "a1"), ("receiving_agency", "a2"), ("current_agency", "a3"), ("procedure", "p"))
+_LOCK_JOINS = (("agency", "a1", None), ("receiving_agency", "a2", None), ("current_agency", "a3", None),
+               ("procedure", "p", PROCEDURE_COLUMNS))
 
 
 def _build_lock(conn):
@@ -394,14 +421,14 @@ def _build_lock(conn):
     select, loaders = [], []
     cols, load = _columns(Dossier, "d", conn)
     select.append(cols)
-    loaders.append((None, load, len(Dossier._meta.concrete_fields)))
+    loaders.append((None, load, load.width))
     joins = []
-    for name, alias in _LOCK_JOINS:
+    for name, alias, only in _LOCK_JOINS:
         field = Dossier._meta.get_field(name)
         target = field.related_model
-        cols, load = _columns(target, alias, conn)
+        cols, load = _columns(target, alias, conn, only)
         select.append(cols)
-        loaders.append((field, load, len(target._meta.concrete_fields)))
+        loaders.append((field, load, load.width))
         joins.append(f"INNER JOIN {qn(target._meta.db_table)} {alias} "
                      f"ON {alias}.{qn(target._meta.pk.column)} = d.{qn(field.column)}")
     sql = (f"SELECT {', '.join(select)} FROM {qn(Dossier._meta.db_table)} d {' '.join(joins)} "
@@ -442,25 +469,45 @@ def _select_one(key: str, model, where: str, params: list) -> Any:
     return None if row is None else load(row)
 
 
-def _implementing(procedure: Procedure) -> list[Agency]:
-    """`list(procedure.agencies.all())` (Agency's default order, by identifier), precompiled."""
+def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]:
+    """The procedure with this code (PROCEDURE_COLUMNS only) and its implementing agencies (by identifier),
+    in one statement: `Procedure.objects.only(...).get(code=...)` and `list(procedure.agencies.all())`."""
     def build(conn):
         qn = conn.ops.quote_name
         m2m = Procedure._meta.get_field("agencies")
-        cols, load = _columns(Agency, "t", conn)
-        return (f"SELECT {cols} FROM {qn(Agency._meta.db_table)} t INNER JOIN {qn(m2m.m2m_db_table())} m "
-                f"ON t.{qn(Agency._meta.pk.column)} = m.{qn(m2m.m2m_reverse_name())} "
-                f"WHERE m.{qn(m2m.m2m_column_name())} = %s ORDER BY t.{qn('identifier')} ASC"), load
+        pcols, pload = _columns(Procedure, "p", conn, PROCEDURE_COLUMNS)
+        acols, aload = _columns(Agency, "a", conn)
+        return (f"SELECT {pcols}, {acols} FROM {qn(Procedure._meta.db_table)} p "
+                f"LEFT JOIN {qn(m2m.m2m_db_table())} m ON m.{qn(m2m.m2m_column_name())} = p.{qn('id')} "
+                f"LEFT JOIN {qn(Agency._meta.db_table)} a ON a.{qn('id')} = m.{qn(m2m.m2m_reverse_name())} "
+                f"WHERE p.{qn('code')} = %s ORDER BY a.{qn('identifier')} ASC"), pload, aload
 
-    conn, (sql, load) = _plan("procedure:agencies", build)
+    conn, (sql, pload, aload) = _plan("procedure:with-agencies", build)
     with conn.cursor() as cursor:
-        cursor.execute(sql, [procedure.pk])
-        return [load(row) for row in cursor.fetchall()]
+        cursor.execute(sql, [code])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    return pload(rows[0]), [aload(row, pload.width) for row in rows if row[pload.width] is not None]
 
 
 def _enqueue(key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime) -> None:
     """`outbox.enqueue(OUTBOX_TOPIC, ...)`: the same row, through the precompiled INSERT."""
     _insert(outbox.new_message(OUTBOX_TOPIC, key, payload, idempotency_key=idempotency_key, at=at))
+
+def _account_of(id_number: str) -> int | None:
+    """The user id of the citizen account with this personal ID, if any (the first registered)."""
+    def build(conn):
+        qn = conn.ops.quote_name
+        return (f"SELECT {qn('user_id')} FROM {qn(Applicant._meta.db_table)} WHERE {qn('id_number')} = %s "
+                f"ORDER BY {qn('id')} ASC LIMIT 1")
+
+    conn, sql = _plan("applicant:account", build)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [id_number])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
 
 # -------------------------------------------------------------------------------------------- submission
 def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
@@ -561,10 +608,7 @@ def _receiving_point(actor, agency: Agency) -> Agency:
     """The reception officer's own unit that receives for `agency` (it starts the dossier code)."""
     if directory.has_role(actor, Role.RECEPTION, agency):
         return agency
-    candidates = list(directory.agencies_with_role(actor, Role.RECEPTION).order_by("id"))
-    for a in candidates:
-        if a.pk == agency.pk:
-            return a
+    candidates = directory.reception_points(actor)
     for a in candidates:
         if a.province_id is not None and a.province_id == agency.province_id:
             return a
@@ -589,7 +633,7 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
         raise PermissionDenied("Cần đăng nhập để nộp hồ sơ.", code="forbidden_action")
 
     code = _text(data.get("procedure"), "procedure", required=True, max_len=20)
-    procedure = _select_one("procedure:code", Procedure, "t.code = %s", [code])
+    procedure, implementing = _procedure_with_agencies(code)
     if procedure is None:
         raise ValidationFailed(f"Không có thủ tục mã '{code}'.", code="unknown_procedure",
                                details={"field": "procedure"})
@@ -600,7 +644,6 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     if version is None:
         raise ValidationFailed(f"Thủ tục '{code}' chưa có phiên bản công bố.", code="procedure_not_published")
 
-    implementing = _implementing(procedure)
     agency_id = _text(data.get("agency"), "agency", max_len=40)
     if agency_id:
         agency = next((a for a in implementing if a.identifier == agency_id), None)
@@ -644,10 +687,10 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     components = _components(version, case_code, data.get("components"))
     fees = _fees(version, channel)
     summary = _text(data.get("summary"), "summary", max_len=MAX_TEXT)
+    owner_id = getattr(owner, "pk", None)
     if owner is None and fields["applicant_kind"] == ApplicantKind.CITIZEN:
         # A counter reception for someone with an account shows up in their portal too.
-        owner = getattr(Applicant.objects.filter(id_number=fields["applicant_id_number"]).select_related("user")
-                        .first(), "user", None)
+        owner_id = _account_of(fields["applicant_id_number"])
 
     counter = channel == Channel.COUNTER
     try:
@@ -655,7 +698,7 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
             d = Dossier(
                 code=next_code(receiving, at), procedure=procedure, procedure_version=version, case_code=case_code,
                 agency=agency, receiving_agency=receiving, current_agency=receiving, channel=channel,
-                status=Status.NEW if counter else Status.RECEIVING, applicant_user=owner, summary=summary,
+                status=Status.NEW if counter else Status.RECEIVING, applicant_user_id=owner_id, summary=summary,
                 applicant_name_folded=fold(fields["applicant_name"])[:200], submitted_at=at,
                 fee_total=sum(f.amount for f in fees), idempotency_key=idempotency_key or None,
                 created_at=at, updated_at=at, **fields,
