@@ -446,14 +446,17 @@ def _select_locked(code: str) -> Dossier | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    offset, d = 0, None
+    offset, d, loaded = 0, None, {}
     for field, load, width in loaders:
-        obj = load(row, offset)
-        offset += width
         if field is None:
-            d = obj
-        else:
+            d = load(row, offset)
+        else:  # the three agencies are mostly one: one (read-only) instance per row, as the ORM's cache would
+            key = (field.related_model, getattr(d, field.attname))
+            obj = loaded.get(key)
+            if obj is None:
+                obj = loaded[key] = load(row, offset)
             field.set_cached_value(d, obj)
+        offset += width
     return d
 
 def _select_one(key: str, model, where: str, params: list) -> Any:
