@@ -243,14 +243,14 @@ def main() -> int:
         return "OK" if ratio >= 0.5 else "UNDER TARGET"
 
     print(f"  {N} intakes x {ROUNDS} rounds on {label}, every figure in dossiers/s (median of the rounds)")
-    print(f"  counter reception: submit_dossier by the one-stop officer, status 2 and due date in one call;")
+    print("  counter reception: submit_dossier by the one-stop officer, status 2 and due date in one call;")
     print(f"    {counter_raw.rows} rows (dossier, {len(counter_raw.children)} components/fees, "
           f"{len(counter_raw.events)} event, {len(counter_raw.outbox)} outbox) + the daily sequence")
     print(f"    floor  raw SQL, 1 txn          {med['counter_raw']:8.0f}")
     print(f"    service                        {med['counter']:8.0f}")
     ratio = med["counter"] / med["counter_raw"]
     print(f"    ratio service / raw: {ratio:6.1%}   (target >= 50 %: {verdict(ratio)})")
-    print(f"  online submission + acceptance: submit_dossier (status 1) then perform(accept), two transactions;")
+    print("  online submission + acceptance: submit_dossier (status 1) then perform(accept), two transactions;")
     print(f"    {online_raw.rows} rows (dossier, {len(online_raw.children)} components/fees, "
           f"{len(online_raw.events)} events, {len(online_raw.outbox)} outbox) + the daily sequence + 1 update")
     print(f"    floor  raw SQL, 1 txn          {med['online_raw1']:8.0f}")

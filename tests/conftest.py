@@ -34,6 +34,20 @@ class ApiClient:
         return self.client.post(f"/api/v1{path}", data=json.dumps(body if body is not None else {}),
                                 content_type="application/json", **self.headers, **headers)
 
+    def upload(self, path: str, fields: dict, **headers):
+        """multipart/form-data POST (files as SimpleUploadedFile values)."""
+        return self.client.post(f"/api/v1{path}", data=fields, **self.headers, **headers)
+
+    def delete(self, path: str, **headers):
+        return self.client.delete(f"/api/v1{path}", **self.headers, **headers)
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    """Every test stores dossier files in its own directory."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
+
 
 @pytest.fixture
 def province(db):

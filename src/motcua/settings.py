@@ -135,6 +135,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MOTCUA_MEDIA_ROOT", VAR_DIR / "media"))
+# Dossier files (citizens' papers): never under MEDIA_URL, served only through the permission-checked API.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("MOTCUA_PRIVATE_ROOT", VAR_DIR / "private"))
+DOSSIER_FILE_MAX_BYTES = int(os.environ.get("MOTCUA_DOSSIER_FILE_MAX_MB", "20")) * 1024 * 1024
+DOSSIER_MAX_FILES = 100
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from motcua.core.admin import ReadOnlyAdminMixin
 
-from .models import Dossier, DossierComponent, DossierEvent, DossierFee
+from .models import Dossier, DossierComponent, DossierEvent, DossierFee, DossierFile
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -29,7 +29,13 @@ class EventInline(ReadOnlyInline):
 
 class ComponentInline(ReadOnlyInline):
     model = DossierComponent
-    fields = ("code", "name", "copies", "required", "digitised", "file")
+    fields = ("code", "name", "copies", "required", "digitised")
+    readonly_fields = fields
+
+
+class FileInline(ReadOnlyInline):
+    model = DossierFile
+    fields = ("name", "component", "content_type", "size", "sha256", "uploaded_at", "uploaded_by", "event_seq")
     readonly_fields = fields
 
 
@@ -46,7 +52,7 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ("code", "applicant_name", "applicant_name_folded", "applicant_id_number")
     date_hierarchy = "submitted_at"
     list_select_related = ("procedure", "agency")
-    inlines = (ComponentInline, FeeInline, EventInline)
+    inlines = (ComponentInline, FileInline, FeeInline, EventInline)
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):

@@ -11,17 +11,20 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import ValidationError
+from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
 from motcua.api.auth import REQUIRED
 from motcua.core.errors import DomainError, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
-from . import forms_data, machine, selectors, services
-from .models import Dossier, DossierEvent
+from . import files, forms_data, machine, selectors, services
+from .models import Dossier, DossierEvent, DossierFile
 
 router = Router(tags=["dossiers"], auth=REQUIRED)
 
@@ -69,7 +72,8 @@ class ActionIn(Schema):
     amount: int | None = Field(None, description="request_payment: số tiền (đồng)")
     new_due_at: str | None = Field(None, description="apologize: ngày hẹn trả mới (ISO 8601)")
     result: dict[str, Any] | None = Field(None, description="complete: kết quả {\"name\": ...}")
-    files: list[str] | None = Field(None, description="supplement: tên tệp bổ sung")
+    files: list[int] | None = Field(None, description="supplement: số hiệu các tệp đã tải lên để nộp bổ sung "
+                                                       "(bỏ trống: mọi tệp tải lên từ khi được yêu cầu bổ sung)")
     version: int | None = Field(None, description="phiên bản hồ sơ đã đọc (chống ghi đè)")
 
 
@@ -114,7 +118,25 @@ class ComponentOut(Schema):
     copies: int
     required: bool
     digitised: bool
-    file: str | None
+
+
+class FileOut(Schema):
+    id: int
+    component: str | None
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str | None
+    event_seq: int | None = Field(..., description="sự kiện 'supplement' đã nộp tệp; trống: nộp cùng hồ sơ "
+                                                   "hoặc đang chờ nộp bổ sung")
+    url: str
+
+
+class FileList(Schema):
+    items: list[FileOut]
+    count: int
 
 
 class FeeOut(Schema):
@@ -153,6 +175,7 @@ class DossierOut(Schema):
     authorised: AuthorisedOut | None
     summary: str
     components: list[ComponentOut]
+    files: list[FileOut]
     fees: list[FeeOut]
     fee_total: int
     fee_paid: int
@@ -243,7 +266,8 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
         "authorised": ({"name": d.authorised_name, "id_number": d.authorised_id_number} if d.authorised else None),
         "summary": d.summary,
         "components": [{"code": c.code, "name": c.name, "copies": c.copies, "required": c.required,
-                        "digitised": c.digitised, "file": c.file.name or None} for c in d.components.all()],
+                        "digitised": c.digitised} for c in d.components.all()],
+        "files": [file_json(d, f) for f in d.files.all()],
         "fees": [{"name": f.name, "kind": f.kind, "amount": f.amount, "paid_at": _local(f.paid_at)}
                  for f in d.fees.all()],
         "fee_total": d.fee_total,
@@ -256,6 +280,16 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
         "paid_online": d.paid_online,
         "version": d.version,
         "actions": selectors.available_actions(user, d, now),
+    }
+
+
+def file_json(d: Dossier, f: DossierFile) -> dict[str, Any]:
+    """Expects the file's component and uploader loaded (selectors.with_parts)."""
+    return {
+        "id": f.pk, "component": f.component.code if f.component_id else None, "name": f.name,
+        "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "uploaded_at": _local(f.uploaded_at),
+        "uploaded_by": f.uploaded_by.get_username() if f.uploaded_by_id else None, "event_seq": f.event_seq,
+        "url": reverse("api:dossier_file", kwargs={"code": d.code, "file_id": f.pk}),
     }
 
 
@@ -339,6 +373,41 @@ def act(request, code: str, action: str):
     expected = payload.pop("version", None)
     d = services.perform(request.auth, code, action, payload, expected_version=expected)
     return _detail(request, d.code)
+
+
+@router.post("/dossiers/{code}/files", response={201: FileOut, **ERRORS}, summary="Tải lên tệp của hồ sơ")
+def upload_file(request, code: str, file: File[UploadedFile], component: Form[str] = None):
+    """multipart/form-data: `file` (PDF, JPG or PNG) and optionally `component` (its component code). The
+    applicant uploads while the dossier waits for the one-stop check (1) or a supplement (5); a reception
+    officer also at counter reception (2). Files uploaded while waiting for a supplement are handed in by
+    the `supplement` action."""
+    f = files.attach(request.auth, code, file, component=component)
+    f = selectors.dossier_file(request.auth, code, f.pk)
+    return Status(201, file_json(f.dossier, f))
+
+
+@router.get("/dossiers/{code}/files", response={200: FileList, **ERRORS}, summary="Các tệp của hồ sơ")
+def list_files(request, code: str):
+    d = selectors.dossier_detail(request.auth, code)
+    items = [file_json(d, f) for f in d.files.all()]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/dossiers/{code}/files/{file_id}", response={200: None, **ERRORS}, url_name="dossier_file",
+            summary="Tải về một tệp của hồ sơ")
+def download_file(request, code: str, file_id: int):
+    f = selectors.dossier_file(request.auth, code, file_id)
+    response = FileResponse(f.file.open("rb"), as_attachment=True, filename=f.name, content_type=f.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.delete("/dossiers/{code}/files/{file_id}", response={204: None, **ERRORS}, summary="Xóa tệp vừa tải lên")
+def delete_file(request, code: str, file_id: int):
+    """Only its uploader, and only while the file is not yet part of the dossier's record."""
+    files.remove(request.auth, code, file_id)
+    return Status(204, None)
 
 
 @router.get("/dossiers/{code}/forms/{number}", response={200: FormOut, **ERRORS},

@@ -6,7 +6,11 @@ The row holds the current state; `DossierEvent` is the history, never rewritten.
 
 from __future__ import annotations
 
+import os
+from uuid import uuid4
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -123,7 +127,6 @@ class DossierComponent(models.Model):
     name = models.CharField(max_length=1000)
     copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
     required = models.BooleanField(default=True)
-    file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -196,3 +199,58 @@ class DossierEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.action}"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Where citizens' papers live: outside MEDIA_ROOT, so no URL ever serves them; the API hands them out
+    after the same visibility check as the dossier. The root is read from settings on each use."""
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+private_storage = PrivateStorage()
+
+
+def _file_path(instance: DossierFile, filename: str) -> str:
+    # The original name is kept in `name`; on disk only a random name with the sniffed extension.
+    return f"dossiers/{instance.dossier.code}/{uuid4().hex}{os.path.splitext(filename)[1].lower()}"
+
+
+class DossierFile(models.Model):
+    """A scanned or uploaded paper of a dossier: with a component, or a supplement item.
+
+    `event_seq` names the `supplement` event that handed the file in; it is empty for files that came with
+    the submission or the counter reception, and for files still waiting for the applicant to submit the
+    supplement (those can still be removed).
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
+    component = models.ForeignKey(DossierComponent, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="files")
+    file = models.FileField(upload_to=_file_path, storage=private_storage, max_length=255)
+    name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    event_seq = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("tệp hồ sơ")
+        verbose_name_plural = _("tệp hồ sơ")
+
+    def __str__(self) -> str:
+        return self.name

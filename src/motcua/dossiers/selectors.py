@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from motcua.core.errors import NotFound, ValidationFailed
@@ -15,7 +15,7 @@ from motcua.directory import selectors as directory
 
 from . import machine, permissions
 from .machine import CLOCK_STATUSES, Status
-from .models import Dossier, DossierEvent
+from .models import Dossier, DossierEvent, DossierFile
 
 LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
 DUE_FILTERS = ("overdue", "due_soon", "on_time")
@@ -131,7 +131,8 @@ def filter_dossiers(qs: QuerySet[Dossier], *, status: Any = None, agency: str | 
 
 def with_parts(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """What a list or detail needs, in a fixed number of queries."""
-    return qs.select_related(*LIST_RELATED).prefetch_related("components", "fees")
+    files = Prefetch("files", queryset=DossierFile.objects.select_related("component", "uploaded_by"))
+    return qs.select_related(*LIST_RELATED).prefetch_related("components", "fees", files)
 
 
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
@@ -153,6 +154,16 @@ def dossier_detail(user, code: str) -> Dossier:
 def dossier_events(user, code: str) -> list[DossierEvent]:
     d = dossier_detail_light(user, code)
     return list(DossierEvent.objects.filter(dossier=d).select_related("actor", "agency").order_by("seq"))
+
+
+def dossier_file(user, code: str, file_id: int) -> DossierFile:
+    """One file of a dossier the user may see (404 for both a hidden dossier and a missing file)."""
+    d = dossier_detail_light(user, code)
+    f = DossierFile.objects.filter(dossier=d, pk=file_id).select_related("component", "uploaded_by").first()
+    if f is None:
+        raise NotFound(f"Hồ sơ không có tệp số {file_id}.", code="file_not_found")
+    f.dossier = d
+    return f
 
 
 def dossier_detail_light(user, code: str) -> Dossier:

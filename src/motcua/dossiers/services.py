@@ -30,7 +30,16 @@ from motcua.integrations import outbox
 from . import machine, permissions
 from .codes import next_code
 from .machine import APPLICANT, CLOCK_STATUSES, RECEPTION, SPECIALIST, Status
-from .models import ApplicantKind, Channel, Dossier, DossierComponent, DossierEvent, DossierFee, OnlinePayment
+from .models import (
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierComponent,
+    DossierEvent,
+    DossierFee,
+    DossierFile,
+    OnlinePayment,
+)
 
 OUTBOX_TOPIC = "dossier.status"
 CHANNEL_NAMES = {Channel.COUNTER: "counter", Channel.ONLINE: "online", Channel.POSTAL: "postal"}
@@ -763,11 +772,11 @@ def _clean_payload(action: str, payload: Any) -> dict[str, Any]:
                                    details={"field": "result"})
         clean["result"] = {"name": _text(result.get("name"), "result.name", required=True)}
     files = payload.get("files")
-    if files not in (None, []):
-        if not isinstance(files, list) or len(files) > 50:
-            raise ValidationFailed("'files' phải là danh sách tên tệp.", code="invalid_field",
+    if files is not None:
+        if not isinstance(files, list) or len(files) > 100:
+            raise ValidationFailed("'files' phải là danh sách số hiệu tệp đã tải lên.", code="invalid_field",
                                    details={"field": "files"})
-        clean["files"] = [_text(x, f"files[{i}]", required=True, max_len=255) for i, x in enumerate(files)]
+        clean["files"] = [_int(x, f"files[{i}]", minimum=1, maximum=2**31 - 1) for i, x in enumerate(files)]
     return clean
 
 
@@ -806,6 +815,23 @@ def _resolve_to(d: Dossier, target: str | None, actor, kinds: set[str]) -> tuple
                            details={"field": "to"})
 
 
+def _hand_in_files(d: Dossier, since: datetime | None, chosen: list[int] | None) -> list[dict[str, Any]]:
+    """Mark the files uploaded while the dossier waited (all, or the `chosen` ids) as handed in by the
+    supplement event about to be written; the event records which."""
+    pending = [] if since is None else list(
+        d.files.filter(event_seq__isnull=True, uploaded_at__gte=since).select_related("component").order_by("id"))
+    if chosen is not None:
+        unknown = sorted(set(chosen) - {f.pk for f in pending})
+        if unknown:
+            raise ValidationFailed(f"Tệp số {', '.join(map(str, unknown))} không phải tệp bổ sung đang chờ nộp.",
+                                   code="unknown_file", details={"field": "files", "ids": unknown})
+        pending = [f for f in pending if f.pk in set(chosen)]
+    if pending:
+        DossierFile.objects.filter(pk__in=[f.pk for f in pending]).update(event_seq=d.version + 1)
+    return [{"id": f.pk, "name": f.name, "component": f.component.code if f.component_id else None}
+            for f in pending]
+
+
 def _in_working_time(cal, t: datetime) -> bool:
     second = timedelta(seconds=1)
     return cal.is_working_day(t) and (cal.working_hours_between(t - second, t) > 0
@@ -836,8 +862,9 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
             if hours > 0:
                 d.due_at = cal.add(d.due_at, hours, "hours")
             data["paused_hours"] = str(hours)
-        if clean.get("files"):
-            data["files"] = clean["files"]
+        handed_in = _hand_in_files(d, paused_at, clean.get("files"))
+        if handed_in:
+            data["files"] = handed_in
     elif action == "forward":
         agency, user = _resolve_to(d, clean.get("to"), actor, kinds)
         data = {"from_agency": d.current_agency.identifier, "to_agency": agency.identifier,

@@ -1,0 +1,132 @@
+"""Dossier files: the papers a citizen uploads or a reception officer scans (write side).
+
+Who may add a file, and when (the rest of the time the dossier's papers are closed):
+
+* the applicant who owns the dossier: while it waits for the one-stop check (1) or for a supplement (5);
+* a reception officer who may receive for its agency: also at counter reception (2), to scan the papers.
+
+A file uploaded while the dossier waits for a supplement stays pending until the `supplement` action
+hands it in (services.perform records it in the event); until then, and for submission files until the
+dossier is received, its uploader may remove it. Type is decided by the file's first bytes, not by its
+name: PDF, JPEG or PNG only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+from . import permissions, services
+from .machine import APPLICANT, RECEPTION, Status
+from .models import Dossier, DossierFile
+
+# Magic bytes -> (content type, extension).
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+OPEN_TO = {
+    APPLICANT: frozenset({Status.RECEIVING, Status.WAITING}),
+    RECEPTION: frozenset({Status.RECEIVING, Status.NEW, Status.WAITING}),
+}
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, ext in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, ext
+    return None
+
+
+def clean_name(name: str | None) -> str:
+    """The uploader's file name as shown back: no path, no control characters, NFC, at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    return base.strip()[:255] or "tep-dinh-kem"
+
+
+def _may_touch(actor, d: Dossier) -> set[str]:
+    """The actor kinds under which `actor` may add or remove files of `d` now (403/409 otherwise)."""
+    if not ({APPLICANT, RECEPTION} & permissions.global_kinds(actor)) or actor is None:
+        raise PermissionDenied("Vai trò của bạn không được đính kèm tệp vào hồ sơ.", code="forbidden_action")
+    kinds = {k for k in permissions.actor_kinds(actor, d) if k in OPEN_TO}
+    if not kinds:
+        raise PermissionDenied("Hồ sơ này không thuộc phạm vi xử lý của bạn.", code="not_your_dossier")
+    if not any(d.status in OPEN_TO[k] for k in kinds):
+        raise Conflict(f"Hồ sơ ở trạng thái '{Status(d.status).label}' không nhận thêm hoặc bớt tệp.",
+                       code="files_closed")
+    return kinds
+
+
+def attach(actor, code: str, upload, *, component: str | None = None, at: datetime | None = None) -> DossierFile:
+    """Store one uploaded file with the dossier (and its component, when given)."""
+    at = services._now(at)
+    if upload is None:
+        raise ValidationFailed("Thiếu tệp ('file').", code="missing_field", details={"field": "file"})
+    limit = settings.DOSSIER_FILE_MAX_BYTES
+    if not upload.size:
+        raise ValidationFailed("Tệp rỗng.", code="empty_file", details={"field": "file"})
+    if upload.size > limit:
+        raise ValidationFailed(f"Tệp lớn quá {limit // (1024 * 1024)} MB.", code="file_too_large",
+                               details={"field": "file", "max_bytes": limit})
+    upload.seek(0)
+    kind = sniff(upload.read(16))
+    if kind is None:
+        raise ValidationFailed("Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type",
+                               details={"field": "file"})
+    component_code = services._text(component, "component", max_len=40)
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+
+    with transaction.atomic():
+        d = services._lock(code)
+        _may_touch(actor, d)
+        part = None
+        if component_code:
+            part = d.components.filter(code=component_code).first()
+            if part is None:
+                raise ValidationFailed(f"Hồ sơ không có thành phần '{component_code}'.", code="unknown_component",
+                                       details={"field": "component"})
+        if d.files.count() >= settings.DOSSIER_MAX_FILES:
+            raise Conflict(f"Hồ sơ đã có {settings.DOSSIER_MAX_FILES} tệp, không nhận thêm.", code="too_many_files")
+        f = DossierFile(dossier=d, component=part, name=clean_name(upload.name), content_type=kind[0],
+                        size=upload.size, sha256=digest.hexdigest(), uploaded_at=at, uploaded_by=actor)
+        upload.seek(0)
+        f.file.save(f"upload{kind[1]}", upload, save=False)
+        # The bytes are on disk before the row is written: a failed insert must not leave them behind.
+        try:
+            f.save()
+        except Exception:
+            f.file.delete(save=False)
+            raise
+    return f
+
+
+def remove(actor, code: str, file_id: int) -> None:
+    """Remove a file its uploader added, while it is not yet part of the dossier's record."""
+    with transaction.atomic():
+        d = services._lock(code)
+        f = d.files.filter(pk=file_id).first()
+        if f is None:
+            raise NotFound(f"Hồ sơ không có tệp số {file_id}.", code="file_not_found")
+        _may_touch(actor, d)
+        if f.uploaded_by_id != getattr(actor, "pk", None):
+            raise PermissionDenied("Chỉ người tải tệp lên mới xóa được tệp đó.", code="not_your_file")
+        if f.event_seq is not None:
+            raise Conflict("Tệp đã được nộp cùng hồ sơ bổ sung, không xóa được.", code="file_submitted")
+        name = f.file.name
+        f.delete()
+        transaction.on_commit(lambda: private_delete(name))
+
+
+def private_delete(name: str) -> None:
+    DossierFile._meta.get_field("file").storage.delete(name)
