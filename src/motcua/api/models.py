@@ -16,3 +16,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

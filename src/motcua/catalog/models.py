@@ -32,12 +32,12 @@ class Field(models.Model):
         verbose_name = _("lĩnh vực")
         verbose_name_plural = _("lĩnh vực")
 
+    def __str__(self) -> str:
+        return self.name
+
     def save(self, *args, **kwargs):
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Procedure(models.Model):
@@ -132,6 +132,9 @@ class ProcedureStep(models.Model):
     class Meta:
         ordering = ["order", "id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class ProcedureChannel(models.Model):
     """Cách thức thực hiện: each channel with its own time limit and fee."""
@@ -146,6 +149,9 @@ class ProcedureChannel(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["procedure", "channel"], name="channel_uniq")]
+
+    def __str__(self) -> str:
+        return self.get_channel_display()
 
 
 class ProcedureComponent(models.Model):
@@ -167,6 +173,9 @@ class ProcedureComponent(models.Model):
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["procedure", "code"], name="component_code_uniq")]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class ProcedureForm(models.Model):
     """Mẫu đơn, tờ khai."""
@@ -178,6 +187,9 @@ class ProcedureForm(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ProcedureFee(models.Model):
@@ -196,6 +208,9 @@ class ProcedureFee(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount}"
+
 
 class ProcedureResult(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="results")
@@ -205,6 +220,9 @@ class ProcedureResult(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class LegalBasis(models.Model):
@@ -216,6 +234,9 @@ class LegalBasis(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
 
 
 class ProcedureVersion(models.Model):
