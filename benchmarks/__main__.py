@@ -45,8 +45,12 @@ def main() -> int:
                 if label == "SQLite":
                     Path(f"{tmp}/bench.sqlite3").unlink(missing_ok=True)
                 print(f"\n== {mod} on {label} ==", flush=True)
-                env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "motcua.settings",
-                       "BENCH_DB_LABEL": label}
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": url,
+                    "DJANGO_SETTINGS_MODULE": "motcua.settings",
+                    "BENCH_DB_LABEL": label,
+                }
                 rc = subprocess.call([sys.executable, "-m", f"benchmarks.{mod}"], env=env, cwd=HERE.parent)
                 failures += rc != 0
     return 1 if failures else 0

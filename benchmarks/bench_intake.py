@@ -42,38 +42,81 @@ def build():
     from motcua.catalog.records import apply_record
     from motcua.directory.models import AdminUnit, Agency, Applicant, Role, StaffAssignment
 
-    province = AdminUnit.objects.create(code="40", name="Tỉnh Nghệ An", level="province", valid_from=date(2025, 7, 1))
-    centre = Agency.objects.create(identifier="000.00.00.H40", name="Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
-                                   level="province", kind="service_centre", province=province, admin_unit=province)
-    justice = Agency.objects.create(identifier="000.00.15.H40", name="Sở Tư pháp tỉnh Nghệ An", level="province",
-                                    kind="department", province=province, admin_unit=province)
-    apply_record({
-        "code": PROCEDURE, "name": "Đăng ký khai sinh có yếu tố nước ngoài",
-        "field": {"code": "G09-HT01", "name": "Hộ tịch"}, "levels": ["province"], "processing_time": 15,
-        "time_unit": "working_days", "subjects": ["Công dân Việt Nam"], "online_level": "full",
-        "publication_state": "published", "agencies": [justice.identifier],
-        "cases": [{"code": "TH1", "name": "Đăng ký đúng hạn"}],
-        "steps": [{"title": "Nộp hồ sơ"}, {"title": "Trả kết quả"}],
-        "channels": [{"channel": "counter", "processing_time": 15}, {"channel": "online", "processing_time": 15}],
-        "components": [{"code": "TP1", "name": "Tờ khai đăng ký khai sinh", "case": "TH1"},
-                       {"code": "TP2", "name": "Giấy chứng sinh", "copies": 1}],
-        "fees": [{"kind": "charge", "amount": 10000, "channel": "online"}],
-        "results": [{"code": "KQ1", "name": "Giấy khai sinh"}],
-        "legal_bases": [{"number": "60/2014/QH13", "title": "Luật Hộ tịch", "effective_on": "2016-01-01"}],
-    })
+    province = AdminUnit.objects.create(
+        code="40", name="Tỉnh Nghệ An", level="province", valid_from=date(2025, 7, 1)
+    )
+    centre = Agency.objects.create(
+        identifier="000.00.00.H40",
+        name="Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
+        level="province",
+        kind="service_centre",
+        province=province,
+        admin_unit=province,
+    )
+    justice = Agency.objects.create(
+        identifier="000.00.15.H40",
+        name="Sở Tư pháp tỉnh Nghệ An",
+        level="province",
+        kind="department",
+        province=province,
+        admin_unit=province,
+    )
+    apply_record(
+        {
+            "code": PROCEDURE,
+            "name": "Đăng ký khai sinh có yếu tố nước ngoài",
+            "field": {"code": "G09-HT01", "name": "Hộ tịch"},
+            "levels": ["province"],
+            "processing_time": 15,
+            "time_unit": "working_days",
+            "subjects": ["Công dân Việt Nam"],
+            "online_level": "full",
+            "publication_state": "published",
+            "agencies": [justice.identifier],
+            "cases": [{"code": "TH1", "name": "Đăng ký đúng hạn"}],
+            "steps": [{"title": "Nộp hồ sơ"}, {"title": "Trả kết quả"}],
+            "channels": [
+                {"channel": "counter", "processing_time": 15},
+                {"channel": "online", "processing_time": 15},
+            ],
+            "components": [
+                {"code": "TP1", "name": "Tờ khai đăng ký khai sinh", "case": "TH1"},
+                {"code": "TP2", "name": "Giấy chứng sinh", "copies": 1},
+            ],
+            "fees": [{"kind": "charge", "amount": 10000, "channel": "online"}],
+            "results": [{"code": "KQ1", "name": "Giấy khai sinh"}],
+            "legal_bases": [
+                {"number": "60/2014/QH13", "title": "Luật Hộ tịch", "effective_on": "2016-01-01"}
+            ],
+        }
+    )
     User = get_user_model()
     citizen = User.objects.create_user("congdan", password=None, first_name="Hoa", last_name="Nguyễn Thị")
-    Applicant.objects.create(user=citizen, kind="citizen", full_name="Nguyễn Thị Hoa", id_number="038190001234",
-                             phone="0912345678", email="hoa@example.vn")
+    Applicant.objects.create(
+        user=citizen,
+        kind="citizen",
+        full_name="Nguyễn Thị Hoa",
+        id_number="038190001234",
+        phone="0912345678",
+        email="hoa@example.vn",
+    )
     officer = User.objects.create_user("tiepnhan", password=None, first_name="Lan", last_name="Trần Thị")
     StaffAssignment.objects.create(user=officer, agency=centre, role=Role.RECEPTION)
     return citizen, officer, centre
 
 
 BODY = {
-    "procedure": PROCEDURE, "agency": "000.00.15.H40", "channel": 2,
-    "applicant": {"kind": "citizen", "name": "Nguyễn Thị Hoa", "id_number": "038190001234",
-                  "phone": "0912345678", "email": "hoa@example.vn", "address": "Phường Vinh, Nghệ An"},
+    "procedure": PROCEDURE,
+    "agency": "000.00.15.H40",
+    "channel": 2,
+    "applicant": {
+        "kind": "citizen",
+        "name": "Nguyễn Thị Hoa",
+        "id_number": "038190001234",
+        "phone": "0912345678",
+        "email": "hoa@example.vn",
+        "address": "Phường Vinh, Nghệ An",
+    },
     "components": [{"code": "TP1", "copies": 1}, {"code": "TP2", "copies": 1}],
     "summary": "Đăng ký khai sinh cho con",
 }
@@ -104,8 +147,10 @@ class RawWriter:
         def template(obj, skip=("id",)):
             fields = [f for f in obj._meta.concrete_fields if f.attname not in skip]
             cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-            sql = (f"INSERT INTO {obj._meta.db_table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))}) "
-                   f"RETURNING id")
+            sql = (
+                f"INSERT INTO {obj._meta.db_table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))}) "
+                f"RETURNING id"
+            )
             values = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
             return sql, [f.attname for f in fields], values
 
@@ -116,9 +161,13 @@ class RawWriter:
         self.outbox = [template(m) for m in OutboxMessage.objects.filter(key=code).order_by("id")]
         self.agency_id = d.receiving_agency_id
         table = DailySequence._meta.db_table
-        self.upsert = (f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (agency_id, day) "
-                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last")
-        self.update = f"UPDATE {d._meta.db_table} SET status = %s, received_at = %s, due_at = %s WHERE id = %s"
+        self.upsert = (
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) ON CONFLICT (agency_id, day) "
+            f"DO UPDATE SET last = {table}.last + 1 RETURNING last"
+        )
+        self.update = (
+            f"UPDATE {d._meta.db_table} SET status = %s, received_at = %s, due_at = %s WHERE id = %s"
+        )
         self.n = 0
 
     @staticmethod
@@ -153,8 +202,15 @@ class RawWriter:
 
     def _acceptance(self, cur, dossier_id: int, code: str) -> None:
         _, params = self._with(self.dossier)
-        cur.execute(self.update, [2, params[self.dossier[1].index("received_at")],
-                                  params[self.dossier[1].index("due_at")], dossier_id])
+        cur.execute(
+            self.update,
+            [
+                2,
+                params[self.dossier[1].index("received_at")],
+                params[self.dossier[1].index("due_at")],
+                dossier_id,
+            ],
+        )
         for n, (event, message) in enumerate(zip(self.events[1:], self.outbox[1:], strict=True), start=2):
             self._insert(cur, event, dossier_id=dossier_id)
             self._insert(cur, message, key=code, idempotency_key=f"{code}:{n}")
@@ -167,8 +223,15 @@ class RawWriter:
 def shape(sql: str) -> str:
     words = sql.split()
     head = " ".join(words[:3])
-    table = next((w.strip('"') for w in words if "_" in w and w.strip('"').split("_")[0] in {
-        "dossiers", "integrations", "directory", "catalog", "auth"}), "")
+    table = next(
+        (
+            w.strip('"')
+            for w in words
+            if "_" in w
+            and w.strip('"').split("_")[0] in {"dossiers", "integrations", "directory", "catalog", "auth"}
+        ),
+        "",
+    )
     return f"{head[:28]:<28} {table}"
 
 
@@ -186,7 +249,9 @@ def _rates(fns: dict[str, object]) -> dict[str, float]:
 
 def _queries(title: str, captured) -> None:
     shapes = Counter(shape(q["sql"]) for q in captured.captured_queries)
-    print(f"    {title} ({len(captured)}): " + "; ".join(f"{n}x {s.strip()}" for s, n in shapes.most_common()))
+    print(
+        f"    {title} ({len(captured)}): " + "; ".join(f"{n}x {s.strip()}" for s, n in shapes.most_common())
+    )
 
 
 def main() -> int:
@@ -231,35 +296,45 @@ def main() -> int:
     with CaptureQueriesContext(connection) as accept_q:
         services.perform(officer, d.code, "accept", {}, at=at + timedelta(minutes=5))
 
-    med = _rates({
-        "counter_raw": lambda: counter_raw.intake(day),
-        "counter": counter_intake,
-        "online_raw1": lambda: online_raw.intake(day),
-        "online_raw2": lambda: online_raw.intake(day, split=True),
-        "online": online_intake,
-    })
+    med = _rates(
+        {
+            "counter_raw": lambda: counter_raw.intake(day),
+            "counter": counter_intake,
+            "online_raw1": lambda: online_raw.intake(day),
+            "online_raw2": lambda: online_raw.intake(day, split=True),
+            "online": online_intake,
+        }
+    )
 
     def verdict(ratio: float) -> str:
         return "OK" if ratio >= 0.5 else "UNDER TARGET"
 
     print(f"  {N} intakes x {ROUNDS} rounds on {label}, every figure in dossiers/s (median of the rounds)")
     print("  counter reception: submit_dossier by the one-stop officer, status 2 and due date in one call;")
-    print(f"    {counter_raw.rows} rows (dossier, {len(counter_raw.children)} components/fees, "
-          f"{len(counter_raw.events)} event, {len(counter_raw.outbox)} outbox) + the daily sequence")
+    print(
+        f"    {counter_raw.rows} rows (dossier, {len(counter_raw.children)} components/fees, "
+        f"{len(counter_raw.events)} event, {len(counter_raw.outbox)} outbox) + the daily sequence"
+    )
     print(f"    floor  raw SQL, 1 txn          {med['counter_raw']:8.0f}")
     print(f"    service                        {med['counter']:8.0f}")
     ratio = med["counter"] / med["counter_raw"]
     print(f"    ratio service / raw: {ratio:6.1%}   (target >= 50 %: {verdict(ratio)})")
-    print("  online submission + acceptance: submit_dossier (status 1) then perform(accept), two transactions;")
-    print(f"    {online_raw.rows} rows (dossier, {len(online_raw.children)} components/fees, "
-          f"{len(online_raw.events)} events, {len(online_raw.outbox)} outbox) + the daily sequence + 1 update")
+    print(
+        "  online submission + acceptance: submit_dossier (status 1) then perform(accept), two transactions;"
+    )
+    print(
+        f"    {online_raw.rows} rows (dossier, {len(online_raw.children)} components/fees, "
+        f"{len(online_raw.events)} events, {len(online_raw.outbox)} outbox) + the daily sequence + 1 update"
+    )
     print(f"    floor  raw SQL, 1 txn          {med['online_raw1']:8.0f}")
     print(f"    floor  raw SQL, 2 txn          {med['online_raw2']:8.0f}")
     print(f"    service                        {med['online']:8.0f}")
     ratio = med["online"] / med["online_raw1"]
     print(f"    ratio service / raw 1 txn: {ratio:6.1%}   (target >= 50 %: {verdict(ratio)})")
-    print(f"    ratio service / raw 2 txn: {med['online'] / med['online_raw2']:6.1%}   "
-          f"(same transactions as production: the service code's own overhead)")
+    print(
+        f"    ratio service / raw 2 txn: {med['online'] / med['online_raw2']:6.1%}   "
+        f"(same transactions as production: the service code's own overhead)"
+    )
     print("  statements per call:")
     for title, captured in (("counter", counter_q), ("submit", submit_q), ("accept", accept_q)):
         _queries(title, captured)

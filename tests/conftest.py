@@ -31,8 +31,13 @@ class ApiClient:
         return self.client.get(f"/api/v1{path}", params, **self.headers)
 
     def post(self, path: str, body=None, **headers):
-        return self.client.post(f"/api/v1{path}", data=json.dumps(body if body is not None else {}),
-                                content_type="application/json", **self.headers, **headers)
+        return self.client.post(
+            f"/api/v1{path}",
+            data=json.dumps(body if body is not None else {}),
+            content_type="application/json",
+            **self.headers,
+            **headers,
+        )
 
     def upload(self, path: str, fields: dict, **headers):
         """multipart/form-data POST (files as SimpleUploadedFile values)."""
@@ -51,28 +56,62 @@ def private_files(settings, tmp_path):
 
 @pytest.fixture
 def province(db):
-    return AdminUnit.objects.create(code="40", name="Tỉnh Nghệ An", level="province", valid_from=date(2025, 7, 1))
+    return AdminUnit.objects.create(
+        code="40", name="Tỉnh Nghệ An", level="province", valid_from=date(2025, 7, 1)
+    )
 
 
 @pytest.fixture
 def other_province(db):
-    return AdminUnit.objects.create(code="38", name="Tỉnh Thanh Hóa", level="province", valid_from=date(2025, 7, 1))
+    return AdminUnit.objects.create(
+        code="38", name="Tỉnh Thanh Hóa", level="province", valid_from=date(2025, 7, 1)
+    )
 
 
 @pytest.fixture
 def agencies(province, other_province):
     """A provincial centre, two departments, a commune centre, and a department of another province."""
     mk = Agency.objects.create
-    centre = mk(identifier="000.00.00.H40", name="Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
-                level="province", kind="service_centre", province=province, admin_unit=province)
-    justice = mk(identifier="000.00.15.H40", name="Sở Tư pháp tỉnh Nghệ An", level="province",
-                 kind="department", province=province, admin_unit=province)
-    health = mk(identifier="000.00.18.H40", name="Sở Y tế tỉnh Nghệ An", level="province",
-                kind="department", province=province, admin_unit=province)
-    commune = mk(identifier="000.01.15.H40", name="Trung tâm PVHCC xã Anh Sơn", level="commune",
-                 kind="commune_committee", province=province, admin_unit=province)
-    foreign = mk(identifier="000.00.15.H38", name="Sở Tư pháp tỉnh Thanh Hóa", level="province",
-                 kind="department", province=other_province, admin_unit=other_province)
+    centre = mk(
+        identifier="000.00.00.H40",
+        name="Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
+        level="province",
+        kind="service_centre",
+        province=province,
+        admin_unit=province,
+    )
+    justice = mk(
+        identifier="000.00.15.H40",
+        name="Sở Tư pháp tỉnh Nghệ An",
+        level="province",
+        kind="department",
+        province=province,
+        admin_unit=province,
+    )
+    health = mk(
+        identifier="000.00.18.H40",
+        name="Sở Y tế tỉnh Nghệ An",
+        level="province",
+        kind="department",
+        province=province,
+        admin_unit=province,
+    )
+    commune = mk(
+        identifier="000.01.15.H40",
+        name="Trung tâm PVHCC xã Anh Sơn",
+        level="commune",
+        kind="commune_committee",
+        province=province,
+        admin_unit=province,
+    )
+    foreign = mk(
+        identifier="000.00.15.H38",
+        name="Sở Tư pháp tỉnh Thanh Hóa",
+        level="province",
+        kind="department",
+        province=other_province,
+        admin_unit=other_province,
+    )
     return {"centre": centre, "justice": justice, "health": health, "commune": commune, "foreign": foreign}
 
 
@@ -91,8 +130,14 @@ def people(agencies, make_staff):
     """One user per demo role, as in contract §3."""
     User = get_user_model()
     citizen = User.objects.create_user(username="congdan", password="demo")
-    Applicant.objects.create(user=citizen, kind="citizen", full_name="Nguyễn Thị Hoa", id_number="038190001234",
-                             phone="0912345678", email="hoa@example.vn")
+    Applicant.objects.create(
+        user=citizen,
+        kind="citizen",
+        full_name="Nguyễn Thị Hoa",
+        id_number="038190001234",
+        phone="0912345678",
+        email="hoa@example.vn",
+    )
     return {
         "admin": User.objects.create_superuser(username="admin", password="demo"),
         "tiepnhan": make_staff("tiepnhan", Role.RECEPTION, agencies["centre"]),

@@ -42,7 +42,9 @@ def database_from_url(url: str) -> dict:
         if parsed.netloc:  # sqlite://relative/path
             path = parsed.netloc + path
         return sqlite_database(Path(path) if path else VAR_DIR / "motcua.sqlite3")
-    raise ValueError(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r} (use sqlite:// or postgres://)")
+    raise ValueError(
+        f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r} (use sqlite:// or postgres://)"
+    )
 
 
 def sqlite_database(path: Path) -> dict:
@@ -62,12 +64,18 @@ def sqlite_database(path: Path) -> dict:
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
-    "default": database_from_url(DATABASE_URL) if DATABASE_URL else sqlite_database(VAR_DIR / "motcua.sqlite3")
+    "default": database_from_url(DATABASE_URL)
+    if DATABASE_URL
+    else sqlite_database(VAR_DIR / "motcua.sqlite3")
 }
 
 DEBUG = env_bool("MOTCUA_DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-set-SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [

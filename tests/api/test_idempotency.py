@@ -155,10 +155,20 @@ def users(db):
 @throwaway
 def test_keys_are_scoped_to_the_caller(client, users, api_as):
     congdan, tiepnhan = api_as(users["congdan"]), api_as(users["tiepnhan"])
-    a = congdan.client.post("/api/v1/things", data="{}", content_type="application/json",
-                            HTTP_IDEMPOTENCY_KEY="same", **congdan.headers)
-    b = tiepnhan.client.post("/api/v1/things", data="{}", content_type="application/json",
-                             HTTP_IDEMPOTENCY_KEY="same", **tiepnhan.headers)
+    a = congdan.client.post(
+        "/api/v1/things",
+        data="{}",
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same",
+        **congdan.headers,
+    )
+    b = tiepnhan.client.post(
+        "/api/v1/things",
+        data="{}",
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same",
+        **tiepnhan.headers,
+    )
     assert (a.status_code, b.status_code) == (201, 201)
     assert len(CALLS) == 2
     assert set(IdempotencyRecord.objects.values_list("user__username", flat=True)) == {"congdan", "tiepnhan"}
@@ -181,9 +191,12 @@ def test_anonymous_requests_share_the_null_scope(client, db):
 
 @throwaway
 def test_request_in_flight_is_409(client, db):
-    digest = request_hash(RequestFactory().post("/api/v1/things", data='{"a": 1}', content_type="application/json"))
-    IdempotencyRecord.objects.create(key="k-1", method="POST", path="/api/v1/things",
-                                     request_hash=digest, status_code=0, response_body=b"")
+    digest = request_hash(
+        RequestFactory().post("/api/v1/things", data='{"a": 1}', content_type="application/json")
+    )
+    IdempotencyRecord.objects.create(
+        key="k-1", method="POST", path="/api/v1/things", request_hash=digest, status_code=0, response_body=b""
+    )
 
     response = post(client, "/api/v1/things", {"a": 1}, key="k-1")
 
@@ -202,8 +215,9 @@ def test_concurrent_duplicate_gets_in_progress(client, db):
         answers.append(IdempotencyMiddleware(lambda r: JsonResponse({}, status=201))(request))
         return JsonResponse({"ok": True}, status=201)
 
-    request = RequestFactory().post("/api/v1/things", data="{}", content_type="application/json",
-                                    HTTP_IDEMPOTENCY_KEY="k-1")
+    request = RequestFactory().post(
+        "/api/v1/things", data="{}", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     request.user = AnonymousUser()
     response = IdempotencyMiddleware(view)(request)
     assert response.status_code == 201
@@ -221,8 +235,15 @@ def test_concurrent_duplicates_in_threads_run_once(users, api_as):
 
     def send():
         try:
-            results.append(api.client.post("/api/v1/things", data="{}", content_type="application/json",
-                                           HTTP_IDEMPOTENCY_KEY="k-1", **api.headers))
+            results.append(
+                api.client.post(
+                    "/api/v1/things",
+                    data="{}",
+                    content_type="application/json",
+                    HTTP_IDEMPOTENCY_KEY="k-1",
+                    **api.headers,
+                )
+            )
         finally:
             connection.close()
 
@@ -240,10 +261,12 @@ def test_concurrent_duplicates_in_threads_run_once(users, api_as):
 
 @throwaway
 def test_purge_removes_records_older_than_a_day(db):
-    old = IdempotencyRecord.objects.create(key="old", method="POST", path="/", request_hash="h",
-                                           status_code=201, response_body=b"{}")
-    IdempotencyRecord.objects.create(key="new", method="POST", path="/", request_hash="h",
-                                     status_code=201, response_body=b"{}")
+    old = IdempotencyRecord.objects.create(
+        key="old", method="POST", path="/", request_hash="h", status_code=201, response_body=b"{}"
+    )
+    IdempotencyRecord.objects.create(
+        key="new", method="POST", path="/", request_hash="h", status_code=201, response_body=b"{}"
+    )
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
 
     call_command("purge_idempotency")
@@ -262,8 +285,14 @@ def test_an_expired_record_does_not_block_its_key(client, db):
 # ------------------------------------------------------------------------------ the real POST /api/v1/dossiers
 @pytest.fixture
 def procedure(agencies):
-    p, _ = apply_record(record(PROCEDURE, "Đăng ký khai sinh có yếu tố nước ngoài", levels=["province"],
-                               agencies=[agencies["justice"].identifier]))
+    p, _ = apply_record(
+        record(
+            PROCEDURE,
+            "Đăng ký khai sinh có yếu tố nước ngoài",
+            levels=["province"],
+            agencies=[agencies["justice"].identifier],
+        )
+    )
     return p
 
 
@@ -292,8 +321,9 @@ def test_dossier_submitted_twice_with_one_key_is_created_once(reception):
 def test_dossier_key_reused_with_another_body_is_409(reception):
     reception.post("/dossiers", submission(channel=1), HTTP_IDEMPOTENCY_KEY="quay-1-0001")
 
-    response = reception.post("/dossiers", submission(channel=1, summary="Hồ sơ khác"),
-                              HTTP_IDEMPOTENCY_KEY="quay-1-0001")
+    response = reception.post(
+        "/dossiers", submission(channel=1, summary="Hồ sơ khác"), HTTP_IDEMPOTENCY_KEY="quay-1-0001"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_reused"

@@ -45,8 +45,13 @@ def seeded(agencies):
     """A few procedures and a staff user's token: enough for lists to return rows and auth to pass."""
     make_procedure("1.004222", "Đăng ký khai sinh", agencies=["000.01.15.H40"])
     make_procedure("1.000656", "Đăng ký kết hôn", agencies=["000.00.15.H40"], online_level="partial")
-    make_procedure("1.009994", "Cấp giấy phép xây dựng nhà ở riêng lẻ", levels=["province"],
-                   field={"code": "G12-XD05", "name": "Xây dựng"}, publication_state="draft")
+    make_procedure(
+        "1.009994",
+        "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        levels=["province"],
+        field={"code": "G12-XD05", "name": "Xây dựng"},
+        publication_state="draft",
+    )
     # No password: hashing one costs seconds, and a bearer token is all the fuzzer needs.
     user = get_user_model().objects.create_user(username="tiepnhan", password=None, is_staff=True)
     StaffAssignment.objects.create(user=user, agency=agencies["centre"], role=Role.RECEPTION)
@@ -70,8 +75,9 @@ def test_get_never_fails_with_a_server_error(seeded, path):
     operation = loaded_schema()[path]["GET"]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def fuzz(case):
         response = case.call(app=application, headers=seeded)
         case.validate_response(response, checks=[not_a_server_error])

@@ -87,8 +87,9 @@ def test_hours_round_trip_for_any_start(cal: WorkCalendar, s: datetime, h: Decim
 @FEW
 @given(instants, hours)
 def test_hours_round_trip_inside_a_window_default_calendar(s: datetime, h: Decimal) -> None:
-    cal = WorkCalendar(holidays={date(2025, 1, 1), date(2025, 4, 30), date(2025, 5, 1)},
-                       workdays={date(2025, 4, 26)})
+    cal = WorkCalendar(
+        holidays={date(2025, 1, 1), date(2025, 4, 30), date(2025, 5, 1)}, workdays={date(2025, 4, 26)}
+    )
     s = cal.next_working_time(s)
     if not inside_a_window(cal, s):  # landed on a window end: step into the next window
         s = cal.add(s + timedelta(minutes=1), 0, "hours")
@@ -98,7 +99,9 @@ def test_hours_round_trip_inside_a_window_default_calendar(s: datetime, h: Decim
 
 @FEW
 @given(calendars(), instants, hours.filter(lambda h: h > 0))
-def test_add_matches_reference_and_is_the_earliest_instant(cal: WorkCalendar, s: datetime, h: Decimal) -> None:
+def test_add_matches_reference_and_is_the_earliest_instant(
+    cal: WorkCalendar, s: datetime, h: Decimal
+) -> None:
     t = cal.add(s, h, "hours")
     assert t == ref_add(cal, s, h)
     # Earliest: a microsecond before, the time is not yet used up (so 11:30, never 13:30).
@@ -160,8 +163,10 @@ def test_aware_and_naive_agree(cal: WorkCalendar, s: datetime, h: Decimal) -> No
 
 
 def test_a_sixty_working_day_add_is_fast() -> None:
-    cal = WorkCalendar(holidays={date(2025, 1, 1) + timedelta(days=i * 17) for i in range(60)},
-                       workdays={date(2025, 4, 26), date(2026, 8, 22)})
+    cal = WorkCalendar(
+        holidays={date(2025, 1, 1) + timedelta(days=i * 17) for i in range(60)},
+        workdays={date(2025, 4, 26), date(2026, 8, 22)},
+    )
     start = datetime(2025, 3, 14, 15, 20)
     loops = 2000
     seconds = timeit.timeit(lambda: cal.add(start, 60, "working_days"), number=loops) / loops

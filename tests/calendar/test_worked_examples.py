@@ -155,7 +155,9 @@ def test_custom_windows() -> None:
     assert morning.add(dt(6, 1, 2025, 8), 0.5, "working_days") == dt(6, 1, 2025, 10)
     assert morning.add(dt(6, 1, 2025, 13), 1, "hours") == dt(7, 1, 2025, 9)
     assert morning.add(dt(6, 1, 2025, 13), 1, "days") == dt(8, 1, 2025, 8)
-    three = WorkCalendar(windows=((time(7, 30), time(11, 30)), (time(13), time(15)), (time(15, 30), time(17, 30))))
+    three = WorkCalendar(
+        windows=((time(7, 30), time(11, 30)), (time(13), time(15)), (time(15, 30), time(17, 30)))
+    )
     assert three.day_hours == 8
     assert three.add(dt(6, 1, 2025, 7, 30), 6, "hours") == dt(6, 1, 2025, 15)
     assert three.add(dt(6, 1, 2025, 7, 30), Decimal("6.01"), "hours") == datetime(2025, 1, 6, 15, 30, 36)

@@ -11,12 +11,22 @@ from tests.api.catalog_data import make_procedure, record
 
 @pytest.fixture
 def three(agencies):
-    make_procedure("1.004222", "Đăng ký khai sinh", agencies=["000.01.15.H40", "000.00.00.H40"],
-                   fees=[{"kind": "charge", "amount": 8000, "channel": "counter"}],
-                   channels=[{"channel": "counter", "fee": 20000}, {"channel": "online", "fee": 10000}])
+    make_procedure(
+        "1.004222",
+        "Đăng ký khai sinh",
+        agencies=["000.01.15.H40", "000.00.00.H40"],
+        fees=[{"kind": "charge", "amount": 8000, "channel": "counter"}],
+        channels=[{"channel": "counter", "fee": 20000}, {"channel": "online", "fee": 10000}],
+    )
     make_procedure("1.000656", "Đăng ký kết hôn", processing_time=None, fees=[], channels=[])
-    make_procedure("1.009994", "Cấp giấy phép xây dựng nhà ở riêng lẻ", levels=["province", "commune"],
-                   field={"code": "G12-XD05", "name": "Xây dựng"}, online_level="partial", processing_time=12.5)
+    make_procedure(
+        "1.009994",
+        "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        levels=["province", "commune"],
+        field={"code": "G12-XD05", "name": "Xây dựng"},
+        online_level="partial",
+        processing_time=12.5,
+    )
 
 
 def many(n: int) -> None:
@@ -31,13 +41,20 @@ class TestList:
         assert r.status_code == 200
         body = r.json()
         assert body["count"] == 1
-        assert body["items"] == [{
-            "code": "1.004222", "name": "Đăng ký khai sinh",
-            "field": {"code": "G09-HT01", "name": "Hộ tịch"}, "kind": "public",
-            "levels": ["commune"], "online_level": "full", "processing_time": 3, "time_unit": "working_days",
-            "agencies": ["000.00.00.H40", "000.01.15.H40"],
-            "fee": {"free": False, "min": 8000, "max": 20000, "display": "8.000 ₫ – 20.000 ₫"},
-        }]
+        assert body["items"] == [
+            {
+                "code": "1.004222",
+                "name": "Đăng ký khai sinh",
+                "field": {"code": "G09-HT01", "name": "Hộ tịch"},
+                "kind": "public",
+                "levels": ["commune"],
+                "online_level": "full",
+                "processing_time": 3,
+                "time_unit": "working_days",
+                "agencies": ["000.00.00.H40", "000.01.15.H40"],
+                "fee": {"free": False, "min": 8000, "max": 20000, "display": "8.000 ₫ – 20.000 ₫"},
+            }
+        ]
 
     def test_free_and_fractional(self, three, api_as):
         items = {i["code"]: i for i in api_as(None).get("/procedures").json()["items"]}
@@ -54,7 +71,9 @@ class TestList:
 
     def test_filters(self, three, api_as):
         client = api_as(None)
-        assert [i["code"] for i in client.get("/procedures", level="province").json()["items"]] == ["1.009994"]
+        assert [i["code"] for i in client.get("/procedures", level="province").json()["items"]] == [
+            "1.009994"
+        ]
         assert client.get("/procedures", field="G12-XD05").json()["count"] == 1
         assert client.get("/procedures", agency="000.01.15.H40").json()["count"] == 1
         assert client.get("/procedures", online_level="partial", kind="public").json()["count"] == 1
@@ -69,20 +88,35 @@ class TestList:
         beyond = client.get("/procedures", page=50).json()
         assert beyond == {"items": [], "count": 3}
 
-    @pytest.mark.parametrize("params", [
-        {"page": 0}, {"page": -1}, {"page": "x"}, {"page": 10**9}, {"page_size": 0}, {"page_size": 101},
-        {"level": "county"}, {"online_level": "4"}, {"kind": "secret"}, {"q": "x" * 201},
-    ])
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"page": 0},
+            {"page": -1},
+            {"page": "x"},
+            {"page": 10**9},
+            {"page_size": 0},
+            {"page_size": 101},
+            {"level": "county"},
+            {"online_level": "4"},
+            {"kind": "secret"},
+            {"q": "x" * 201},
+        ],
+    )
     def test_out_of_range_is_422(self, three, api_as, params):
         r = api_as(None).get("/procedures", **params)
         assert r.status_code == 422
         assert r.json()["code"] == "validation_error"
         assert r.json()["message"]
 
-    @pytest.mark.parametrize(("params", "code"), [
-        ({"field": "NOPE"}, "unknown_field"), ({"agency": "000.00.99.H99"}, "unknown_agency"),
-        ({"field": "a\x00"}, "invalid_field"),
-    ])
+    @pytest.mark.parametrize(
+        ("params", "code"),
+        [
+            ({"field": "NOPE"}, "unknown_field"),
+            ({"agency": "000.00.99.H99"}, "unknown_agency"),
+            ({"field": "a\x00"}, "invalid_field"),
+        ],
+    )
     def test_unknown_filter_values_are_422(self, three, api_as, params, code):
         r = api_as(None).get("/procedures", **params)
         assert r.status_code == 422
@@ -112,12 +146,25 @@ class TestDetail:
         assert body["code"] == "1.004222"
         assert body["agencies"] == ["000.00.00.H40", "000.01.15.H40"]
         assert body["components"][0] == {
-            "code": "TP1", "name": "Tờ khai", "case": "TH1", "originals": 1, "copies": 0, "required": True,
-            "form_code": "TK1", "replaceable_by_data": False, "digitise_required": False}
+            "code": "TP1",
+            "name": "Tờ khai",
+            "case": "TH1",
+            "originals": 1,
+            "copies": 0,
+            "required": True,
+            "form_code": "TK1",
+            "replaceable_by_data": False,
+            "digitise_required": False,
+        }
         assert body["legal_bases"][0]["effective_on"] == "2016-01-01"
         assert body["steps"][0]["title"] == "Nộp hồ sơ"
-        assert body["channels"][1] == {"channel": "online", "processing_time": None, "time_unit": "working_days",
-                                       "fee": 10000, "description": ""}
+        assert body["channels"][1] == {
+            "channel": "online",
+            "processing_time": None,
+            "time_unit": "working_days",
+            "fee": 10000,
+            "description": "",
+        }
         assert body["version"] == 1
         assert [v["number"] for v in body["versions"]] == [1]
         assert body["versions"][0]["effective_to"] is None
@@ -132,7 +179,10 @@ class TestDetail:
         old = client.get("/procedures/1.004222/versions/1").json()
         assert old["number"] == 1
         assert old["record"]["name"] == "Đăng ký khai sinh"
-        assert client.get("/procedures/1.004222/versions/2").json()["record"]["name"] == "Đăng ký khai sinh (sửa đổi)"
+        assert (
+            client.get("/procedures/1.004222/versions/2").json()["record"]["name"]
+            == "Đăng ký khai sinh (sửa đổi)"
+        )
 
     @pytest.mark.parametrize("path", ["/procedures/9.999999", "/procedures/%00", "/procedures/" + "1" * 300])
     def test_missing_procedure(self, three, api_as, path):
@@ -141,12 +191,15 @@ class TestDetail:
         assert r.json()["code"] == "procedure_not_found"
         assert "9.999999" in r.json()["message"] or path != "/procedures/9.999999"
 
-    @pytest.mark.parametrize(("path", "status", "code"), [
-        ("/procedures/1.004222/versions/9", 404, "version_not_found"),
-        ("/procedures/9.999999/versions/1", 404, "version_not_found"),
-        ("/procedures/1.004222/versions/0", 422, "validation_error"),
-        ("/procedures/1.004222/versions/abc", 422, "validation_error"),
-    ])
+    @pytest.mark.parametrize(
+        ("path", "status", "code"),
+        [
+            ("/procedures/1.004222/versions/9", 404, "version_not_found"),
+            ("/procedures/9.999999/versions/1", 404, "version_not_found"),
+            ("/procedures/1.004222/versions/0", 422, "validation_error"),
+            ("/procedures/1.004222/versions/abc", 422, "validation_error"),
+        ],
+    )
     def test_missing_version(self, three, api_as, path, status, code):
         r = api_as(None).get(path)
         assert (r.status_code, r.json()["code"]) == (status, code)
@@ -181,7 +234,10 @@ class TestFields:
         make_procedure("1.000001", "Dự thảo", publication_state="draft")
         with django_assert_num_queries(1):
             body = api_as(None).get("/fields").json()
-        assert body == {"count": 2, "items": [
-            {"code": "G09-HT01", "name": "Hộ tịch", "procedure_count": 2 + n},
-            {"code": "G12-XD05", "name": "Xây dựng", "procedure_count": 1},
-        ]}
+        assert body == {
+            "count": 2,
+            "items": [
+                {"code": "G09-HT01", "name": "Hộ tịch", "procedure_count": 2 + n},
+                {"code": "G12-XD05", "name": "Xây dựng", "procedure_count": 1},
+            ],
+        }

@@ -67,11 +67,14 @@ def test_bad_rows_are_all_listed_on_stderr_with_exit_status_2(tmp_path, agencies
     assert list(Procedure.objects.values_list("code", flat=True)) == ["2.000200"]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("c.txt", "[]", "Không hỗ trợ loại tệp “.txt”"),
-    ("c.json", "[{", "Tệp JSON không hợp lệ"),
-    ("c.csv", "code,name\n", "Tệp CSV: thiếu cột bắt buộc: field_code, field_name"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.txt", "[]", "Không hỗ trợ loại tệp “.txt”"),
+        ("c.json", "[{", "Tệp JSON không hợp lệ"),
+        ("c.csv", "code,name\n", "Tệp CSV: thiếu cột bắt buộc: field_code, field_name"),
+    ],
+)
 def test_unreadable_file_is_one_clear_error(tmp_path, db, name, content, message):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -158,8 +161,11 @@ def cli_env(transactional_db, agencies, tmp_path) -> dict[str, str]:
     """Environment for a `motcua` subprocess that sees this test's database (with the agencies)."""
     # The subprocess runs the very code under test, wherever the venv's editable install points.
     src = str(Path(motcua.__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore",
-           "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         # The test database is in memory: hand the subprocess a copy in a file.
@@ -171,7 +177,9 @@ def cli_env(transactional_db, agencies, tmp_path) -> dict[str, str]:
         env["DATABASE_URL"] = f"sqlite:///{copy}"
     else:
         auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-        env["DATABASE_URL"] = f"postgres://{auth}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+        env["DATABASE_URL"] = (
+            f"postgres://{auth}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+        )
     return env
 
 
@@ -200,12 +208,17 @@ def test_command_line_exit_status_and_clean_stderr(tmp_path, cli_env):
     broken.write_text('[{"code": "1.000001",}]', encoding="utf-8")
     result = cli(cli_env, "import_catalog", str(broken))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().endswith("Tệp JSON không hợp lệ: Expecting property name enclosed in double "
-                                          "quotes ở dòng 1, cột 22 (invalid JSON).")
+    assert result.stderr.strip().endswith(
+        "Tệp JSON không hợp lệ: Expecting property name enclosed in double "
+        "quotes ở dòng 1, cột 22 (invalid JSON)."
+    )
 
     good = write_json(tmp_path / "good.json", [rich_record(), bare_record()])
     result = cli(cli_env, "import_catalog", str(good))
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "Đã nhập 2 thủ tục: 2 mới, 0 cập nhật, 0 không đổi.\n", "")
+        0,
+        "Đã nhập 2 thủ tục: 2 mới, 0 cập nhật, 0 không đổi.\n",
+        "",
+    )
 
     assert codes_in(cli_env) == ["1.004222", "2.000200"]

@@ -23,7 +23,9 @@ from motcua.catalog.models import Field, Procedure, ProcedureVersion
 JUSTICE, COMMUNE = "000.00.15.H40", "000.01.15.H40"
 
 
-def rich_record(code: str = "1.004222", name: str = "Đăng ký khai sinh có yếu tố nước ngoài", **extra: Any) -> dict:
+def rich_record(
+    code: str = "1.004222", name: str = "Đăng ký khai sinh có yếu tố nước ngoài", **extra: Any
+) -> dict:
     """A canonical record with every part: Vietnamese text, 0.5 days, fees 0 and 1.500.000, both booleans."""
     return {
         "code": code,
@@ -41,42 +43,103 @@ def rich_record(code: str = "1.004222", name: str = "Đăng ký khai sinh có y�
         "requirements": "- Người yêu cầu đăng ký phải có mặt.\n- Xuất trình giấy tờ tùy thân.",
         "online_level": "full",
         "eligible_full_online": True,
-        "announcement": {"number": "1234/QĐ-UBND", "date": "2025-07-01", "kind": "amended",
-                         "agency": "Ủy ban nhân dân tỉnh Nghệ An"},
+        "announcement": {
+            "number": "1234/QĐ-UBND",
+            "date": "2025-07-01",
+            "kind": "amended",
+            "agency": "Ủy ban nhân dân tỉnh Nghệ An",
+        },
         "publication_state": "published",
         "published_at": "2025-07-03T09:15:00+00:00",
-        "cases": [{"code": "TH1", "name": "Đăng ký đúng hạn"}, {"code": "TH2", "name": "Đăng ký lại; quá hạn"}],
-        "steps": [{"title": "Nộp hồ sơ", "description": "Nộp tại Trung tâm Phục vụ hành chính công, "
-                                                          "“quầy số 3”"},
-                  {"title": "Trả kết quả", "description": ""}],
+        "cases": [
+            {"code": "TH1", "name": "Đăng ký đúng hạn"},
+            {"code": "TH2", "name": "Đăng ký lại; quá hạn"},
+        ],
+        "steps": [
+            {"title": "Nộp hồ sơ", "description": "Nộp tại Trung tâm Phục vụ hành chính công, “quầy số 3”"},
+            {"title": "Trả kết quả", "description": ""},
+        ],
         "channels": [
-            {"channel": "counter", "processing_time": 0.5, "time_unit": "working_days", "fee": 1500000,
-             "description": "Trực tiếp tại Bộ phận Một cửa"},
-            {"channel": "online", "processing_time": 3, "time_unit": "working_days", "fee": 0,
-             "description": ""},
+            {
+                "channel": "counter",
+                "processing_time": 0.5,
+                "time_unit": "working_days",
+                "fee": 1500000,
+                "description": "Trực tiếp tại Bộ phận Một cửa",
+            },
+            {
+                "channel": "online",
+                "processing_time": 3,
+                "time_unit": "working_days",
+                "fee": 0,
+                "description": "",
+            },
             {"channel": "postal", "processing_time": None, "time_unit": "days", "fee": 0, "description": ""},
         ],
         "components": [
-            {"code": "TP1", "name": "Tờ khai đăng ký khai sinh", "case": "TH1", "originals": 1, "copies": 0,
-             "required": True, "form_code": "TK1", "replaceable_by_data": False, "digitise_required": True},
-            {"code": "TP2", "name": "Giấy chứng sinh", "case": None, "originals": 0, "copies": 2,
-             "required": False, "form_code": "", "replaceable_by_data": True, "digitise_required": False},
+            {
+                "code": "TP1",
+                "name": "Tờ khai đăng ký khai sinh",
+                "case": "TH1",
+                "originals": 1,
+                "copies": 0,
+                "required": True,
+                "form_code": "TK1",
+                "replaceable_by_data": False,
+                "digitise_required": True,
+            },
+            {
+                "code": "TP2",
+                "name": "Giấy chứng sinh",
+                "case": None,
+                "originals": 0,
+                "copies": 2,
+                "required": False,
+                "form_code": "",
+                "replaceable_by_data": True,
+                "digitise_required": False,
+            },
         ],
-        "forms": [{"code": "TK1", "name": "Tờ khai đăng ký khai sinh",
-                   "url": "https://example.vn/bieu-mau/tk1.docx"}],
+        "forms": [
+            {
+                "code": "TK1",
+                "name": "Tờ khai đăng ký khai sinh",
+                "url": "https://example.vn/bieu-mau/tk1.docx",
+            }
+        ],
         "fees": [
-            {"kind": "charge", "amount": 1500000, "channel": "counter", "description": "Lệ phí đăng ký",
-             "exemption": "Miễn cho hộ nghèo, người khuyết tật"},
-            {"kind": "fee", "amount": 0, "channel": "online", "description": "=Miễn phí khi nộp trực tuyến",
-             "exemption": ""},
+            {
+                "kind": "charge",
+                "amount": 1500000,
+                "channel": "counter",
+                "description": "Lệ phí đăng ký",
+                "exemption": "Miễn cho hộ nghèo, người khuyết tật",
+            },
+            {
+                "kind": "fee",
+                "amount": 0,
+                "channel": "online",
+                "description": "=Miễn phí khi nộp trực tuyến",
+                "exemption": "",
+            },
         ],
-        "results": [{"code": "KQ1", "name": "Giấy khai sinh (bản chính)", "paper_required": True},
-                    {"code": "", "name": "Bản điện tử Giấy khai sinh", "paper_required": False}],
+        "results": [
+            {"code": "KQ1", "name": "Giấy khai sinh (bản chính)", "paper_required": True},
+            {"code": "", "name": "Bản điện tử Giấy khai sinh", "paper_required": False},
+        ],
         "legal_bases": [
-            {"number": "60/2014/QH13", "title": "Luật Hộ tịch", "issued_on": "2014-11-20",
-             "effective_on": "2016-01-01"},
-            {"number": "123/2015/NĐ-CP", "title": "Nghị định quy định chi tiết Luật Hộ tịch", "issued_on": None,
-             "effective_on": "2025-07-15"},
+            {
+                "number": "60/2014/QH13",
+                "title": "Luật Hộ tịch",
+                "issued_on": "2014-11-20",
+                "effective_on": "2016-01-01",
+            },
+            {
+                "number": "123/2015/NĐ-CP",
+                "title": "Nghị định quy định chi tiết Luật Hộ tịch",
+                "issued_on": None,
+                "effective_on": "2025-07-15",
+            },
         ],
         **extra,
     }
@@ -85,20 +148,48 @@ def rich_record(code: str = "1.004222", name: str = "Đăng ký khai sinh có y�
 def bare_record(code: str = "2.000200", name: str = "Cấp bản sao trích lục hộ tịch", **extra: Any) -> dict:
     """A canonical record with every list empty and every optional value missing."""
     return {
-        "code": code, "local_code": "", "name": name, "field": {"code": "G09-HT01", "name": "Hộ tịch"},
-        "kind": "internal", "levels": [], "vertical_sector": True, "agencies": [], "processing_time": None,
-        "time_unit": "hours", "time_note": "", "subjects": [], "requirements": "", "online_level": "none",
-        "eligible_full_online": False, "announcement": {"number": "", "date": None, "kind": "", "agency": ""},
-        "publication_state": "draft", "published_at": None, "cases": [], "steps": [], "channels": [],
-        "components": [], "forms": [], "fees": [], "results": [], "legal_bases": [], **extra,
+        "code": code,
+        "local_code": "",
+        "name": name,
+        "field": {"code": "G09-HT01", "name": "Hộ tịch"},
+        "kind": "internal",
+        "levels": [],
+        "vertical_sector": True,
+        "agencies": [],
+        "processing_time": None,
+        "time_unit": "hours",
+        "time_note": "",
+        "subjects": [],
+        "requirements": "",
+        "online_level": "none",
+        "eligible_full_online": False,
+        "announcement": {"number": "", "date": None, "kind": "", "agency": ""},
+        "publication_state": "draft",
+        "published_at": None,
+        "cases": [],
+        "steps": [],
+        "channels": [],
+        "components": [],
+        "forms": [],
+        "fees": [],
+        "results": [],
+        "legal_bases": [],
+        **extra,
     }
 
 
 def records() -> list[dict]:
-    return [rich_record(), bare_record(),
-            rich_record("1.000001", "Thủ tục có đối tượng chứa dấu ; và [ngoặc]",
-                        subjects=["Tổ chức; doanh nghiệp", "Hộ kinh doanh"], processing_time=7.25,
-                        published_at="2025-12-31T23:59:59.123456+07:00")]
+    return [
+        rich_record(),
+        bare_record(),
+        rich_record(
+            "1.000001",
+            "Thủ tục có đối tượng chứa dấu ; và [ngoặc]",
+            subjects=["Tổ chức; doanh nghiệp", "Hộ kinh doanh"],
+            processing_time=7.25,
+            published_at="2025-12-31T23:59:59.123456+07:00",
+        ),
+    ]
 
 
 def export_all(tmp_path: Path, name: str = "all.json") -> list[dict]:
@@ -142,8 +233,18 @@ def test_xlsx_is_readable_in_excel(tmp_path):
     path = tmp_path / "c.xlsx"
     write_file(records(), path)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Thủ tục", "Trường hợp", "Trình tự", "Cách thức", "Thành phần hồ sơ",
-                             "Mẫu đơn, tờ khai", "Phí, lệ phí", "Kết quả", "Căn cứ pháp lý", "Hướng dẫn"]
+    assert wb.sheetnames == [
+        "Thủ tục",
+        "Trường hợp",
+        "Trình tự",
+        "Cách thức",
+        "Thành phần hồ sơ",
+        "Mẫu đơn, tờ khai",
+        "Phí, lệ phí",
+        "Kết quả",
+        "Căn cứ pháp lý",
+        "Hướng dẫn",
+    ]
     main = wb["Thủ tục"]
     header = [c.value for c in main[1]]
     row = dict(zip(header, [c.value for c in main[2]], strict=True))
@@ -151,7 +252,14 @@ def test_xlsx_is_readable_in_excel(tmp_path):
     assert row["levels"] == "province;commune"
     assert main.cell(2, header.index("announcement_date") + 1).number_format == "DD/MM/YYYY"
     fees = wb["Phí, lệ phí"]
-    assert [c.value for c in fees[1]] == ["procedure_code", "kind", "amount", "channel", "description", "exemption"]
+    assert [c.value for c in fees[1]] == [
+        "procedure_code",
+        "kind",
+        "amount",
+        "channel",
+        "description",
+        "exemption",
+    ]
     assert [c.value for c in fees[2]][:3] == ["1.004222", "charge", 1500000]
     assert fees.cell(3, 5).value == "=Miễn phí khi nộp trực tuyến" and fees.cell(3, 5).data_type == "s"
 
@@ -218,11 +326,15 @@ def test_progress_is_reported_while_importing(tmp_path, agencies, monkeypatch):
 
 def test_csv_as_saved_by_excel_with_vietnamese_settings(tmp_path, agencies):
     """';' separators, dd/mm/yyyy dates, Có/Không, Vietnamese labels for coded values, no BOM."""
-    header = "code;name;field_code;field_name;kind;levels;agencies;processing_time;time_unit;vertical_sector;" \
-             "announcement_date;publication_state;published_at;fees"
-    row = ("1.000002;Chứng thực bản sao từ bản chính;G09-CT01;Chứng thực;Thủ tục hành chính;commune;"
-           f"{COMMUNE};0,5;ngày làm việc;Có;01/07/2025;Đang công khai;03/07/2025 14:30;"
-           '"[{""kind"": ""charge"", ""amount"": 2000}]"')
+    header = (
+        "code;name;field_code;field_name;kind;levels;agencies;processing_time;time_unit;vertical_sector;"
+        "announcement_date;publication_state;published_at;fees"
+    )
+    row = (
+        "1.000002;Chứng thực bản sao từ bản chính;G09-CT01;Chứng thực;Thủ tục hành chính;commune;"
+        f"{COMMUNE};0,5;ngày làm việc;Có;01/07/2025;Đang công khai;03/07/2025 14:30;"
+        '"[{""kind"": ""charge"", ""amount"": 2000}]"'
+    )
     path = tmp_path / "excel.csv"
     path.write_text(f"{header}\r\n{row}\r\n", encoding="utf-8")
     [src] = read_file(path)
@@ -306,16 +418,25 @@ def test_a_bad_file_leaves_the_existing_catalogue_unchanged(tmp_path, agencies):
 
 def test_json_bad_element_is_named_by_index_and_line(tmp_path, agencies):
     path = tmp_path / "bad.json"
-    path.write_text('[\n  {"code": "1.000001", "name": "A", "field": "Hộ tịch"},\n\n  "not a record",\n'
-                    '  {"code": "1.000002", "name": "B", "field": "Hộ tịch", "colour": "red"}\n]\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[\n  {"code": "1.000001", "name": "A", "field": "Hộ tịch"},\n\n  "not a record",\n'
+        '  {"code": "1.000002", "name": "B", "field": "Hộ tịch", "colour": "red"}\n]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogImportInvalid) as caught:
         import_catalog(path)
     assert [(str(p.location), p.messages) for p in caught.value.problems] == [
-        ("phần tử [1] (dòng 4)", ["bản ghi phải là một đối tượng JSON (record must be an object)",
-                                  "code: bắt buộc (required)", "name: bắt buộc (required)",
-                                  "field: bắt buộc: {code, name} (required)",
-                                  "field.code: bắt buộc (required)", "field.name: bắt buộc (required)"]),
+        (
+            "phần tử [1] (dòng 4)",
+            [
+                "bản ghi phải là một đối tượng JSON (record must be an object)",
+                "code: bắt buộc (required)",
+                "name: bắt buộc (required)",
+                "field: bắt buộc: {code, name} (required)",
+                "field.code: bắt buộc (required)",
+                "field.name: bắt buộc (required)",
+            ],
+        ),
         ("phần tử [2] (dòng 5)", ["colour: trường không được hỗ trợ (unknown field)"]),
     ]
 
@@ -351,19 +472,29 @@ def test_xlsx_bad_rows_are_named_by_sheet_and_row(tmp_path, agencies):
     assert Procedure.objects.count() == 0
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("broken.json", b'[{"code": "1.000001",\n "name": }]', "Tệp JSON không hợp lệ: Expecting value ở dòng 2, cột 10"),
-    ("object.json", b'{"code": "1.000001"}', "Tệp JSON phải là một danh sách"),
-    ("cp1258.csv", "code,name,field_code,field_name\n1.000001,Đăng ký,G,Hộ tịch\n".encode("cp1258", "replace"),
-     "Tệp CSV không phải mã UTF-8"),
-    ("nocol.csv", b"code,name,field_code\n1.000001,A,B\n", "Tệp CSV: thiếu cột bắt buộc: field_name"),
-    ("extra.csv", b"code,name,field_code,field_name,colour\n", "Tệp CSV: cột không được hỗ trợ: colour"),
-    ("twice.csv", b"code,name,field_code,field_name,name\n", "Tệp CSV: cột “name” xuất hiện hai lần"),
-    ("empty.csv", b"", "Tệp CSV trống"),
-    ("fake.xlsx", b"code,name\n", "Không đọc được tệp Excel"),
-    ("catalogue.txt", b"[]", "Không hỗ trợ loại tệp “.txt”"),
-    ("catalogue", b"[]", "Không hỗ trợ loại tệp “catalogue”"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "broken.json",
+            b'[{"code": "1.000001",\n "name": }]',
+            "Tệp JSON không hợp lệ: Expecting value ở dòng 2, cột 10",
+        ),
+        ("object.json", b'{"code": "1.000001"}', "Tệp JSON phải là một danh sách"),
+        (
+            "cp1258.csv",
+            "code,name,field_code,field_name\n1.000001,Đăng ký,G,Hộ tịch\n".encode("cp1258", "replace"),
+            "Tệp CSV không phải mã UTF-8",
+        ),
+        ("nocol.csv", b"code,name,field_code\n1.000001,A,B\n", "Tệp CSV: thiếu cột bắt buộc: field_name"),
+        ("extra.csv", b"code,name,field_code,field_name,colour\n", "Tệp CSV: cột không được hỗ trợ: colour"),
+        ("twice.csv", b"code,name,field_code,field_name,name\n", "Tệp CSV: cột “name” xuất hiện hai lần"),
+        ("empty.csv", b"", "Tệp CSV trống"),
+        ("fake.xlsx", b"code,name\n", "Không đọc được tệp Excel"),
+        ("catalogue.txt", b"[]", "Không hỗ trợ loại tệp “.txt”"),
+        ("catalogue", b"[]", "Không hỗ trợ loại tệp “catalogue”"),
+    ],
+)
 def test_unreadable_files_get_one_clear_message(tmp_path, agencies, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -401,31 +532,60 @@ def test_missing_file_and_bad_output_directory(tmp_path, db):
 
 # --- property: any text survives the round trip -------------------------------------------------
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t;,'=+-@[]\"“”đĐ "),
-                max_size=30)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t;,'=+-@[]\"“”đĐ "), max_size=30
+)
 _codes = st.lists(st.from_regex(r"[A-Z0-9.]{1,20}", fullmatch=True), max_size=3)
-_number = st.one_of(st.none(), st.decimals(0, "99999.99", places=2).map(
-    lambda d: int(d) if d == d.to_integral_value() else float(d)))
+_number = st.one_of(
+    st.none(),
+    st.decimals(0, "99999.99", places=2).map(lambda d: int(d) if d == d.to_integral_value() else float(d)),
+)
 _day = st.one_of(st.none(), st.dates().map(date.isoformat))
 
 
 @st.composite
 def canonical_records(draw) -> dict:
     record = bare_record(
-        code=draw(st.from_regex(r"\d\.\d{6}", fullmatch=True)), name=draw(_text), local_code=draw(_text),
+        code=draw(st.from_regex(r"\d\.\d{6}", fullmatch=True)),
+        name=draw(_text),
+        local_code=draw(_text),
         levels=draw(st.lists(st.sampled_from(["ministry", "province", "district", "commune"]), unique=True)),
-        agencies=draw(_codes), subjects=draw(st.lists(_text, max_size=3)), requirements=draw(_text),
-        processing_time=draw(_number), vertical_sector=draw(st.booleans()), time_note=draw(_text),
-        published_at=draw(st.one_of(st.none(), st.datetimes(timezones=st.timezones()).map(datetime.isoformat))),
+        agencies=draw(_codes),
+        subjects=draw(st.lists(_text, max_size=3)),
+        requirements=draw(_text),
+        processing_time=draw(_number),
+        vertical_sector=draw(st.booleans()),
+        time_note=draw(_text),
+        published_at=draw(
+            st.one_of(st.none(), st.datetimes(timezones=st.timezones()).map(datetime.isoformat))
+        ),
     )
     record["announcement"] = {"number": draw(_text), "date": draw(_day), "kind": "", "agency": draw(_text)}
-    record["steps"] = [{"title": draw(_text), "description": draw(_text)} for _ in range(draw(st.integers(0, 2)))]
-    record["fees"] = [{"kind": "fee", "amount": draw(st.integers(0, 10**12)), "channel": "", "description": draw(_text),
-                       "exemption": ""} for _ in range(draw(st.integers(0, 2)))]
-    record["channels"] = [{"channel": "online", "processing_time": draw(_number), "time_unit": "hours",
-                           "fee": draw(st.integers(0, 10**9)), "description": draw(_text)}]
-    record["legal_bases"] = [{"number": draw(_text), "title": draw(_text), "issued_on": draw(_day),
-                              "effective_on": draw(_day)}]
+    record["steps"] = [
+        {"title": draw(_text), "description": draw(_text)} for _ in range(draw(st.integers(0, 2)))
+    ]
+    record["fees"] = [
+        {
+            "kind": "fee",
+            "amount": draw(st.integers(0, 10**12)),
+            "channel": "",
+            "description": draw(_text),
+            "exemption": "",
+        }
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    record["channels"] = [
+        {
+            "channel": "online",
+            "processing_time": draw(_number),
+            "time_unit": "hours",
+            "fee": draw(st.integers(0, 10**9)),
+            "description": draw(_text),
+        }
+    ]
+    record["legal_bases"] = [
+        {"number": draw(_text), "title": draw(_text), "issued_on": draw(_day), "effective_on": draw(_day)}
+    ]
     return record
 
 

@@ -26,10 +26,15 @@ CAL = WorkCalendar(holidays={date(2025, 9, 1), date(2025, 9, 2)})
 
 
 def timed(decision: str | None, effective: str | None, published_at: str | None = None, **extra) -> dict:
-    return rich_record(announcement={"number": "1/QĐ-UBND", "date": decision, "kind": "new", "agency": "UBND"},
-                       legal_bases=[{"number": "A", "title": "Luật A", "effective_on": effective and "2020-01-01"},
-                                    {"number": "B", "title": "Nghị định B", "effective_on": effective}],
-                       published_at=published_at, **extra)
+    return rich_record(
+        announcement={"number": "1/QĐ-UBND", "date": decision, "kind": "new", "agency": "UBND"},
+        legal_bases=[
+            {"number": "A", "title": "Luật A", "effective_on": effective and "2020-01-01"},
+            {"number": "B", "title": "Nghị định B", "effective_on": effective},
+        ],
+        published_at=published_at,
+        **extra,
+    )
 
 
 # --- constituent parts --------------------------------------------------------------------------
@@ -44,15 +49,20 @@ def test_a_record_missing_steps_and_agencies_lacks_b_and_g():
 
 def test_an_empty_record_lacks_every_part_but_the_name():
     assert [letter for letter, _ in missing_parts(bare_record())] == ["b", "c", "d", "đ", "e", "g"]
-    assert missing_parts(bare_record(name="  ")) [0] == ("a", "tên thủ tục hành chính")
-    assert missing_recommended(bare_record()) == [("h", "kết quả thực hiện"), ("phí", "phí, lệ phí"),
-                                                  ("yêu cầu", "yêu cầu, điều kiện")]
+    assert missing_parts(bare_record(name="  "))[0] == ("a", "tên thủ tục hành chính")
+    assert missing_recommended(bare_record()) == [
+        ("h", "kết quả thực hiện"),
+        ("phí", "phí, lệ phí"),
+        ("yêu cầu", "yêu cầu, điều kiện"),
+    ]
 
 
 def test_time_limit_may_be_stated_per_channel_or_as_a_note():
     no_time = {"processing_time": None, "channels": [{"channel": "online", "processing_time": None}]}
     assert ("đ", "thời hạn giải quyết") in missing_parts(rich_record(**no_time, time_note=""))
-    assert ("đ", "thời hạn giải quyết") not in missing_parts(rich_record(**no_time, time_note="Ngay trong ngày"))
+    assert ("đ", "thời hạn giải quyết") not in missing_parts(
+        rich_record(**no_time, time_note="Ngay trong ngày")
+    )
     per_channel = {"processing_time": None, "channels": [{"channel": "online", "processing_time": 2}]}
     assert ("đ", "thời hạn giải quyết") not in missing_parts(rich_record(**per_channel))
 
@@ -64,31 +74,39 @@ def test_subjects_of_blank_text_do_not_count():
 # --- 1.1 announced on time ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "decision", "deadline", "status"), [
-    # Province: 5 working days before Mon 08/09/2025: 05, 04, 03, (02, 01 holidays), 29/08, 28/08.
-    ("province", "2025-08-28", date(2025, 8, 28), "on_time"),
-    ("province", "2025-08-29", date(2025, 8, 28), "late"),
-    # Ministry: 20 working days before, two of them skipped for the holiday.
-    ("ministry", "2025-08-07", date(2025, 8, 7), "on_time"),
-    ("ministry", "2025-08-08", date(2025, 8, 7), "late"),
-])
-def test_announcement_deadline_counts_working_days_before_the_latest_effective_date(level, decision, deadline,
-                                                                                      status):
-    result = announcement_timeliness(timed(decision, "2025-09-08"), agency_level=level, calendar=CAL,
-                                     today=date(2025, 9, 30))["announcement"]
+@pytest.mark.parametrize(
+    ("level", "decision", "deadline", "status"),
+    [
+        # Province: 5 working days before Mon 08/09/2025: 05, 04, 03, (02, 01 holidays), 29/08, 28/08.
+        ("province", "2025-08-28", date(2025, 8, 28), "on_time"),
+        ("province", "2025-08-29", date(2025, 8, 28), "late"),
+        # Ministry: 20 working days before, two of them skipped for the holiday.
+        ("ministry", "2025-08-07", date(2025, 8, 7), "on_time"),
+        ("ministry", "2025-08-08", date(2025, 8, 7), "late"),
+    ],
+)
+def test_announcement_deadline_counts_working_days_before_the_latest_effective_date(
+    level, decision, deadline, status
+):
+    result = announcement_timeliness(
+        timed(decision, "2025-09-08"), agency_level=level, calendar=CAL, today=date(2025, 9, 30)
+    )["announcement"]
     assert (result["deadline"], result["status"]) == (deadline, status)
     assert result["effective_on"] == date(2025, 9, 8) and result["indicator"] == "1.1"
 
 
 def test_without_the_holiday_the_province_deadline_is_five_weekdays_earlier():
-    result = announcement_timeliness(timed("2025-08-29", "2025-09-08"), calendar=WorkCalendar(),
-                                     today=date(2025, 9, 30))["announcement"]
+    result = announcement_timeliness(
+        timed("2025-08-29", "2025-09-08"), calendar=WorkCalendar(), today=date(2025, 9, 30)
+    )["announcement"]
     assert (result["deadline"], result["status"]) == (date(2025, 9, 1), "on_time")
 
 
 def test_announcement_without_dates_is_not_applicable():
-    assert announcement_timeliness(timed(None, "2025-09-08"), calendar=CAL)["announcement"]["status"] == \
-        "not_applicable"
+    assert (
+        announcement_timeliness(timed(None, "2025-09-08"), calendar=CAL)["announcement"]["status"]
+        == "not_applicable"
+    )
     no_basis = rich_record(legal_bases=[])
     result = announcement_timeliness(no_basis, calendar=CAL)["announcement"]
     assert (result["status"], result["deadline"]) == ("not_applicable", None)
@@ -97,24 +115,32 @@ def test_announcement_without_dates_is_not_applicable():
 # --- 1.2 publicised on time ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "published_at", "today", "deadline", "status"), [
-    # Province: decision Thu 28/08 + 5 working days: 29/08, (01, 02 holidays), 03, 04, 05, 08/09.
-    ("province", "2025-09-08T16:59:00+07:00", date(2025, 9, 30), date(2025, 9, 8), "on_time"),
-    # 17:30 UTC on the 8th is already the 9th in Viet Nam.
-    ("province", "2025-09-08T17:30:00+00:00", date(2025, 9, 30), date(2025, 9, 8), "late"),
-    ("province", None, date(2025, 9, 8), date(2025, 9, 8), "pending"),
-    ("province", None, date(2025, 9, 9), date(2025, 9, 8), "late"),
-    ("ministry", "2025-09-15T08:00:00+07:00", date(2025, 9, 30), date(2025, 9, 15), "on_time"),
-    ("ministry", "2025-09-16T08:00:00+07:00", date(2025, 9, 30), date(2025, 9, 15), "late"),
-])
-def test_publication_deadline_counts_working_days_after_the_decision(level, published_at, today, deadline, status):
-    result = announcement_timeliness(timed("2025-08-28", "2025-09-08", published_at), agency_level=level,
-                                     calendar=CAL, today=today)["publication"]
+@pytest.mark.parametrize(
+    ("level", "published_at", "today", "deadline", "status"),
+    [
+        # Province: decision Thu 28/08 + 5 working days: 29/08, (01, 02 holidays), 03, 04, 05, 08/09.
+        ("province", "2025-09-08T16:59:00+07:00", date(2025, 9, 30), date(2025, 9, 8), "on_time"),
+        # 17:30 UTC on the 8th is already the 9th in Viet Nam.
+        ("province", "2025-09-08T17:30:00+00:00", date(2025, 9, 30), date(2025, 9, 8), "late"),
+        ("province", None, date(2025, 9, 8), date(2025, 9, 8), "pending"),
+        ("province", None, date(2025, 9, 9), date(2025, 9, 8), "late"),
+        ("ministry", "2025-09-15T08:00:00+07:00", date(2025, 9, 30), date(2025, 9, 15), "on_time"),
+        ("ministry", "2025-09-16T08:00:00+07:00", date(2025, 9, 30), date(2025, 9, 15), "late"),
+    ],
+)
+def test_publication_deadline_counts_working_days_after_the_decision(
+    level, published_at, today, deadline, status
+):
+    result = announcement_timeliness(
+        timed("2025-08-28", "2025-09-08", published_at), agency_level=level, calendar=CAL, today=today
+    )["publication"]
     assert (result["deadline"], result["status"]) == (deadline, status)
 
 
 def test_publication_without_a_decision_date_is_not_applicable():
-    result = announcement_timeliness(timed(None, None, "2025-09-08T08:00:00+07:00"), calendar=CAL)["publication"]
+    result = announcement_timeliness(timed(None, None, "2025-09-08T08:00:00+07:00"), calendar=CAL)[
+        "publication"
+    ]
     assert (result["status"], result["deadline"]) == ("not_applicable", None)
 
 
@@ -130,20 +156,37 @@ def test_summary_scores_are_max_times_ratio_rounded_to_two_decimals():
     recs = [
         timed("2025-08-28", "2025-09-08", "2025-09-08T08:00:00+07:00", code="1.000001"),  # 1.1 ok, 1.2 ok
         timed("2025-08-29", "2025-09-08", None, code="1.000002"),  # 1.1 late, 1.2 late (overdue)
-        timed("2025-08-01", "2025-09-08", "2025-09-30T08:00:00+07:00", code="1.000003",
-              steps=[], agencies=[]),  # 1.1 ok, 1.2 late, incomplete
+        timed(
+            "2025-08-01", "2025-09-08", "2025-09-30T08:00:00+07:00", code="1.000003", steps=[], agencies=[]
+        ),  # 1.1 ok, 1.2 late, incomplete
         timed("2025-09-26", None, None, code="1.000004"),  # 1.1 n/a, 1.2 pending
         bare_record(),  # draft: outside 1.3, no dates
     ]
     rows = completeness_report(recs, calendar=CAL, today=date(2025, 9, 29))
-    assert [r["missing"] for r in rows][2] == [{"letter": "b", "label": "trình tự thực hiện"},
-                                               {"letter": "g", "label": "cơ quan thực hiện"}]
+    assert [r["missing"] for r in rows][2] == [
+        {"letter": "b", "label": "trình tự thực hiện"},
+        {"letter": "g", "label": "cơ quan thực hiện"},
+    ]
     summary = summarise(rows)
     one_one, one_two, one_three = summary["indicators"]
-    assert (one_one["numerator"], one_one["denominator"], one_one["ratio"], one_one["score"]) == (2, 3, 66.67, 4.0)
-    assert (one_two["numerator"], one_two["denominator"], one_two["ratio"], one_two["score"]) == (1, 3, 33.33, 1.33)
-    assert (one_three["numerator"], one_three["denominator"], one_three["ratio"], one_three["score"]) == \
-        (3, 4, 75.0, 1.5)
+    assert (one_one["numerator"], one_one["denominator"], one_one["ratio"], one_one["score"]) == (
+        2,
+        3,
+        66.67,
+        4.0,
+    )
+    assert (one_two["numerator"], one_two["denominator"], one_two["ratio"], one_two["score"]) == (
+        1,
+        3,
+        33.33,
+        1.33,
+    )
+    assert (one_three["numerator"], one_three["denominator"], one_three["ratio"], one_three["score"]) == (
+        3,
+        4,
+        75.0,
+        1.5,
+    )
     assert (summary["score"], summary["max_score"], summary["pending_publication"]) == (6.83, 12, 1)
 
 
@@ -158,7 +201,9 @@ def test_report_over_the_live_catalogue_uses_the_product_calendar(agencies):
     apply_record(rich_record(code="1.000002", steps=[], agencies=[]))
     [late, incomplete] = completeness_report(catalog_records(), today=date(2025, 10, 1))
     # The administered calendar has no rows here: 5 weekdays before 08/09 is 01/09, so 29/08 is on time.
-    assert late["announcement"]["deadline"] == date(2025, 9, 1) and late["announcement"]["status"] == "on_time"
+    assert (
+        late["announcement"]["deadline"] == date(2025, 9, 1) and late["announcement"]["status"] == "on_time"
+    )
     assert late["publication"]["deadline"] == date(2025, 9, 5) and late["publication"]["status"] == "late"
     assert [m["letter"] for m in incomplete["missing"]] == ["b", "g"]
 
@@ -178,8 +223,11 @@ def users(agencies):
     make = get_user_model().objects.create
     staff = make(username="tiepnhan")
     StaffAssignment.objects.create(user=staff, agency=agencies["centre"], role=Role.RECEPTION)
-    return {"tiepnhan": staff, "admin": make(username="admin", is_superuser=True, is_staff=True),
-            "congdan": make(username="congdan")}
+    return {
+        "tiepnhan": staff,
+        "admin": make(username="admin", is_superuser=True, is_staff=True),
+        "congdan": make(username="congdan"),
+    }
 
 
 def test_completeness_endpoint_for_staff(catalogue, users, api_as):
@@ -191,8 +239,14 @@ def test_completeness_endpoint_for_staff(catalogue, users, api_as):
     assert body["items"][0]["missing"] == [{"letter": "b", "label": "trình tự thực hiện"}]
     assert body["items"][0]["announcement"]["status"] in ("on_time", "late")
     assert body["summary"]["indicators"][2] == {
-        "indicator": "1.3", "name": "TTHC được công khai đầy đủ các bộ phận cấu thành", "numerator": 3,
-        "denominator": 5, "ratio": 60.0, "score": 1.2, "max_score": 2}
+        "indicator": "1.3",
+        "name": "TTHC được công khai đầy đủ các bộ phận cấu thành",
+        "numerator": 3,
+        "denominator": 5,
+        "ratio": 60.0,
+        "score": 1.2,
+        "max_score": 2,
+    }
     incomplete = api_as(users["admin"]).get("/catalog/completeness", incomplete="true").json()
     assert [r["code"] for r in incomplete["items"]] == ["1.000001", "1.000003"] and incomplete["count"] == 2
 
@@ -204,8 +258,9 @@ def test_completeness_endpoint_refuses_citizens_and_anonymous_callers(catalogue,
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1000}, {"offset": -1}, {"level": "commune"},
-                                    {"limit": "x"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 1000}, {"offset": -1}, {"level": "commune"}, {"limit": "x"}]
+)
 def test_completeness_endpoint_rejects_bad_parameters(catalogue, users, api_as, params):
     response = api_as(users["tiepnhan"]).get("/catalog/completeness", **params)
     assert response.status_code == 422 and response.json()["code"] == "validation_error"

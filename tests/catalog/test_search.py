@@ -19,8 +19,13 @@ def catalogue(agencies):
     """Procedures chosen so that each search rank has a member, plus distractors."""
     made = {
         "exact": make_procedure("1.000001", "Đăng ký khai sinh", agencies=["000.01.15.H40"]),
-        "prefix": make_procedure("1.000002", "Đăng ký khai sinh có yếu tố nước ngoài",
-                                 levels=["province"], agencies=["000.00.15.H40"], online_level="partial"),
+        "prefix": make_procedure(
+            "1.000002",
+            "Đăng ký khai sinh có yếu tố nước ngoài",
+            levels=["province"],
+            agencies=["000.00.15.H40"],
+            online_level="partial",
+        ),
         "words_long": make_procedure("1.000005", "Đăng ký khai tử và đăng ký lại khai sinh kết hợp"),
         "words": make_procedure("1.000003", "Đăng ký lại khai sinh"),
         "tie_b": make_procedure("2.000010", "Khai sinh, đăng ký cho trẻ"),
@@ -28,9 +33,15 @@ def catalogue(agencies):
         # Matches only through its field's name: 'khai sinh' is not in the procedure name.
         "other": make_procedure("1.000004", "Đăng ký nhận cha, mẹ, con", field=BIRTH_FIELD),
         "draft": make_procedure("1.000006", "Đăng ký khai sinh lưu động", publication_state="draft"),
-        "build": make_procedure("1.009999", "Cấp giấy phép xây dựng nhà ở riêng lẻ",
-                                field={"code": "G12-XD05", "name": "Xây dựng"}, levels=["province"],
-                                agencies=["000.00.18.H40"], online_level="none", kind="internal"),
+        "build": make_procedure(
+            "1.009999",
+            "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+            field={"code": "G12-XD05", "name": "Xây dựng"},
+            levels=["province"],
+            agencies=["000.00.18.H40"],
+            online_level="none",
+            kind="internal",
+        ),
     }
     return {k: v.code for k, v in made.items()}
 
@@ -41,15 +52,18 @@ def codes(qs) -> list[str]:
 
 @pytest.mark.django_db
 class TestFolding:
-    @pytest.mark.parametrize("q", [
-        "dang ky khai sinh",
-        "Đăng ký khai sinh",
-        "DANG KY KHAI SINH",
-        "ĐĂNG KÝ KHAI SINH",
-        unicodedata.normalize("NFD", "Đăng ký khai sinh"),
-        "   đăng   ký\tkhai  sinh  ",
-        "Đăng ký, khai-sinh.",
-    ])
+    @pytest.mark.parametrize(
+        "q",
+        [
+            "dang ky khai sinh",
+            "Đăng ký khai sinh",
+            "DANG KY KHAI SINH",
+            "ĐĂNG KÝ KHAI SINH",
+            unicodedata.normalize("NFD", "Đăng ký khai sinh"),
+            "   đăng   ký\tkhai  sinh  ",
+            "Đăng ký, khai-sinh.",
+        ],
+    )
     def test_every_spelling_finds_the_same_procedures(self, catalogue, q):
         expected = ["1.000001", "1.000002", "1.000003", "1.000010", "2.000010", "1.000005", "1.000004"]
         assert codes(search_procedures(q)) == expected
@@ -78,7 +92,9 @@ class TestFolding:
         from motcua.catalog.records import apply_record
         from tests.api.catalog_data import record
 
-        apply_record(record("1.009999", "Cấp phép khai thác ngư cụ", field={"code": "G12-XD05", "name": "Xây dựng"}))
+        apply_record(
+            record("1.009999", "Cấp phép khai thác ngư cụ", field={"code": "G12-XD05", "name": "Xây dựng"})
+        )
         assert codes(search_procedures("ngu cu")) == ["1.009999"]
         assert codes(search_procedures("giay phep xay")) == []
         Procedure.objects.filter(code="1.009999").delete()
@@ -156,13 +172,22 @@ class TestFilters:
         assert "1.009999" not in codes(search_procedures(kind="public"))
 
     def test_filters_combine(self, catalogue):
-        assert codes(search_procedures("khai sinh", level="commune", online_level="full", kind="public",
-                                       field="G09-HT01")) == ["1.000010", "2.000010",  # start with it
-                                                              "1.000001", "1.000003", "1.000005"]
+        assert codes(
+            search_procedures(
+                "khai sinh", level="commune", online_level="full", kind="public", field="G09-HT01"
+            )
+        ) == [
+            "1.000010",
+            "2.000010",  # start with it
+            "1.000001",
+            "1.000003",
+            "1.000005",
+        ]
 
     def test_empty_filter_values_are_ignored(self, catalogue):
-        assert codes(search_procedures("", field="", level="", agency="", online_level="", kind="")) == \
-            codes(search_procedures())
+        assert codes(search_procedures("", field="", level="", agency="", online_level="", kind="")) == codes(
+            search_procedures()
+        )
 
     def test_result_has_field_loaded(self, catalogue, django_assert_num_queries):
         qs = search_procedures("xay dung")
@@ -172,17 +197,20 @@ class TestFilters:
 
 @pytest.mark.django_db
 class TestBadFilters:
-    @pytest.mark.parametrize(("kwargs", "code", "words"), [
-        ({"level": "county"}, "invalid_level", "ministry, province, district, commune"),
-        ({"online_level": "4"}, "invalid_online_level", "full, partial, none"),
-        ({"kind": "secret"}, "invalid_kind", "public, internal"),
-        ({"field": "NOPE"}, "unknown_field", "NOPE"),
-        ({"agency": "000.00.99.H99"}, "unknown_agency", "000.00.99.H99"),
-        ({"agency": "x" * 41}, "invalid_agency", "invalid agency"),
-        ({"field": "a\x00b"}, "invalid_field", "invalid field"),
-        ({"q": "khai sinh " * 30}, "query_too_long", "quá 200"),
-        ({"q": " ".join(f"w{i}" for i in range(13))}, "query_too_long", "quá 12 từ"),
-    ])
+    @pytest.mark.parametrize(
+        ("kwargs", "code", "words"),
+        [
+            ({"level": "county"}, "invalid_level", "ministry, province, district, commune"),
+            ({"online_level": "4"}, "invalid_online_level", "full, partial, none"),
+            ({"kind": "secret"}, "invalid_kind", "public, internal"),
+            ({"field": "NOPE"}, "unknown_field", "NOPE"),
+            ({"agency": "000.00.99.H99"}, "unknown_agency", "000.00.99.H99"),
+            ({"agency": "x" * 41}, "invalid_agency", "invalid agency"),
+            ({"field": "a\x00b"}, "invalid_field", "invalid field"),
+            ({"q": "khai sinh " * 30}, "query_too_long", "quá 200"),
+            ({"q": " ".join(f"w{i}" for i in range(13))}, "query_too_long", "quá 12 từ"),
+        ],
+    )
     def test_rejected_with_a_clear_message(self, catalogue, kwargs, code, words):
         with pytest.raises(ValidationFailed) as caught:
             search_procedures(**kwargs)

@@ -25,8 +25,9 @@ def test_valid_id_is_returned_trimmed():
     assert check_personal_id("001303012345", birth_date=date(2003, 5, 1), sex="female") == "001303012345"
 
 
-@pytest.mark.parametrize("value", ["", "04008500123", "0400850012345", "04008500123A", "040 85001234",
-                                   "０４００８５００１２３４"])
+@pytest.mark.parametrize(
+    "value", ["", "04008500123", "0400850012345", "04008500123A", "040 85001234", "０４００８５００１２３４"]
+)
 def test_wrong_length_or_not_digits(value):
     assert message(value) == "Số định danh cá nhân phải gồm đúng 12 chữ số."
 
@@ -62,8 +63,12 @@ def test_future_birth_year_rejected():
     assert "tương lai" in message(f"040{digit}{future % 100:02d}001234")
 
 
-@given(st.sampled_from(sorted(BIRTH_PROVINCE_CODES)), st.integers(1900, 2020), st.booleans(),
-       st.integers(0, 999999))
+@given(
+    st.sampled_from(sorted(BIRTH_PROVINCE_CODES)),
+    st.integers(1900, 2020),
+    st.booleans(),
+    st.integers(0, 999999),
+)
 def test_every_well_formed_id_round_trips(province, year, female, serial):
     digit = str((year - 1900) // 100 * 2 + int(female))
     value = f"{province}{digit}{year % 100:02d}{serial:06d}"
@@ -75,14 +80,17 @@ def test_valid_tax_codes(value):
     assert check_tax_code(value) == value
 
 
-@pytest.mark.parametrize("value,text", [
-    ("0100109107", "sai chữ số kiểm tra"),
-    ("2900325245", "sai chữ số kiểm tra"),
-    ("010010910", "10 chữ số"),
-    ("01001091O6", "10 chữ số"),
-    ("0100109106-01", "10 chữ số"),
-    ("", "10 chữ số"),
-])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        ("0100109107", "sai chữ số kiểm tra"),
+        ("2900325245", "sai chữ số kiểm tra"),
+        ("010010910", "10 chữ số"),
+        ("01001091O6", "10 chữ số"),
+        ("0100109106-01", "10 chữ số"),
+        ("", "10 chữ số"),
+    ],
+)
 def test_invalid_tax_codes(value, text):
     with pytest.raises(ValidationFailed) as exc:
         check_tax_code(value)

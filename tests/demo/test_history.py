@@ -33,8 +33,9 @@ def test_history_covers_every_status_consistently_and_once(demo_base):
 
     summary = history.load_history(lines.append, count=COUNT, now=now)
 
-    dossiers = list(Dossier.objects.filter(idempotency_key__startswith=history.KEY_PREFIX)
-                    .prefetch_related("events"))
+    dossiers = list(
+        Dossier.objects.filter(idempotency_key__startswith=history.KEY_PREFIX).prefetch_related("events")
+    )
     assert len(dossiers) == COUNT, summary
     assert f"{COUNT} hồ sơ" in summary and lines  # progress was shown
     statuses = Counter(d.status for d in dossiers)

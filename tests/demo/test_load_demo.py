@@ -43,7 +43,9 @@ def test_procedure_file_is_valid_and_varied():
     codes = {r["code"]: r for r in records}
     # codes cited in domain.md
     assert codes["1.004222"]["name"] == "Đăng ký thường trú"
-    assert codes["1.004222"]["channels"][0]["fee"] == 20000 and codes["1.004222"]["channels"][1]["fee"] == 10000
+    assert (
+        codes["1.004222"]["channels"][0]["fee"] == 20000 and codes["1.004222"]["channels"][1]["fee"] == 10000
+    )
     assert "căn cước" in codes["2.000200"]["name"] and "lý lịch tư pháp" in codes["3.000333"]["name"]
     assert "hộ chiếu" in codes["1.001456"]["name"]
     assert {u for r in records for u in [r["time_unit"]]} == {"working_days", "days", "hours"}
@@ -55,8 +57,13 @@ def test_procedure_file_is_valid_and_varied():
     assert sum(1 for r in records if not r["steps"]) >= 2
     assert any(not r["channels"] for r in records) and any(r["processing_time"] is None for r in records)
     # some announcement decisions come later than the legal basis' effective date (timeliness report)
-    late = [r for r in records if r["announcement"]["date"] and r["legal_bases"]
-            and r["announcement"]["date"] > max(b["effective_on"] for b in r["legal_bases"])]
+    late = [
+        r
+        for r in records
+        if r["announcement"]["date"]
+        and r["legal_bases"]
+        and r["announcement"]["date"] > max(b["effective_on"] for b in r["legal_bases"])
+    ]
     assert 5 <= len(late) < len(records) // 3
     assert any(r["publication_state"] == "draft" for r in records)
     assert all(c["originals"] + c["copies"] >= 1 for r in records for c in r["components"])
@@ -115,14 +122,18 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
 
     # accounts of contract §3, each with its role
     User = get_user_model()
-    users = {u.username: u for u in User.objects.filter(username__in=["admin", "tiepnhan", "chuyenvien", "lanhdao",
-                                                                      "congdan"])}
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["admin", "tiepnhan", "chuyenvien", "lanhdao", "congdan"])
+    }
     assert len(users) == 5 and all(u.check_password("demo") for u in users.values())
     justice = Agency.objects.get(name="Sở Tư pháp tỉnh Nghệ An")
     commune = Agency.objects.get(identifier="000.04.30.H40")
     assert users["admin"].is_superuser and users["admin"].is_staff and selectors.is_sysadmin(users["admin"])
     assert selectors.has_role(users["tiepnhan"], Role.RECEPTION, centre)
-    assert selectors.can_receive_for(users["tiepnhan"], justice) and selectors.can_receive_for(users["tiepnhan"], commune)
+    assert selectors.can_receive_for(users["tiepnhan"], justice) and selectors.can_receive_for(
+        users["tiepnhan"], commune
+    )
     assert selectors.has_role(users["chuyenvien"], Role.SPECIALIST, justice)
     assert not selectors.has_role(users["chuyenvien"], Role.SPECIALIST, centre)
     assert selectors.has_role(users["lanhdao"], Role.LEADER, justice)
@@ -149,8 +160,32 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
 def test_procedure_file_is_the_canonical_shape():
     """The data file is written in procedure_to_record's key order, so a loaded record compares equal."""
     record = services.procedure_records()[0]
-    assert list(record) == ["code", "local_code", "name", "field", "kind", "levels", "vertical_sector", "agencies",
-                            "processing_time", "time_unit", "time_note", "subjects", "requirements", "online_level",
-                            "eligible_full_online", "announcement", "publication_state", "published_at", "cases",
-                            "steps", "channels", "components", "forms", "fees", "results", "legal_bases"]
+    assert list(record) == [
+        "code",
+        "local_code",
+        "name",
+        "field",
+        "kind",
+        "levels",
+        "vertical_sector",
+        "agencies",
+        "processing_time",
+        "time_unit",
+        "time_note",
+        "subjects",
+        "requirements",
+        "online_level",
+        "eligible_full_online",
+        "announcement",
+        "publication_state",
+        "published_at",
+        "cases",
+        "steps",
+        "channels",
+        "components",
+        "forms",
+        "fees",
+        "results",
+        "legal_bases",
+    ]
     assert json.loads(services.PROCEDURES_FILE.read_text(encoding="utf-8")) == services.procedure_records()

@@ -16,8 +16,9 @@ def admin_client_(people):
     return client
 
 
-@pytest.mark.parametrize("model", ["adminunit", "agency", "counter", "staffassignment", "applicant", "calendarday",
-                                   "apitoken"])
+@pytest.mark.parametrize(
+    "model", ["adminunit", "agency", "counter", "staffassignment", "applicant", "calendarday", "apitoken"]
+)
 def test_changelists_and_add_pages_render(admin_client_, model):
     assert admin_client_.get(f"/admin/directory/{model}/").status_code == 200
     add = admin_client_.get(f"/admin/directory/{model}/add/")
@@ -50,8 +51,9 @@ def test_calendar_day_filters(admin_client_):
 def test_revoke_action(admin_client_, people):
     issue_token(people["chuyenvien"])
     token = ApiToken.objects.get(user=people["chuyenvien"])
-    r = admin_client_.post("/admin/directory/apitoken/", {"action": "revoke", "_selected_action": [token.pk]},
-                           follow=True)
+    r = admin_client_.post(
+        "/admin/directory/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
     assert "Đã thu hồi 1 mã truy cập." in r.content.decode()
     token.refresh_from_db()
     assert token.revoked

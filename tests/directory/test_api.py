@@ -19,14 +19,39 @@ def units(province, other_province):
     """Two communes of Nghệ An, one of Thanh Hóa, and a pre-merger commune whose code was retired."""
     mk = AdminUnit.objects.create
     return {
-        "truong_vinh": mk(code="16690", name="Phường Trường Vinh", level="commune", parent=province,
-                          division_type="phường", valid_from=MERGER),
-        "anh_son": mk(code="17329", name="Xã Anh Sơn", level="commune", parent=province, division_type="xã",
-                      valid_from=MERGER),
-        "thanh_hoa": mk(code="14758", name="Phường Hạc Thành", level="commune", parent=other_province,
-                        division_type="phường", valid_from=MERGER),
-        "old": mk(code="16675", name="Phường Lê Mao", level="commune", parent=province, division_type="phường",
-                  valid_from=date(2008, 1, 1), valid_to=date(2025, 6, 30)),
+        "truong_vinh": mk(
+            code="16690",
+            name="Phường Trường Vinh",
+            level="commune",
+            parent=province,
+            division_type="phường",
+            valid_from=MERGER,
+        ),
+        "anh_son": mk(
+            code="17329",
+            name="Xã Anh Sơn",
+            level="commune",
+            parent=province,
+            division_type="xã",
+            valid_from=MERGER,
+        ),
+        "thanh_hoa": mk(
+            code="14758",
+            name="Phường Hạc Thành",
+            level="commune",
+            parent=other_province,
+            division_type="phường",
+            valid_from=MERGER,
+        ),
+        "old": mk(
+            code="16675",
+            name="Phường Lê Mao",
+            level="commune",
+            parent=province,
+            division_type="phường",
+            valid_from=date(2008, 1, 1),
+            valid_to=date(2025, 6, 30),
+        ),
     }
 
 
@@ -68,10 +93,20 @@ def test_agencies_search_is_accent_insensitive(api_as, agencies, q):
     assert "Sở Y tế tỉnh Nghệ An" not in names
 
 
-@pytest.mark.parametrize("params", [
-    {"page": 0}, {"page": "x"}, {"page_size": settings.API_MAX_PAGE_SIZE + 1}, {"page_size": 0},
-    {"level": "district-x"}, {"kind": "bakery"}, {"province": "4\x000"}, {"province": "x" * 11}, {"q": "a" * 201},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 0},
+        {"page": "x"},
+        {"page_size": settings.API_MAX_PAGE_SIZE + 1},
+        {"page_size": 0},
+        {"level": "district-x"},
+        {"kind": "bakery"},
+        {"province": "4\x000"},
+        {"province": "x" * 11},
+        {"q": "a" * 201},
+    ],
+)
 def test_agencies_bad_params_are_422_with_a_code(api_as, agencies, params):
     r = api_as(None).get("/agencies", **params)
     assert r.status_code == 422
@@ -85,8 +120,9 @@ def test_agency_detail_with_counters_and_identifier_history(api_as, agencies):
     Counter.objects.create(agency=centre, number=1, name="Quầy Tư pháp")
     Counter.objects.create(agency=centre, number=2, name="Quầy Xây dựng")
     AgencyIdentifier.objects.create(agency=centre, identifier="000.00.00.H40", valid_from=MERGER)
-    AgencyIdentifier.objects.create(agency=centre, identifier="000.00.01.H40", valid_from=date(2019, 1, 1),
-                                    valid_to=date(2025, 6, 30))
+    AgencyIdentifier.objects.create(
+        agency=centre, identifier="000.00.01.H40", valid_from=date(2019, 1, 1), valid_to=date(2025, 6, 30)
+    )
     body = api_as(None).get("/agencies/000.00.00.H40").json()
     assert body["name"] == "Trung tâm Phục vụ hành chính công tỉnh Nghệ An"
     assert [c["name"] for c in body["counters"]] == ["Quầy Tư pháp", "Quầy Xây dựng"]
@@ -145,18 +181,30 @@ def test_admin_unit_detail_resolves_old_codes(api_as, units):
 
 
 def test_admin_unit_detail_prefers_the_current_row_of_a_reused_code(api_as, units, province):
-    AdminUnit.objects.create(code="17329", name="Xã Anh Sơn (cũ)", level="commune", parent=province,
-                             valid_from=date(2010, 1, 1), valid_to=date(2025, 6, 30))
+    AdminUnit.objects.create(
+        code="17329",
+        name="Xã Anh Sơn (cũ)",
+        level="commune",
+        parent=province,
+        valid_from=date(2010, 1, 1),
+        valid_to=date(2025, 6, 30),
+    )
     client = api_as(None)
     assert client.get("/admin-units/17329").json()["name"] == "Xã Anh Sơn"
     assert client.get("/admin-units/17329", at="2024-05-01").json()["name"] == "Xã Anh Sơn (cũ)"
 
 
-@pytest.mark.parametrize("path,params,status", [
-    ("/admin-units/99999", {}, 404), ("/admin-units/a%20b", {}, 422), ("/admin-units", {"at": "31/12/2024"}, 422),
-    ("/admin-units", {"level": "hamlet"}, 422), ("/admin-units", {"parent": "4\x000"}, 422),
-    ("/admin-units/40", {"at": "2025-13-01"}, 422),
-])
+@pytest.mark.parametrize(
+    "path,params,status",
+    [
+        ("/admin-units/99999", {}, 404),
+        ("/admin-units/a%20b", {}, 422),
+        ("/admin-units", {"at": "31/12/2024"}, 422),
+        ("/admin-units", {"level": "hamlet"}, 422),
+        ("/admin-units", {"parent": "4\x000"}, 422),
+        ("/admin-units/40", {"at": "2025-13-01"}, 422),
+    ],
+)
 def test_admin_units_bad_input(api_as, units, path, params, status):
     r = api_as(None).get(path, **params)
     assert r.status_code == status and r.json()["code"] and r.json()["message"]
@@ -167,18 +215,31 @@ def test_admin_units_bad_input(api_as, units, path, params, status):
 
 def _grow(province, n: int, start: int) -> None:
     for i in range(start, start + n):
-        AdminUnit.objects.create(code=f"9{i:04d}", name=f"Xã Thử {i}", level="commune", parent=province,
-                                 valid_from=MERGER)
-        a = Agency.objects.create(identifier=f"000.{i:02d}.99.H40", name=f"Cơ quan thử {i}", level="commune",
-                                  kind="commune_committee", province=province, admin_unit=province)
+        AdminUnit.objects.create(
+            code=f"9{i:04d}", name=f"Xã Thử {i}", level="commune", parent=province, valid_from=MERGER
+        )
+        a = Agency.objects.create(
+            identifier=f"000.{i:02d}.99.H40",
+            name=f"Cơ quan thử {i}",
+            level="commune",
+            kind="commune_committee",
+            province=province,
+            admin_unit=province,
+        )
         Counter.objects.create(agency=a, number=1, name="Quầy 1")
 
 
-@pytest.mark.parametrize("path", ["/agencies", "/admin-units", "/agencies/000.00.00.H40", "/admin-units/40",
-                                  "/agencies/000.00.01.H40"])
+@pytest.mark.parametrize(
+    "path",
+    ["/agencies", "/admin-units", "/agencies/000.00.00.H40", "/admin-units/40", "/agencies/000.00.01.H40"],
+)
 def test_query_count_is_constant(api_as, agencies, units, province, path):
-    AgencyIdentifier.objects.create(agency=agencies["centre"], identifier="000.00.01.H40",
-                                    valid_from=date(2019, 1, 1), valid_to=date(2025, 6, 30))
+    AgencyIdentifier.objects.create(
+        agency=agencies["centre"],
+        identifier="000.00.01.H40",
+        valid_from=date(2019, 1, 1),
+        valid_to=date(2025, 6, 30),
+    )
     client = api_as(None)
     _grow(province, 3, 0)
     r1, small = count_queries(lambda: client.get(path, page_size=50))
@@ -192,8 +253,13 @@ def test_lists_read_top_down_in_the_same_order_on_every_database(api_as, agencie
     client = api_as(None)
     names = [a["name"] for a in client.get("/agencies").json()["items"]]
     # province level first, by accent-folded name (Sở Tư pháp < Sở Y tế < Trung tâm ...), then communes
-    assert names == ["Sở Tư pháp tỉnh Nghệ An", "Sở Tư pháp tỉnh Thanh Hóa", "Sở Y tế tỉnh Nghệ An",
-                     "Trung tâm Phục vụ hành chính công tỉnh Nghệ An", "Trung tâm PVHCC xã Anh Sơn"]
+    assert names == [
+        "Sở Tư pháp tỉnh Nghệ An",
+        "Sở Tư pháp tỉnh Thanh Hóa",
+        "Sở Y tế tỉnh Nghệ An",
+        "Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
+        "Trung tâm PVHCC xã Anh Sơn",
+    ]
     levels = [u["level"] for u in client.get("/admin-units").json()["items"]]
     assert levels == ["province", "province", "commune", "commune", "commune"]
 

@@ -41,7 +41,9 @@ def test_seed_inserts_holidays_and_swaps_with_vietnamese_names_and_is_idempotent
 def test_seed_never_overwrites_administrator_rows() -> None:
     # The administrator decided 24/11/2026 is worked (kept as a row so re-seeding does not bring it back),
     # and created a province-wide closure that the package knows nothing about.
-    CalendarDay.objects.create(date=date(2026, 11, 24), kind=WORKDAY, name="Làm việc bình thường", source="admin")
+    CalendarDay.objects.create(
+        date=date(2026, 11, 24), kind=WORKDAY, name="Làm việc bình thường", source="admin"
+    )
     CalendarDay.objects.create(date=date(2026, 2, 23), kind=CLOSURE, name="Chuyển trụ sở", source="")
     seed_calendar([2026])
     assert CalendarDay.objects.get(date=date(2026, 11, 24)).kind == WORKDAY
@@ -100,7 +102,9 @@ def test_agency_working_windows(agencies) -> None:
     cal = calendar_for(commune)
     assert cal.add(datetime(2026, 3, 9, 7, 30), 4, "hours") == datetime(2026, 3, 9, 11, 30)
     assert cal.add(datetime(2026, 3, 9, 12, 0), 1, "hours") == datetime(2026, 3, 9, 14, 0)
-    assert calendar_for(agencies["centre"]).add(datetime(2026, 3, 9, 12, 0), 1, "hours") == datetime(2026, 3, 9, 14, 30)
+    assert calendar_for(agencies["centre"]).add(datetime(2026, 3, 9, 12, 0), 1, "hours") == datetime(
+        2026, 3, 9, 14, 30
+    )
     # Edited windows are picked up (they are part of the cache key).
     commune.working_windows = [["08:00", "12:00"]]
     assert calendar_for(commune).day_hours == 4

@@ -28,7 +28,10 @@ def test_reception_officer_receives_across_the_province_not_beyond(fresh, agenci
     assert not sel.can_receive_for(officer, agencies["foreign"])  # Thanh Hóa
     assert sel.can_receive_for(officer, agencies["health"].pk)  # by id too
     assert set(sel.receivable_agencies(officer)) == {
-        agencies["centre"], agencies["justice"], agencies["health"], agencies["commune"]
+        agencies["centre"],
+        agencies["justice"],
+        agencies["health"],
+        agencies["commune"],
     }
 
 

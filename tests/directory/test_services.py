@@ -14,21 +14,31 @@ from motcua.directory.services import assign_role, issue_api_token, register_app
 
 
 def test_register_citizen(db):
-    a = register_applicant(username="hoa", password="x", full_name="  Nguyễn   Thị Hoa ", id_number="040190001234",
-                           birth_date=date(1990, 3, 15), sex="female", phone="0912345678")
+    a = register_applicant(
+        username="hoa",
+        password="x",
+        full_name="  Nguyễn   Thị Hoa ",
+        id_number="040190001234",
+        birth_date=date(1990, 3, 15),
+        sex="female",
+        phone="0912345678",
+    )
     assert a.full_name == "Nguyễn Thị Hoa" and a.kind == "citizen" and a.id_number == "040190001234"
     assert a.user.check_password("x") and selectors.applicant_of(a.user) == a
 
 
-@pytest.mark.parametrize("kwargs,code,text", [
-    ({"id_number": "04019000123"}, "invalid_id_number", "12 chữ số"),
-    ({"id_number": "040190001234", "birth_date": date(1991, 1, 1)}, "invalid_id_number", "không khớp"),
-    ({"id_number": "040190001234", "sex": "male"}, "invalid_id_number", "Giới tính"),
-    ({"id_number": ""}, "invalid_id_number", "12 chữ số"),
-    ({"id_number": "040190001234", "full_name": " "}, "invalid_name", "Họ tên"),
-    ({"id_number": "040190001234", "kind": "robot"}, "invalid_applicant_kind", "không hợp lệ"),
-    ({"id_number": "040190001234", "tax_code": "0100109107"}, "invalid_tax_code", "kiểm tra"),
-])
+@pytest.mark.parametrize(
+    "kwargs,code,text",
+    [
+        ({"id_number": "04019000123"}, "invalid_id_number", "12 chữ số"),
+        ({"id_number": "040190001234", "birth_date": date(1991, 1, 1)}, "invalid_id_number", "không khớp"),
+        ({"id_number": "040190001234", "sex": "male"}, "invalid_id_number", "Giới tính"),
+        ({"id_number": ""}, "invalid_id_number", "12 chữ số"),
+        ({"id_number": "040190001234", "full_name": " "}, "invalid_name", "Họ tên"),
+        ({"id_number": "040190001234", "kind": "robot"}, "invalid_applicant_kind", "không hợp lệ"),
+        ({"id_number": "040190001234", "tax_code": "0100109107"}, "invalid_tax_code", "kiểm tra"),
+    ],
+)
 def test_register_citizen_rejects_bad_input_and_changes_nothing(db, kwargs, code, text):
     args = {"username": "hoa", "full_name": "Nguyễn Thị Hoa", **kwargs}
     with pytest.raises(ValidationFailed) as exc:
@@ -49,8 +59,9 @@ def test_register_duplicates_are_conflicts(db):
 
 
 def test_register_organisation_needs_a_valid_tax_code(db):
-    org = register_applicant(username="lamhong", kind="organisation", full_name="Công ty TNHH Lam Hồng",
-                             tax_code="2900325244")
+    org = register_applicant(
+        username="lamhong", kind="organisation", full_name="Công ty TNHH Lam Hồng", tax_code="2900325244"
+    )
     assert org.kind == "organisation" and org.tax_code == "2900325244" and not org.user.has_usable_password()
     with pytest.raises(ValidationFailed) as exc:
         register_applicant(username="x", kind="organisation", full_name="Công ty X", tax_code="2900325245")
@@ -79,7 +90,10 @@ def test_assign_role_is_idempotent_and_refreshes_scoping(agencies, make_staff):
 
 def test_tokens_issue_and_revoke(people):
     raw = issue_api_token(people["chuyenvien"])
-    assert raw.startswith("mc_") and ApiToken.objects.filter(user=people["chuyenvien"], revoked=False).count() == 1
+    assert (
+        raw.startswith("mc_")
+        and ApiToken.objects.filter(user=people["chuyenvien"], revoked=False).count() == 1
+    )
     assert revoke_api_tokens(ApiToken.objects.all()) == 1
     assert revoke_api_tokens(ApiToken.objects.all()) == 0
     people["lanhdao"].is_active = False
@@ -88,5 +102,7 @@ def test_tokens_issue_and_revoke(people):
 
 
 def test_admin_unit_name_is_folded_on_save(db):
-    unit = AdminUnit.objects.create(code="17329", name="Xã Anh Sơn", level="commune", valid_from=date(2025, 7, 1))
+    unit = AdminUnit.objects.create(
+        code="17329", name="Xã Anh Sơn", level="commune", valid_from=date(2025, 7, 1)
+    )
     assert unit.name_folded == "xa anh son"

@@ -21,9 +21,17 @@ def local(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 def submission(**extra):
     """A complete contract §4 body for the test procedure."""
     body = {
-        "procedure": PROCEDURE, "agency": "000.00.15.H40", "channel": 2,
-        "applicant": {"kind": "citizen", "name": "Nguyễn Thị Hoa", "id_number": "038190001234",
-                      "phone": "0912345678", "email": "hoa@example.vn", "address": "Vinh, Nghệ An"},
+        "procedure": PROCEDURE,
+        "agency": "000.00.15.H40",
+        "channel": 2,
+        "applicant": {
+            "kind": "citizen",
+            "name": "Nguyễn Thị Hoa",
+            "id_number": "038190001234",
+            "phone": "0912345678",
+            "email": "hoa@example.vn",
+            "address": "Vinh, Nghệ An",
+        },
         "components": [{"code": "TP1", "copies": 1}, {"code": "TP2", "copies": 2}],
         "summary": "Đăng ký khai sinh cho con",
     }
@@ -39,12 +47,18 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def procedure(agencies):
-    p, _ = apply_record(record(
-        PROCEDURE, "Đăng ký khai sinh có yếu tố nước ngoài", levels=["province"],
-        agencies=[agencies["justice"].identifier, agencies["health"].identifier],
-        fees=[{"kind": "charge", "amount": 20000, "channel": "counter"},
-              {"kind": "charge", "amount": 10000, "channel": "online"}],
-    ))
+    p, _ = apply_record(
+        record(
+            PROCEDURE,
+            "Đăng ký khai sinh có yếu tố nước ngoài",
+            levels=["province"],
+            agencies=[agencies["justice"].identifier, agencies["health"].identifier],
+            fees=[
+                {"kind": "charge", "amount": 20000, "channel": "counter"},
+                {"kind": "charge", "amount": 10000, "channel": "online"},
+            ],
+        )
+    )
     return p
 
 
@@ -53,7 +67,9 @@ def online(people, procedure):
     """submit(at=..., **body overrides) -> a congdan online dossier (status 1)."""
 
     def make(at: datetime | None = None, **extra):
-        return services.submit_dossier(people["congdan"], submission(**extra), at=at or local(2025, 8, 15, 15))
+        return services.submit_dossier(
+            people["congdan"], submission(**extra), at=at or local(2025, 8, 15, 15)
+        )
 
     return make
 
@@ -63,8 +79,9 @@ def counter(people, procedure):
     """A counter reception by tiepnhan (status 2 with a due date)."""
 
     def make(at: datetime | None = None, **extra):
-        return services.submit_dossier(people["tiepnhan"], submission(channel=1, **extra),
-                                       at=at or local(2025, 8, 15, 15))
+        return services.submit_dossier(
+            people["tiepnhan"], submission(channel=1, **extra), at=at or local(2025, 8, 15, 15)
+        )
 
     return make
 

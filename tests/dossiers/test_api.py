@@ -27,7 +27,9 @@ def actions_of(client, code: str) -> list[str]:
     return r.json()["actions"]
 
 
-def act(clients, who: str, code: str, action: str, body: dict | None = None, *, not_for: tuple[str, ...] = ()):
+def act(
+    clients, who: str, code: str, action: str, body: dict | None = None, *, not_for: tuple[str, ...] = ()
+):
     """Take `action` as `who`, only after finding it among their buttons, and not among others'."""
     assert action in actions_of(clients[who], code), f"{who} should be offered {action}"
     for other in not_for:
@@ -52,17 +54,34 @@ def test_online_dossier_from_submission_to_returned_result(clients):
     assert d["due_at"] and d["received_at"]
     d = act(clients, "tiepnhan", code, "forward", not_for=("congdan", "chuyenvien", "lanhdao"))
     assert (d["status"], d["current_agency"]) == (4, "000.00.15.H40")
-    d = act(clients, "chuyenvien", code, "request_supplement",
-            {"reason": "Bản sao chưa chứng thực", "items": ["Giấy chứng sinh (bản sao chứng thực)"]},
-            not_for=("congdan",))
+    d = act(
+        clients,
+        "chuyenvien",
+        code,
+        "request_supplement",
+        {"reason": "Bản sao chưa chứng thực", "items": ["Giấy chứng sinh (bản sao chứng thực)"]},
+        not_for=("congdan",),
+    )
     assert (d["status"], d["status_token"], d["supplement_count"]) == (5, "waiting", 1)
-    d = act(clients, "congdan", code, "supplement", {"note": "Đã bổ sung bản sao chứng thực"},
-            not_for=("chuyenvien", "lanhdao"))
+    d = act(
+        clients,
+        "congdan",
+        code,
+        "supplement",
+        {"note": "Đã bổ sung bản sao chứng thực"},
+        not_for=("chuyenvien", "lanhdao"),
+    )
     assert d["status"] == 4
     d = act(clients, "chuyenvien", code, "forward", {"to": "lanhdao"}, not_for=("congdan", "tiepnhan"))
     assert d["assignee"] == "lanhdao"
-    d = act(clients, "lanhdao", code, "complete", {"result": {"name": "Giấy khai sinh"}},
-            not_for=("chuyenvien", "tiepnhan", "congdan"))
+    d = act(
+        clients,
+        "lanhdao",
+        code,
+        "complete",
+        {"result": {"name": "Giấy khai sinh"}},
+        not_for=("chuyenvien", "tiepnhan", "congdan"),
+    )
     assert (d["status"], d["status_token"], d["result_name"]) == (9, "releasing", "Giấy khai sinh")
     assert d["timeliness"] in ("early", "on_time")
     d = act(clients, "tiepnhan", code, "return_result", not_for=("congdan", "lanhdao", "chuyenvien"))
@@ -73,11 +92,21 @@ def test_online_dossier_from_submission_to_returned_result(clients):
     r = clients["congdan"].get(f"/dossiers/{code}/events")
     assert r.status_code == 200
     events = r.json()["items"]
-    assert [e["action"] for e in events] == ["submit", "accept", "forward", "request_supplement", "supplement",
-                                              "forward", "complete", "return_result"]
+    assert [e["action"] for e in events] == [
+        "submit",
+        "accept",
+        "forward",
+        "request_supplement",
+        "supplement",
+        "forward",
+        "complete",
+        "return_result",
+    ]
     assert [e["to_status"] for e in events] == [1, 2, 4, 5, 4, 4, 9, 10]
     assert events[3]["reason"] == "Bản sao chưa chứng thực" and events[1]["actor"] == "tiepnhan"
-    assert all({"at", "actor", "action", "from_status", "to_status", "note", "due_at"} <= set(e) for e in events)
+    assert all(
+        {"at", "actor", "action", "from_status", "to_status", "note", "due_at"} <= set(e) for e in events
+    )
 
 
 def test_counter_reception_lands_at_new_with_its_due_date(clients):
@@ -114,8 +143,12 @@ def test_refusals_are_4xx_with_a_code_and_change_nothing(clients, api_as):
         assert (r.status_code, r.json()["code"]) == (status, error), (who, action, r.content)
         assert r.json()["message"]
     for raw in (b"not json", b"[1, 2]", b'"x"'):
-        r = clients["tiepnhan"].client.post(f"/api/v1/dossiers/{code}/actions/accept", data=raw,
-                                            content_type="application/json", **clients["tiepnhan"].headers)
+        r = clients["tiepnhan"].client.post(
+            f"/api/v1/dossiers/{code}/actions/accept",
+            data=raw,
+            content_type="application/json",
+            **clients["tiepnhan"].headers,
+        )
         assert 400 <= r.status_code < 500 and r.json()["code"], raw
     assert api_as(None).post(f"/dossiers/{code}/actions/accept").status_code == 401
     r = clients["tiepnhan"].post("/dossiers/NOPE-000000-0000/actions/accept")
@@ -126,8 +159,13 @@ def test_refusals_are_4xx_with_a_code_and_change_nothing(clients, api_as):
 def test_bad_submissions_and_anonymous_callers(clients, api_as):
     assert api_as(None).post("/dossiers", submission()).status_code == 401
     assert api_as(None).get("/dossiers").status_code == 401
-    for body in ({}, {"procedure": 1}, {"procedure": "1.001193", "components": "x"},
-                 submission(applicant={"name": "Ai đó", "id_number": "99"}), submission(channel="abc")):
+    for body in (
+        {},
+        {"procedure": 1},
+        {"procedure": "1.001193", "components": "x"},
+        submission(applicant={"name": "Ai đó", "id_number": "99"}),
+        submission(channel="abc"),
+    ):
         r = clients["congdan"].post("/dossiers", body)
         assert r.status_code in (400, 403, 422) and r.json()["code"], (body, r.content)
     r = clients["chuyenvien"].post("/dossiers", submission(channel=1))
@@ -137,8 +175,13 @@ def test_bad_submissions_and_anonymous_callers(clients, api_as):
 
 def test_visibility_and_filters(clients, people, make_staff, agencies):
     tiepnhan, congdan = people["tiepnhan"], people["congdan"]
-    old = services.submit_dossier(tiepnhan, submission(channel=1, applicant={
-        "kind": "citizen", "name": "Lê Văn Đức", "id_number": "040090001234"}), at=local(2025, 8, 4, 9))
+    old = services.submit_dossier(
+        tiepnhan,
+        submission(
+            channel=1, applicant={"kind": "citizen", "name": "Lê Văn Đức", "id_number": "040090001234"}
+        ),
+        at=local(2025, 8, 4, 9),
+    )
     services.perform(tiepnhan, old.code, "forward", {}, at=local(2025, 8, 4, 10))
     fresh = services.submit_dossier(congdan, submission(), at=local(2025, 8, 15, 9))
     t = clients["tiepnhan"]
@@ -159,8 +202,14 @@ def test_visibility_and_filters(clients, people, make_staff, agencies):
     assert codes(received_from="2025-08-05") == set()
     assert codes(procedure="1.001193", agency="000.00.15.H40") == {old.code, fresh.code}
     assert codes(agency="000.00.18.H40") == set()
-    for bad in ({"status": "11"}, {"status": "x"}, {"due": "later"}, {"received_from": "15/08/2025"},
-                {"page_size": 1000}, {"page": 0}):
+    for bad in (
+        {"status": "11"},
+        {"status": "x"},
+        {"due": "later"},
+        {"received_from": "15/08/2025"},
+        {"page_size": 1000},
+        {"page": 0},
+    ):
         r = t.get("/dossiers", **bad)
         assert r.status_code == 422 and r.json()["code"], bad
     page = t.get("/dossiers", page_size=1, page=2).json()
@@ -207,11 +256,15 @@ def test_query_counts_are_pinned_and_do_not_grow_with_the_list(clients, people):
 def test_action_body_may_be_empty_or_a_form(clients):
     code = clients["congdan"].post("/dossiers", submission()).json()["code"]
     t = clients["tiepnhan"]
-    r = t.client.post(f"/api/v1/dossiers/{code}/actions/request_supplement",
-                      data={"reason": "Thiếu", "items": ["Tờ khai", "Ảnh"]}, **t.headers)
+    r = t.client.post(
+        f"/api/v1/dossiers/{code}/actions/request_supplement",
+        data={"reason": "Thiếu", "items": ["Tờ khai", "Ảnh"]},
+        **t.headers,
+    )
     assert r.status_code == 200, r.content
-    r = clients["congdan"].client.post(f"/api/v1/dossiers/{code}/actions/supplement",
-                                       **clients["congdan"].headers)
+    r = clients["congdan"].client.post(
+        f"/api/v1/dossiers/{code}/actions/supplement", **clients["congdan"].headers
+    )
     assert (r.status_code, r.json()["status"]) == (200, 1)
     r = t.post(f"/dossiers/{code}/actions/accept", {"version": 1})
     assert (r.status_code, r.json()["code"]) == (409, "stale_version")
@@ -220,7 +273,12 @@ def test_action_body_may_be_empty_or_a_form(clients):
 def test_openapi_documents_the_dossier_endpoints(api_as):
     schema = json.loads(api_as(None).get("/openapi.json").content)
     paths = schema["paths"]
-    for path in ("/api/v1/dossiers", "/api/v1/dossiers/{code}", "/api/v1/dossiers/{code}/events",
-                 "/api/v1/dossiers/{code}/actions/{action}", "/api/v1/dossiers/{code}/forms/{number}"):
+    for path in (
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}",
+        "/api/v1/dossiers/{code}/events",
+        "/api/v1/dossiers/{code}/actions/{action}",
+        "/api/v1/dossiers/{code}/forms/{number}",
+    ):
         assert path in paths, path
     assert "requestBody" in paths["/api/v1/dossiers/{code}/actions/{action}"]["post"]

@@ -135,14 +135,17 @@ def test_simultaneous_counter_receptions_through_the_service(agencies, procedure
     body = submission(channel=1)
 
     # 5 per thread: each whole reception holds the agency's counter row until it commits, so they queue.
-    codes = concurrently(lambda i: services.submit_dossier(tiepnhan, body, at=at).code, tmp_path,
-                         per_thread=5)
+    codes = concurrently(
+        lambda i: services.submit_dossier(tiepnhan, body, at=at).code, tmp_path, per_thread=5
+    )
 
     assert sorted(codes) == expected("000.00.00.H40-250815", per_thread=5)
     if connection.vendor == "sqlite":
         db = sqlite3.connect(tmp_path / "concurrent.sqlite3")
-        counts = [db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                  for t in ("dossiers_dossier", "dossiers_dossierevent", "integrations_outboxmessage")]
+        counts = [
+            db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("dossiers_dossier", "dossiers_dossierevent", "integrations_outboxmessage")
+        ]
         db.close()
     else:
         from motcua.dossiers.models import Dossier, DossierEvent

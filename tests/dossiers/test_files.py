@@ -38,14 +38,19 @@ def stored(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_citizen_uploads_a_paper_and_staff_who_see_the_dossier_download_it(clients, private_files, settings,
-                                                                          make_staff, agencies, api_as):
+def test_citizen_uploads_a_paper_and_staff_who_see_the_dossier_download_it(
+    clients, private_files, settings, make_staff, agencies, api_as
+):
     code = clients["congdan"].post("/dossiers", submission()).json()["code"]
     r = upload(clients["congdan"], code, pdf("Tờ khai đăng ký khai sinh.pdf"), component="TP1")
     assert r.status_code == 201, r.content
     f = r.json()
     assert (f["component"], f["name"], f["content_type"], f["size"]) == (
-        "TP1", "Tờ khai đăng ký khai sinh.pdf", "application/pdf", len(PDF))
+        "TP1",
+        "Tờ khai đăng ký khai sinh.pdf",
+        "application/pdf",
+        len(PDF),
+    )
     assert f["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert (f["uploaded_by"], f["event_seq"]) == ("congdan", None)
 
@@ -68,14 +73,21 @@ def test_citizen_uploads_a_paper_and_staff_who_see_the_dossier_download_it(clien
     assert clients["congdan"].get(f"/dossiers/{code}/files/999999").json()["code"] == "file_not_found"
 
 
-@pytest.mark.parametrize(("file", "component", "status", "code"), [
-    (None, None, 422, None),
-    (SimpleUploadedFile("rong.pdf", b"", content_type="application/pdf"), None, 422, "empty_file"),
-    (SimpleUploadedFile("gia.pdf", b"<html>not a pdf</html>", content_type="application/pdf"), None, 422,
-     "unsupported_file_type"),
-    (SimpleUploadedFile("virus.exe", b"MZ\x90\x00" * 10), None, 422, "unsupported_file_type"),
-    (SimpleUploadedFile("to-khai.pdf", PDF), "KHONGCO", 422, "unknown_component"),
-])
+@pytest.mark.parametrize(
+    ("file", "component", "status", "code"),
+    [
+        (None, None, 422, None),
+        (SimpleUploadedFile("rong.pdf", b"", content_type="application/pdf"), None, 422, "empty_file"),
+        (
+            SimpleUploadedFile("gia.pdf", b"<html>not a pdf</html>", content_type="application/pdf"),
+            None,
+            422,
+            "unsupported_file_type",
+        ),
+        (SimpleUploadedFile("virus.exe", b"MZ\x90\x00" * 10), None, 422, "unsupported_file_type"),
+        (SimpleUploadedFile("to-khai.pdf", PDF), "KHONGCO", 422, "unknown_component"),
+    ],
+)
 def test_bad_uploads_are_refused_and_store_nothing(clients, private_files, file, component, status, code):
     dossier = clients["congdan"].post("/dossiers", submission()).json()["code"]
     r = upload(clients["congdan"], dossier, file, component)
@@ -109,15 +121,18 @@ def test_who_may_upload_and_when(clients):
     assert (r.status_code, r.json()["code"]) == (409, "files_closed")
 
 
-def test_supplement_hands_in_the_files_uploaded_while_waiting(clients, private_files,
-                                                              django_capture_on_commit_callbacks):
+def test_supplement_hands_in_the_files_uploaded_while_waiting(
+    clients, private_files, django_capture_on_commit_callbacks
+):
     code = clients["congdan"].post("/dossiers", submission()).json()["code"]
     early = upload(clients["congdan"], code, pdf("to-khai.pdf"), "TP1").json()
     tiepnhan, congdan = clients["tiepnhan"], clients["congdan"]
     for action, body in (("accept", {}), ("forward", {})):
         assert tiepnhan.post(f"/dossiers/{code}/actions/{action}", body).status_code == 200
-    r = clients["chuyenvien"].post(f"/dossiers/{code}/actions/request_supplement",
-                                   {"reason": "Thiếu bản sao", "items": ["Giấy chứng sinh"]})
+    r = clients["chuyenvien"].post(
+        f"/dossiers/{code}/actions/request_supplement",
+        {"reason": "Thiếu bản sao", "items": ["Giấy chứng sinh"]},
+    )
     assert r.status_code == 200
     first = upload(congdan, code, pdf("giay-chung-sinh.pdf"), "TP2").json()
     wrong = upload(congdan, code, SimpleUploadedFile("nham.png", PNG)).json()
@@ -147,8 +162,12 @@ def test_supplement_hands_in_the_files_uploaded_while_waiting(clients, private_f
 def test_handed_in_files_cannot_be_removed_even_when_papers_are_open(clients, people):
     code = clients["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
     t = clients["tiepnhan"]
-    assert t.post(f"/dossiers/{code}/actions/request_supplement",
-                  {"reason": "Thiếu", "items": ["Tờ khai"]}).status_code == 200
+    assert (
+        t.post(
+            f"/dossiers/{code}/actions/request_supplement", {"reason": "Thiếu", "items": ["Tờ khai"]}
+        ).status_code
+        == 200
+    )
     f = upload(t, code, pdf()).json()
     assert t.post(f"/dossiers/{code}/actions/supplement", {"files": [f["id"]]}).status_code == 200
     r = t.delete(f"/dossiers/{code}/files/{f['id']}")  # status 2 again: reception papers are open
@@ -168,12 +187,15 @@ def test_file_list_query_count_does_not_grow(clients):
     assert counts == [counts[0]] * 3 and counts[0] <= 8
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\hoa\\To khai.pdf", "To khai.pdf"),
-    ("Giay\x00khai\nsinh.pdf", "Giaykhaisinh.pdf"),
-    ("Tờ khai.pdf", "Tờ khai.pdf"),
-    ("", "tep-dinh-kem"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\hoa\\To khai.pdf", "To khai.pdf"),
+        ("Giay\x00khai\nsinh.pdf", "Giaykhaisinh.pdf"),
+        ("Tờ khai.pdf", "Tờ khai.pdf"),
+        ("", "tep-dinh-kem"),
+    ],
+)
 def test_file_names_are_cleaned(raw, shown):
     assert clean_name(raw) == shown

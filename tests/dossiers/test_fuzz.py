@@ -12,9 +12,18 @@ from hypothesis import strategies as st
 from motcua.dossiers import machine
 from tests.dossiers.conftest import submission
 
-scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=20)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                             max_size=3), max_leaves=8)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 FIELDS = ("procedure", "agency", "channel", "case", "applicant", "authorised", "components", "summary")
 ACTION_FIELDS = ("note", "reason", "items", "to", "amount", "new_due_at", "result", "files", "version")
 
@@ -31,8 +40,11 @@ def check(response) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(body=mutated(submission(), FIELDS) | values, who=st.sampled_from(["congdan", "tiepnhan"]))
 def test_random_submissions(people, procedure, api_as, body, who):
     client = api_as(people[who])
@@ -42,18 +54,31 @@ def test_random_submissions(people, procedure, api_as, body, who):
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(body=mutated({}, ACTION_FIELDS) | values, action=st.sampled_from(machine.ACTION_NAMES),
-       who=st.sampled_from(["congdan", "tiepnhan", "chuyenvien", "lanhdao"]),
-       params=st.dictionaries(st.sampled_from(["status", "due", "received_from", "q", "page", "page_size"]),
-                              st.text(max_size=12), max_size=2))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=mutated({}, ACTION_FIELDS) | values,
+    action=st.sampled_from(machine.ACTION_NAMES),
+    who=st.sampled_from(["congdan", "tiepnhan", "chuyenvien", "lanhdao"]),
+    params=st.dictionaries(
+        st.sampled_from(["status", "due", "received_from", "q", "page", "page_size"]),
+        st.text(max_size=12),
+        max_size=2,
+    ),
+)
 def test_random_actions_and_filters(people, procedure, api_as, body, action, who, params):
     clients = {name: api_as(people[name]) for name in ("tiepnhan", who)}
     with transaction.atomic():
         code = clients["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
-        r = clients[who].client.post(f"/api/v1/dossiers/{code}/actions/{action}", data=json.dumps(body),
-                                     content_type="application/json", **clients[who].headers)
+        r = clients[who].client.post(
+            f"/api/v1/dossiers/{code}/actions/{action}",
+            data=json.dumps(body),
+            content_type="application/json",
+            **clients[who].headers,
+        )
         check(r)
         check(clients[who].get("/dossiers", **params))
         transaction.set_rollback(True)

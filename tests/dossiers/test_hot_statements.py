@@ -20,11 +20,18 @@ def orm_values(obj) -> list:
 
 
 def test_prepared_values_equal_the_orm_ones_for_every_row_an_intake_writes(people, procedure):
-    d = services.submit_dossier(people["tiepnhan"], submission(channel=1, authorised={
-        "name": "Trần Văn Bình", "id_number": "001099012345"}), at=local(2025, 8, 15, 15))
-    rows = [Dossier.objects.get(pk=d.pk), *DossierComponent.objects.filter(dossier=d),
-            *DossierFee.objects.filter(dossier=d), *DossierEvent.objects.filter(dossier=d),
-            *OutboxMessage.objects.filter(key=d.code)]
+    d = services.submit_dossier(
+        people["tiepnhan"],
+        submission(channel=1, authorised={"name": "Trần Văn Bình", "id_number": "001099012345"}),
+        at=local(2025, 8, 15, 15),
+    )
+    rows = [
+        Dossier.objects.get(pk=d.pk),
+        *DossierComponent.objects.filter(dossier=d),
+        *DossierFee.objects.filter(dossier=d),
+        *DossierEvent.objects.filter(dossier=d),
+        *OutboxMessage.objects.filter(key=d.code),
+    ]
     assert {type(r) for r in rows} == {Dossier, DossierComponent, DossierFee, DossierEvent, OutboxMessage}
     for obj in rows:
         fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
@@ -37,6 +44,7 @@ def test_insert_sets_ids_like_save(people, procedure):
     with transaction.atomic():
         fees = [DossierFee(dossier=d, name="Phí thẩm định", amount=n) for n in (1000, 2000, 3000)]
         services._insert(*fees)
-    assert [f.pk for f in fees] == list(DossierFee.objects.filter(name="Phí thẩm định").order_by("id")
-                                        .values_list("id", flat=True))
+    assert [f.pk for f in fees] == list(
+        DossierFee.objects.filter(name="Phí thẩm định").order_by("id").values_list("id", flat=True)
+    )
     assert all(not f._state.adding for f in fees)

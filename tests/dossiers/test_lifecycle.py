@@ -65,7 +65,9 @@ def test_supplement_pause_moves_the_due_date_by_exactly_the_paused_working_time(
     d = counter(at=FRI_1500)
     perform("tiepnhan", d, "forward", local(2025, 8, 15, 15, 30))
     requested, supplied = local(2025, 8, 18, 9), local(2025, 8, 19, 10)
-    d = perform("chuyenvien", d, "request_supplement", requested, reason="Thiếu bản sao", items=["Giấy chứng sinh"])
+    d = perform(
+        "chuyenvien", d, "request_supplement", requested, reason="Thiếu bản sao", items=["Giấy chứng sinh"]
+    )
     assert (d.status, d.paused_at, d.paused_from_status, d.supplement_count) == (5, requested, 4, 1)
     assert d.due_at == DUE, "the due date only moves when the applicant supplements"
     d = perform("congdan", d, "supplement", supplied, note="Đã nộp bổ sung")
@@ -83,7 +85,9 @@ def test_second_supplement_request_makes_the_dossier_overdue(counter, perform):
     perform("tiepnhan", d, "forward", local(2025, 8, 15, 16))
     perform("chuyenvien", d, "request_supplement", local(2025, 8, 18, 9), reason="Thiếu", items=["A"])
     perform("congdan", d, "supplement", local(2025, 8, 18, 10))
-    d = perform("chuyenvien", d, "request_supplement", local(2025, 8, 18, 11), reason="Thiếu nữa", items=["B"])
+    d = perform(
+        "chuyenvien", d, "request_supplement", local(2025, 8, 18, 11), reason="Thiếu nữa", items=["B"]
+    )
     assert d.supplement_count == 2
     from motcua.dossiers.machine import timeliness
 
@@ -96,12 +100,18 @@ def test_second_supplement_request_makes_the_dossier_overdue(counter, perform):
 
 def test_guidance_at_reception_is_given_once_and_does_not_start_the_clock(online, perform):
     d = online(at=local(2025, 8, 14, 9))
-    d = perform("tiepnhan", d, "request_supplement", local(2025, 8, 14, 10), reason="Thiếu", items=["Tờ khai"])
+    d = perform(
+        "tiepnhan", d, "request_supplement", local(2025, 8, 14, 10), reason="Thiếu", items=["Tờ khai"]
+    )
     assert (d.status, d.guidance_count, d.supplement_count, d.due_at) == (5, 1, 0, None)
     d = perform("congdan", d, "supplement", local(2025, 8, 15, 8))
     assert (d.status, d.due_at) == (1, None)
-    refused(lambda: perform("tiepnhan", d, "request_supplement", local(2025, 8, 15, 9), reason="x", items=["y"]),
-            Conflict, "guidance_once", d.code)
+    refused(
+        lambda: perform("tiepnhan", d, "request_supplement", local(2025, 8, 15, 9), reason="x", items=["y"]),
+        Conflict,
+        "guidance_once",
+        d.code,
+    )
     d = perform("tiepnhan", d, "refuse", local(2025, 8, 15, 9), reason="Hồ sơ không đúng thẩm quyền")
     assert (d.status, d.refused_at) == (3, local(2025, 8, 15, 9))
     assert forms_data.form_data(d, "03")["reason"] == "Hồ sơ không đúng thẩm quyền"
@@ -112,16 +122,54 @@ def test_apology_once_and_only_at_least_one_working_day_before_the_due_date(coun
     perform("tiepnhan", d, "forward", local(2025, 8, 15, 16))
     new_due = local(2025, 8, 22, 10)
     # Tue 15:01 is less than one working day (8 h) before Wed 15:00.
-    refused(lambda: perform("chuyenvien", d, "apologize", local(2025, 8, 19, 15, 1), reason="Chờ xác minh",
-                            new_due_at=new_due.isoformat()), Conflict, "apology_too_late", d.code)
-    for bad in (local(2025, 8, 23, 9), local(2025, 8, 22, 12), DUE - timedelta(hours=1)):  # Sat, lunch, earlier
-        refused(lambda bad=bad: perform("chuyenvien", d, "apologize", local(2025, 8, 19, 15), reason="x",
-                                        new_due_at=bad.isoformat()), ValidationFailed, "invalid_new_due_at", d.code)
-    d = perform("chuyenvien", d, "apologize", local(2025, 8, 19, 15), reason="Chờ xác minh của cơ quan khác",
-                new_due_at="2025-08-22T10:00:00")  # naive = local time
+    refused(
+        lambda: perform(
+            "chuyenvien",
+            d,
+            "apologize",
+            local(2025, 8, 19, 15, 1),
+            reason="Chờ xác minh",
+            new_due_at=new_due.isoformat(),
+        ),
+        Conflict,
+        "apology_too_late",
+        d.code,
+    )
+    for bad in (
+        local(2025, 8, 23, 9),
+        local(2025, 8, 22, 12),
+        DUE - timedelta(hours=1),
+    ):  # Sat, lunch, earlier
+        refused(
+            lambda bad=bad: perform(
+                "chuyenvien", d, "apologize", local(2025, 8, 19, 15), reason="x", new_due_at=bad.isoformat()
+            ),
+            ValidationFailed,
+            "invalid_new_due_at",
+            d.code,
+        )
+    d = perform(
+        "chuyenvien",
+        d,
+        "apologize",
+        local(2025, 8, 19, 15),
+        reason="Chờ xác minh của cơ quan khác",
+        new_due_at="2025-08-22T10:00:00",
+    )  # naive = local time
     assert (d.status, d.due_at, d.original_due_at, d.apology_count) == (4, new_due, DUE, 1)
-    refused(lambda: perform("lanhdao", d, "apologize", local(2025, 8, 19, 16), reason="x",
-                            new_due_at=local(2025, 8, 25, 10).isoformat()), Conflict, "apology_once", d.code)
+    refused(
+        lambda: perform(
+            "lanhdao",
+            d,
+            "apologize",
+            local(2025, 8, 19, 16),
+            reason="x",
+            new_due_at=local(2025, 8, 25, 10).isoformat(),
+        ),
+        Conflict,
+        "apology_once",
+        d.code,
+    )
     form = forms_data.form_data(d, "04")
     assert form["original_due_at"] == "15:00 20/08/2025" and form["new_due_at"] == "10:00 22/08/2025"
     assert form["reason"] == "Chờ xác minh của cơ quan khác"
@@ -130,16 +178,26 @@ def test_apology_once_and_only_at_least_one_working_day_before_the_due_date(coun
 def test_payment_stop_withdraw_and_the_paths_to_the_end(counter, perform):
     d = counter(at=FRI_1500)
     perform("tiepnhan", d, "forward", local(2025, 8, 15, 16))
-    refused(lambda: perform("chuyenvien", d, "request_payment", local(2025, 8, 18, 8), amount=0),
-            ValidationFailed, "invalid_field", d.code)
-    d = perform("chuyenvien", d, "request_payment", local(2025, 8, 18, 8), amount=150000, note="Lệ phí thẩm định")
+    refused(
+        lambda: perform("chuyenvien", d, "request_payment", local(2025, 8, 18, 8), amount=0),
+        ValidationFailed,
+        "invalid_field",
+        d.code,
+    )
+    d = perform(
+        "chuyenvien", d, "request_payment", local(2025, 8, 18, 8), amount=150000, note="Lệ phí thẩm định"
+    )
     assert (d.status, d.fee_total) == (6, 170000)
     d = perform("congdan", d, "pay", local(2025, 8, 18, 9))
     assert (d.status, d.fee_paid, d.paid_online) == (4, 170000, 2)
     d = perform("lanhdao", d, "stop", local(2025, 8, 18, 10), reason="Không đủ điều kiện")
     assert (d.status, d.finished_at) == (8, local(2025, 8, 18, 10))
-    refused(lambda: perform("tiepnhan", d, "withdraw", local(2025, 8, 18, 11), reason="x"),
-            Conflict, "invalid_transition", d.code)
+    refused(
+        lambda: perform("tiepnhan", d, "withdraw", local(2025, 8, 18, 11), reason="x"),
+        Conflict,
+        "invalid_transition",
+        d.code,
+    )
     e = counter(at=FRI_1500)
     e = perform("congdan", e, "withdraw", local(2025, 8, 18, 11), reason="Không còn nhu cầu")
     assert (e.status, e.finished_at) == (7, local(2025, 8, 18, 11))
@@ -153,23 +211,41 @@ def test_forward_routes_to_agency_leader_and_other_agencies(counter, perform, ag
     assert d.assignee.username == "lanhdao"
     d = perform("lanhdao", d, "forward", local(2025, 8, 18, 9), to=agencies["health"].identifier)
     assert (d.current_agency, d.assignee) == (agencies["health"], None)
-    refused(lambda: perform("lanhdao", d, "complete", local(2025, 8, 18, 10), result={"name": "x"}),
-            PermissionDenied, "not_your_dossier", d.code)
-    refused(lambda: perform("tiepnhan", d, "forward", local(2025, 8, 18, 10)), PermissionDenied,
-            "forbidden_action", d.code)
-    assert [r["to"] for r in forms_data.form_data(d, "05")["rows"]] == ["000.00.15.H40"] * 2 + ["000.00.18.H40"]
+    refused(
+        lambda: perform("lanhdao", d, "complete", local(2025, 8, 18, 10), result={"name": "x"}),
+        PermissionDenied,
+        "not_your_dossier",
+        d.code,
+    )
+    refused(
+        lambda: perform("tiepnhan", d, "forward", local(2025, 8, 18, 10)),
+        PermissionDenied,
+        "forbidden_action",
+        d.code,
+    )
+    assert [r["to"] for r in forms_data.form_data(d, "05")["rows"]] == ["000.00.15.H40"] * 2 + [
+        "000.00.18.H40"
+    ]
 
 
-def test_wrong_role_wrong_state_and_other_province(online, counter, perform, people, make_staff, agencies,
-                                                   other_province):
+def test_wrong_role_wrong_state_and_other_province(
+    online, counter, perform, people, make_staff, agencies, other_province
+):
     d = online(at=local(2025, 8, 14, 9))
-    refused(lambda: perform("chuyenvien", d, "accept", FRI_1500), PermissionDenied, "forbidden_action", d.code)
+    refused(
+        lambda: perform("chuyenvien", d, "accept", FRI_1500), PermissionDenied, "forbidden_action", d.code
+    )
     refused(lambda: perform("congdan", d, "accept", FRI_1500), PermissionDenied, "forbidden_action", d.code)
     refused(lambda: perform("tiepnhan", d, "return_result", FRI_1500), Conflict, "invalid_transition", d.code)
     refused(lambda: perform("tiepnhan", d, "dance", FRI_1500), NotFound, "unknown_action", d.code)
     refused(lambda: perform("tiepnhan", d, "refuse", FRI_1500), ValidationFailed, "missing_field", d.code)
-    centre = Agency.objects.create(identifier="000.00.00.H38", name="Trung tâm PVHCC tỉnh Thanh Hóa",
-                                   level="province", kind="service_centre", province=other_province)
+    centre = Agency.objects.create(
+        identifier="000.00.00.H38",
+        name="Trung tâm PVHCC tỉnh Thanh Hóa",
+        level="province",
+        kind="service_centre",
+        province=other_province,
+    )
     people["ngoaitinh"] = make_staff("ngoaitinh", Role.RECEPTION, centre)
     refused(lambda: perform("ngoaitinh", d, "accept", FRI_1500), PermissionDenied, "not_your_dossier", d.code)
     with pytest.raises(PermissionDenied):
@@ -179,27 +255,41 @@ def test_wrong_role_wrong_state_and_other_province(online, counter, perform, peo
     from django.contrib.auth import get_user_model
 
     people["other"] = get_user_model().objects.create_user("other", password="x")
-    refused(lambda: perform("other", d, "withdraw", FRI_1500, reason="x"), PermissionDenied,
-            "not_your_dossier", d.code)
+    refused(
+        lambda: perform("other", d, "withdraw", FRI_1500, reason="x"),
+        PermissionDenied,
+        "not_your_dossier",
+        d.code,
+    )
     with pytest.raises(PermissionDenied):
         services.submit_dossier(people["congdan"], submission(channel=1), at=FRI_1500)
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"procedure": "9.999999"}, "unknown_procedure"),
-    ({"agency": "000.00.15.H38"}, "agency_not_implementing"),
-    ({"components": [{"code": "TP1", "copies": 1}]}, "missing_component"),
-    ({"components": [{"code": "TP1"}, {"code": "TP2"}, {"code": "XX"}]}, "unknown_component"),
-    ({"components": [{"code": "TP1", "copies": 0}, {"code": "TP2"}]}, "invalid_field"),
-    ({"applicant": {"kind": "citizen", "name": "A", "id_number": "12345"}}, "invalid_id_number"),
-    ({"applicant": {"kind": "organisation", "name": "Công ty A", "tax_code": "0100109105"}}, "invalid_tax_code"),
-    ({"channel": 7}, "invalid_field"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"procedure": "9.999999"}, "unknown_procedure"),
+        ({"agency": "000.00.15.H38"}, "agency_not_implementing"),
+        ({"components": [{"code": "TP1", "copies": 1}]}, "missing_component"),
+        ({"components": [{"code": "TP1"}, {"code": "TP2"}, {"code": "XX"}]}, "unknown_component"),
+        ({"components": [{"code": "TP1", "copies": 0}, {"code": "TP2"}]}, "invalid_field"),
+        ({"applicant": {"kind": "citizen", "name": "A", "id_number": "12345"}}, "invalid_id_number"),
+        (
+            {"applicant": {"kind": "organisation", "name": "Công ty A", "tax_code": "0100109105"}},
+            "invalid_tax_code",
+        ),
+        ({"channel": 7}, "invalid_field"),
+    ],
+)
 def test_bad_submissions_are_refused_and_create_nothing(people, procedure, change, code):
     with pytest.raises(DomainError) as info:
         services.submit_dossier(people["tiepnhan"], submission(**{"channel": 1, **change}), at=FRI_1500)
     assert info.value.code == code and info.value.status in (403, 422)
-    assert not Dossier.objects.exists() and not DossierEvent.objects.exists() and not OutboxMessage.objects.exists()
+    assert (
+        not Dossier.objects.exists()
+        and not DossierEvent.objects.exists()
+        and not OutboxMessage.objects.exists()
+    )
 
 
 def test_unpublished_procedure_takes_no_dossier(people, procedure):
@@ -211,11 +301,21 @@ def test_unpublished_procedure_takes_no_dossier(people, procedure):
 
 
 def test_organisation_and_authorised_submitter(people, procedure):
-    d = services.submit_dossier(people["tiepnhan"], submission(
-        channel=1, applicant={"kind": "organisation", "name": "Công ty TNHH An Phát", "tax_code": "0100109106"},
-        authorised={"name": "Trần Văn Bình", "id_number": "040090001234"}), at=FRI_1500)
+    d = services.submit_dossier(
+        people["tiepnhan"],
+        submission(
+            channel=1,
+            applicant={"kind": "organisation", "name": "Công ty TNHH An Phát", "tax_code": "0100109106"},
+            authorised={"name": "Trần Văn Bình", "id_number": "040090001234"},
+        ),
+        at=FRI_1500,
+    )
     assert (d.applicant_kind, d.applicant_tax_code, d.authorised, d.authorised_name) == (
-        "organisation", "0100109106", True, "Trần Văn Bình")
+        "organisation",
+        "0100109106",
+        True,
+        "Trần Văn Bình",
+    )
     assert d.applicant_user is None
 
 
@@ -253,13 +353,21 @@ def test_form_01_receipt(counter):
     assert form["received_at"] == "15:00 15/08/2025" and form["due_at"] == "15:00 20/08/2025"
     assert form["processing_time"] == "3 ngày làm việc"
     assert form["components"] == [{"name": "Tờ khai", "copies": 1}, {"name": "Giấy chứng sinh", "copies": 2}]
-    assert form["receiving_officer"] == "tiepnhan" and form["fees"] == [{"name": "Lệ phí", "amount": "20.000 ₫"}]
+    assert form["receiving_officer"] == "tiepnhan" and form["fees"] == [
+        {"name": "Lệ phí", "amount": "20.000 ₫"}
+    ]
 
 
 def test_stale_version_is_refused(counter, people):
     d = counter(at=FRI_1500)
     with pytest.raises(Conflict) as info:
-        services.perform(people["tiepnhan"], d.code, "forward", {}, at=FRI_1500, expected_version=d.version + 1)
+        services.perform(
+            people["tiepnhan"], d.code, "forward", {}, at=FRI_1500, expected_version=d.version + 1
+        )
     assert info.value.code == "stale_version"
-    assert services.perform(people["tiepnhan"], d.code, "forward", {}, at=FRI_1500,
-                            expected_version=d.version).status == 4
+    assert (
+        services.perform(
+            people["tiepnhan"], d.code, "forward", {}, at=FRI_1500, expected_version=d.version
+        ).status
+        == 4
+    )

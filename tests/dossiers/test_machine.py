@@ -18,8 +18,18 @@ def at(d: int, hh: int, mm: int = 0) -> datetime:
 
 def test_ten_national_statuses_with_names_and_tokens():
     assert [s.value for s in Status] == list(range(1, 11))
-    assert machine.TOKENS == {1: "receiving", 2: "new", 3: "denied", 4: "processing", 5: "waiting",
-                              6: "paying", 7: "cancelled", 8: "unresolved", 9: "releasing", 10: "done"}
+    assert machine.TOKENS == {
+        1: "receiving",
+        2: "new",
+        3: "denied",
+        4: "processing",
+        5: "waiting",
+        6: "paying",
+        7: "cancelled",
+        8: "unresolved",
+        9: "releasing",
+        10: "done",
+    }
     assert Status(5).label == "Yêu cầu bổ sung giấy tờ"
     assert Status(7).label == "Công dân yêu cầu rút hồ sơ"
     assert TERMINAL == {3, 7, 8, 10}
@@ -62,21 +72,30 @@ def test_key_rules_of_the_law_are_in_the_table():
 
 
 def _d(status, due=None, received=None, finished=None, supplements=0, paused_at=None, paused_from=None):
-    return SimpleNamespace(status=status, due_at=due, received_at=received or (at(15, 15) if due else None),
-                           finished_at=finished, supplement_count=supplements, paused_at=paused_at,
-                           paused_from_status=paused_from)
+    return SimpleNamespace(
+        status=status,
+        due_at=due,
+        received_at=received or (at(15, 15) if due else None),
+        finished_at=finished,
+        supplement_count=supplements,
+        paused_at=paused_at,
+        paused_from_status=paused_from,
+    )
 
 
 DUE = at(20, 15)  # Wed 20/08/2025 15:00
 
 
-@pytest.mark.parametrize("finished, expected", [
-    (at(19, 16), "early"),  # a calendar day before the due day
-    (at(20, 9), "on_time"),  # on the due day, before the due time
-    (at(20, 15), "on_time"),  # exactly at the due instant
-    (at(20, 15, 1), "late"),
-    (at(21, 8), "late"),
-])
+@pytest.mark.parametrize(
+    "finished, expected",
+    [
+        (at(19, 16), "early"),  # a calendar day before the due day
+        (at(20, 9), "on_time"),  # on the due day, before the due time
+        (at(20, 15), "on_time"),  # exactly at the due instant
+        (at(20, 15, 1), "late"),
+        (at(21, 8), "late"),
+    ],
+)
 def test_finished_dossiers_are_early_on_time_or_late(finished, expected):
     for status in (Status.RELEASING, Status.DONE, Status.UNRESOLVED, Status.CANCELLED):
         assert timeliness(_d(status, DUE, finished=finished), at(25, 9)) == expected

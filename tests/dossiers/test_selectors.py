@@ -26,7 +26,9 @@ def test_due_filters_match_timeliness(counter, perform):
     later = counter(at=local(2025, 8, 19, 8))  # due Fri 22/08: in time, not soon
 
     def found(due: str) -> set[str]:
-        return set(selectors.filter_dossiers(Dossier.objects.all(), due=due, now=NOW).values_list("code", flat=True))
+        return set(
+            selectors.filter_dossiers(Dossier.objects.all(), due=due, now=NOW).values_list("code", flat=True)
+        )
 
     assert found("overdue") == {late.code, twice.code}
     assert found("due_soon") == {soon.code}

@@ -29,9 +29,13 @@ START = local(2025, 8, 15, 15)
 
 # (actor, action, minutes later, forward target, take the n-th offered action instead when >= 0): the
 # last item steers half the steps through offered actions, so that walks get deep into the lifecycle.
-step = st.tuples(st.sampled_from(ACTORS), st.sampled_from(machine.ACTION_NAMES),
-                 st.integers(min_value=1, max_value=1500), st.sampled_from(TARGETS),
-                 st.integers(min_value=-6, max_value=5))
+step = st.tuples(
+    st.sampled_from(ACTORS),
+    st.sampled_from(machine.ACTION_NAMES),
+    st.integers(min_value=1, max_value=1500),
+    st.sampled_from(TARGETS),
+    st.integers(min_value=-6, max_value=5),
+)
 
 
 def payload_for(action: str, d: Dossier, to: str | None) -> dict:
@@ -76,8 +80,11 @@ def cast(people, make_staff, agencies, procedure):
 
 
 @pytest.mark.django_db
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(at_counter=st.booleans(), steps=st.lists(step, min_size=1, max_size=20))
 def test_random_walks_keep_the_dossier_legal(cast, at_counter, steps):
     with transaction.atomic():
@@ -93,8 +100,12 @@ def test_random_walks_keep_the_dossier_legal(cast, at_counter, steps):
             if pick >= 0:
                 # Steer: someone takes an offered action; endings (withdraw, refuse, stop) only on a 5,
                 # so that most walks get deep into the lifecycle.
-                options = [(w, a) for w in ACTORS for a in available_actions(cast[w], d, at)
-                           if pick == 5 or a not in ("withdraw", "refuse", "stop")]
+                options = [
+                    (w, a)
+                    for w in ACTORS
+                    for a in available_actions(cast[w], d, at)
+                    if pick == 5 or a not in ("withdraw", "refuse", "stop")
+                ]
                 if options:
                     who, action = options[(pick + minutes) % len(options)]
             user = cast[who]
@@ -114,7 +125,9 @@ def test_random_walks_keep_the_dossier_legal(cast, at_counter, steps):
             last = DossierEvent.objects.filter(dossier=after).order_by("-seq").first()
             assert (last.seq, last.action, last.to_status, last.at) == (events, action, after.status, at)
             assert last.from_status == before[0]["status"]
-            assert after.status in machine.possible_targets(before[0]["status"], before[0]["paused_from_status"])
+            assert after.status in machine.possible_targets(
+                before[0]["status"], before[0]["paused_from_status"]
+            )
             check_invariants(Dossier.objects.get(pk=d.pk))
         event(f"final status {Dossier.objects.get(pk=d.pk).status}")
         transaction.set_rollback(True)

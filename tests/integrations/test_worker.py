@@ -41,7 +41,9 @@ def _handler(receiver: Receiver):
         def do_POST(self):  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             answer = receiver.answers.popleft() if receiver.answers else receiver.default
-            receiver.received.append({"headers": dict(self.headers), "body": json.loads(body), "answer": answer})
+            receiver.received.append(
+                {"headers": dict(self.headers), "body": json.loads(body), "answer": answer}
+            )
             if answer == "slow":
                 time.sleep(1.0)
                 answer = 200
@@ -295,13 +297,18 @@ def test_admin_lists_dead_messages_and_retries_them(db, client):
     admin = get_user_model().objects.create_superuser("root", password=None)  # no hashing: fast
     client.force_login(admin)
     dead = put("dossier.received", "A", 1)
-    OutboxMessage.objects.filter(pk=dead.pk).update(status=Status.DEAD, attempts=8, last_error="HTTP 400: bad")
+    OutboxMessage.objects.filter(pk=dead.pk).update(
+        status=Status.DEAD, attempts=8, last_error="HTTP 400: bad"
+    )
 
     page = client.get("/admin/integrations/outboxmessage/?status__exact=dead")
     assert page.status_code == 200 and "HTTP 400: bad" in page.content.decode()
 
-    response = client.post("/admin/integrations/outboxmessage/",
-                           {"action": "retry_selected", "_selected_action": [dead.pk]}, follow=True)
+    response = client.post(
+        "/admin/integrations/outboxmessage/",
+        {"action": "retry_selected", "_selected_action": [dead.pk]},
+        follow=True,
+    )
     assert response.status_code == 200
     dead.refresh_from_db()
     assert dead.status == Status.PENDING and dead.attempts == 0

@@ -39,7 +39,9 @@ IN_PROGRESS = 0  # status_code of a placeholder row
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"code": code, "message": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def valid_key(key: str) -> bool:
@@ -82,19 +84,26 @@ def request_hash(request: HttpRequest) -> str:
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.response_body), status=record.status_code,
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        bytes(record.response_body), status=record.status_code, content_type="application/json; charset=utf-8"
+    )
     response["Idempotent-Replayed"] = "true"
     return response
 
 
 def _answer_duplicate(record: IdempotencyRecord, digest: str) -> HttpResponse:
     if record.request_hash != digest:
-        return _error(409, "idempotency_key_reused",
-                      "Idempotency-Key này đã được dùng cho một yêu cầu khác (khác nội dung hoặc địa chỉ).")
+        return _error(
+            409,
+            "idempotency_key_reused",
+            "Idempotency-Key này đã được dùng cho một yêu cầu khác (khác nội dung hoặc địa chỉ).",
+        )
     if record.status_code == IN_PROGRESS:
-        return _error(409, "idempotency_request_in_progress",
-                      "Yêu cầu với Idempotency-Key này đang được xử lý; vui lòng thử lại sau.")
+        return _error(
+            409,
+            "idempotency_request_in_progress",
+            "Yêu cầu với Idempotency-Key này đang được xử lý; vui lòng thử lại sau.",
+        )
     return _replay(record)
 
 
@@ -107,13 +116,18 @@ class IdempotencyMiddleware:
         if key is None or request.method not in WRITE_METHODS or not request.path.startswith(PREFIX):
             return self.get_response(request)
         if not valid_key(key):
-            return _error(400, "invalid_idempotency_key",
-                          f"Idempotency-Key phải gồm 1–{MAX_KEY_LENGTH} ký tự ASCII in được, không có khoảng trắng ở đầu/cuối.")
+            return _error(
+                400,
+                "invalid_idempotency_key",
+                f"Idempotency-Key phải gồm 1–{MAX_KEY_LENGTH} ký tự ASCII in được, không có khoảng trắng ở đầu/cuối.",
+            )
         user_id = principal_id(request)
         try:
             digest = request_hash(request)
         except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError, UnreadablePostError):
-            return _error(400, "bad_request_body", "Không đọc được nội dung yêu cầu (quá lớn hoặc sai định dạng).")
+            return _error(
+                400, "bad_request_body", "Không đọc được nội dung yêu cầu (quá lớn hoặc sai định dạng)."
+            )
         record, duplicate = self._claim(user_id, key, request, digest)
         if duplicate is not None:
             return duplicate
@@ -122,7 +136,9 @@ class IdempotencyMiddleware:
         except BaseException:
             record.delete()
             raise
-        if (200 <= response.status_code < 300 or 400 <= response.status_code < 500) and not response.streaming:
+        if (
+            200 <= response.status_code < 300 or 400 <= response.status_code < 500
+        ) and not response.streaming:
             IdempotencyRecord.objects.filter(pk=record.pk).update(
                 status_code=response.status_code, response_body=response.content
             )
@@ -130,15 +146,21 @@ class IdempotencyMiddleware:
             record.delete()
         return response
 
-    def _claim(self, user_id: int | None, key: str, request: HttpRequest,
-               digest: str) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
+    def _claim(
+        self, user_id: int | None, key: str, request: HttpRequest, digest: str
+    ) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
         """Insert the placeholder (committed at once), or answer as a duplicate of an existing record."""
         for _ in range(2):
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        user_id=user_id, key=key, method=request.method, path=request.get_full_path()[:500],
-                        request_hash=digest, status_code=IN_PROGRESS, response_body=b"",
+                        user_id=user_id,
+                        key=key,
+                        method=request.method,
+                        path=request.get_full_path()[:500],
+                        request_hash=digest,
+                        status_code=IN_PROGRESS,
+                        response_body=b"",
                     )
             except IntegrityError:
                 existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
@@ -150,16 +172,22 @@ class IdempotencyMiddleware:
                 return None, _answer_duplicate(existing, digest)
             if user_id is None:
                 # NULLs are distinct in unique constraints, so anonymous duplicates are caught by looking.
-                others = list(IdempotencyRecord.objects.filter(user_id=None, key=key).exclude(pk=record.pk)
-                              .order_by("pk"))
+                others = list(
+                    IdempotencyRecord.objects.filter(user_id=None, key=key)
+                    .exclude(pk=record.pk)
+                    .order_by("pk")
+                )
                 live = [o for o in others if not self._expired(o)]
                 if live:
                     record.delete()
                     done = [o for o in live if o.status_code != IN_PROGRESS and o.request_hash == digest]
                     return None, _answer_duplicate(done[0] if done else live[0], digest)
             return record, None
-        return None, _error(409, "idempotency_request_in_progress",
-                            "Yêu cầu với Idempotency-Key này đang được xử lý; vui lòng thử lại sau.")
+        return None, _error(
+            409,
+            "idempotency_request_in_progress",
+            "Yêu cầu với Idempotency-Key này đang được xử lý; vui lòng thử lại sau.",
+        )
 
     @staticmethod
     def _expired(record: IdempotencyRecord) -> bool:

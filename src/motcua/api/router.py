@@ -32,8 +32,13 @@ def on_validation_error(request, exc: ValidationError):
     for e in exc.errors[:10]:
         loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "payload", "query", "path"))
         parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
-    return error(request, 422, "validation_error", "; ".join(parts) or "Dữ liệu không hợp lệ.",
-                 details=[{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors[:50]])
+    return error(
+        request,
+        422,
+        "validation_error",
+        "; ".join(parts) or "Dữ liệu không hợp lệ.",
+        details=[{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors[:50]],
+    )
 
 
 @api.exception_handler(AuthenticationError)

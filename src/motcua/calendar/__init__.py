@@ -1,8 +1,8 @@
 """Working-day calendar for legal deadlines (contract §5). Pure Python: importing it never imports Django.
 
-    from motcua.calendar import WorkCalendar
-    cal = WorkCalendar(holidays={...}, workdays={...})
-    due = cal.add(received_at, 3, "working_days")
+from motcua.calendar import WorkCalendar
+cal = WorkCalendar(holidays={...}, workdays={...})
+due = cal.add(received_at, 3, "working_days")
 """
 
 from motcua.calendar.core import DEFAULT_WINDOWS, LOCAL_TZ, UNITS, WorkCalendar, parse_windows

@@ -111,8 +111,19 @@ def _weekdays_before(o: int) -> int:
 class WorkCalendar:
     """Working days and hours of one agency (or the province): see contract §5 for the rules."""
 
-    __slots__ = ("holidays", "workdays", "windows", "_wins", "_day_us", "_removed", "_added", "_added_set",
-                 "_removed_set", "_first_open", "_last_close")
+    __slots__ = (
+        "holidays",
+        "workdays",
+        "windows",
+        "_wins",
+        "_day_us",
+        "_removed",
+        "_added",
+        "_added_set",
+        "_removed_set",
+        "_first_open",
+        "_last_close",
+    )
 
     def __init__(
         self,

@@ -65,15 +65,28 @@ class ChannelInline(_Inline):
 
 class ComponentInline(_Inline):
     model = ProcedureComponent
-    fields = ("order", "code", "name", "case", "originals", "copies", "required", "form_code",
-              "replaceable_by_data", "digitise_required")
+    fields = (
+        "order",
+        "code",
+        "name",
+        "case",
+        "originals",
+        "copies",
+        "required",
+        "form_code",
+        "replaceable_by_data",
+        "digitise_required",
+    )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
             # Only the cases of the procedure being edited.
             object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            kwargs["queryset"] = ProcedureCase.objects.filter(procedure_id=object_id) if object_id else \
-                ProcedureCase.objects.none()
+            kwargs["queryset"] = (
+                ProcedureCase.objects.filter(procedure_id=object_id)
+                if object_id
+                else ProcedureCase.objects.none()
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -100,24 +113,76 @@ class LegalBasisInline(_Inline):
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "field", "online_level", "publication_state", "version")
-    list_filter = ("field", "online_level", "at_ministry", "at_province", "at_district", "at_commune",
-                   "publication_state", "kind")
+    list_filter = (
+        "field",
+        "online_level",
+        "at_ministry",
+        "at_province",
+        "at_district",
+        "at_commune",
+        "publication_state",
+        "kind",
+    )
     list_select_related = ("field",)
     search_fields = ("code", "name", "name_folded")
     filter_horizontal = ("agencies",)
     readonly_fields = ("version", "updated_at")
-    inlines = (CaseInline, StepInline, ChannelInline, ComponentInline, FormInline, FeeInline, ResultInline,
-               LegalBasisInline)
+    inlines = (
+        CaseInline,
+        StepInline,
+        ChannelInline,
+        ComponentInline,
+        FormInline,
+        FeeInline,
+        ResultInline,
+        LegalBasisInline,
+    )
     fieldsets = (
-        (None, {"fields": ("code", "local_code", "name", "field", "kind", "publication_state", "published_at",
-                           "version", "updated_at")}),
-        (_("Cấp và cơ quan thực hiện"), {"fields": ("at_ministry", "at_province", "at_district", "at_commune",
-                                                     "vertical_sector", "agencies")}),
-        (_("Thời hạn, đối tượng, điều kiện"), {"fields": ("processing_time", "time_unit", "time_note", "subjects",
-                                                          "requirements")}),
+        (
+            None,
+            {
+                "fields": (
+                    "code",
+                    "local_code",
+                    "name",
+                    "field",
+                    "kind",
+                    "publication_state",
+                    "published_at",
+                    "version",
+                    "updated_at",
+                )
+            },
+        ),
+        (
+            _("Cấp và cơ quan thực hiện"),
+            {
+                "fields": (
+                    "at_ministry",
+                    "at_province",
+                    "at_district",
+                    "at_commune",
+                    "vertical_sector",
+                    "agencies",
+                )
+            },
+        ),
+        (
+            _("Thời hạn, đối tượng, điều kiện"),
+            {"fields": ("processing_time", "time_unit", "time_note", "subjects", "requirements")},
+        ),
         (_("Dịch vụ công trực tuyến"), {"fields": ("online_level", "eligible_full_online")}),
-        (_("Quyết định công bố"), {"fields": ("announcement_number", "announcement_date", "announcement_kind",
-                                               "announcing_agency")}),
+        (
+            _("Quyết định công bố"),
+            {
+                "fields": (
+                    "announcement_number",
+                    "announcement_date",
+                    "announcement_kind",
+                    "announcing_agency",
+                )
+            },
+        ),
     )
 
     def get_search_results(self, request, queryset, search_term: str):

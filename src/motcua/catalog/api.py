@@ -35,16 +35,25 @@ class ErrorOut(Schema):
 
 
 class ProcedureFilters(Schema):
-    q: str | None = F(None, max_length=selectors.MAX_QUERY_LENGTH,
-                      description="Tìm theo tên hoặc mã, không phân biệt dấu: 'dang ky khai sinh', '1.004222'")
+    q: str | None = F(
+        None,
+        max_length=selectors.MAX_QUERY_LENGTH,
+        description="Tìm theo tên hoặc mã, không phân biệt dấu: 'dang ky khai sinh', '1.004222'",
+    )
     field: str | None = F(None, max_length=40, description="Mã lĩnh vực, ví dụ G09-HT01")
     level: Level | None = F(None, description="Cấp thực hiện")
-    agency: str | None = F(None, max_length=40, description="Mã định danh cơ quan thực hiện, ví dụ 000.00.15.H40")
+    agency: str | None = F(
+        None, max_length=40, description="Mã định danh cơ quan thực hiện, ví dụ 000.00.15.H40"
+    )
     online_level: OnlineLevel | None = F(None, description="Mức độ dịch vụ công trực tuyến")
     kind: Kind | None = F(None, description="public: TTHC; internal: TTHC nội bộ")
     page: int = F(1, ge=1, le=MAX_PAGE, description="Trang, bắt đầu từ 1")
-    page_size: int = F(20, ge=1, le=settings.API_MAX_PAGE_SIZE,
-                       description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})")
+    page_size: int = F(
+        20,
+        ge=1,
+        le=settings.API_MAX_PAGE_SIZE,
+        description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})",
+    )
 
 
 class FieldRef(Schema):
@@ -185,7 +194,9 @@ class ProcedureDetail(ProcedureRecord):
 
 class VersionOut(VersionRef):
     # A stored snapshot keeps the shape it was written with, so it is not forced into today's schema.
-    record: dict[str, Any] = F(description="Bản ghi thủ tục tại phiên bản này (cùng dạng với GET /procedures/{code})")
+    record: dict[str, Any] = F(
+        description="Bản ghi thủ tục tại phiên bản này (cùng dạng với GET /procedures/{code})"
+    )
 
 
 class FieldOut(Schema):
@@ -220,10 +231,16 @@ def _num(value: Decimal | None) -> int | float | None:
 
 def _summary(p: Procedure) -> dict[str, Any]:
     return {
-        "code": p.code, "name": p.name, "field": p.field, "kind": p.kind, "levels": p.levels,
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "kind": p.kind,
+        "levels": p.levels,
         "online_level": p.online_level,
         "processing_time": _num(p.processing_time),
-        "time_unit": p.time_unit, "agencies": [a.identifier for a in p.agencies.all()], "fee": fee_summary(p),
+        "time_unit": p.time_unit,
+        "agencies": [a.identifier for a in p.agencies.all()],
+        "fee": fee_summary(p),
     }
 
 
@@ -235,10 +252,16 @@ def _can_see_drafts(request) -> bool:
 @router.get("/procedures", response={200: ProcedureList, 422: ErrorOut}, summary="Tìm thủ tục hành chính")
 def list_procedures(request, filters: Query[ProcedureFilters]):
     qs = selectors.search_procedures(
-        filters.q or "", field=filters.field, level=filters.level, agency=filters.agency,
-        online_level=filters.online_level, kind=filters.kind,
+        filters.q or "",
+        field=filters.field,
+        level=filters.level,
+        agency=filters.agency,
+        online_level=filters.online_level,
+        kind=filters.kind,
     )
-    qs = qs.prefetch_related(Prefetch("agencies", queryset=_agencies().only("id", "identifier")), "fees", "channels")
+    qs = qs.prefetch_related(
+        Prefetch("agencies", queryset=_agencies().only("id", "identifier")), "fees", "channels"
+    )
     items, count = selectors.page_of(qs, filters.page, filters.page_size)
     return {"items": [_summary(p) for p in items], "count": count}
 
@@ -249,31 +272,43 @@ def _agencies():
     return Agency.objects.all()
 
 
-@router.get("/procedures/{code}", response={200: ProcedureDetail, 404: ErrorOut, 422: ErrorOut},
-            summary="Toàn bộ thông tin một thủ tục hành chính")
+@router.get(
+    "/procedures/{code}",
+    response={200: ProcedureDetail, 404: ErrorOut, 422: ErrorOut},
+    summary="Toàn bộ thông tin một thủ tục hành chính",
+)
 def get_procedure(request, code: str):
     p = selectors.procedure_detail(code, published_only=not _can_see_drafts(request))
-    versions = ProcedureVersion.objects.filter(procedure=p).order_by("number").values(
-        "number", "effective_from", "effective_to")
+    versions = (
+        ProcedureVersion.objects.filter(procedure=p)
+        .order_by("number")
+        .values("number", "effective_from", "effective_to")
+    )
     return {**procedure_to_record(p), "version": p.version, "versions": list(versions)}
 
 
-@router.get("/procedures/{code}/versions/{number}",
-            response={200: VersionOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Một phiên bản đã lưu của thủ tục")
+@router.get(
+    "/procedures/{code}/versions/{number}",
+    response={200: VersionOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Một phiên bản đã lưu của thủ tục",
+)
 def get_procedure_version(request, code: str, number: int = Path(..., ge=1, le=2**31 - 1)):
     qs = ProcedureVersion.objects.filter(procedure__code=code[:40], number=number)
     if not _can_see_drafts(request):
         qs = qs.exclude(procedure__publication_state=Procedure.PublicationState.DRAFT)
     version = qs.first()
     if version is None:
-        raise NotFound(f"Thủ tục {code[:40]!r} không có phiên bản {number} (version not found).",
-                       code="version_not_found")
+        raise NotFound(
+            f"Thủ tục {code[:40]!r} không có phiên bản {number} (version not found).",
+            code="version_not_found",
+        )
     return version
 
 
 @router.get("/fields", response={200: FieldList}, summary="Lĩnh vực và số thủ tục đang công khai")
 def list_fields(request):
     published = Q(procedures__publication_state__in=selectors.PUBLISHED_STATES)
-    items = list(Field.objects.annotate(procedure_count=Count("procedures", filter=published)).order_by("name"))
+    items = list(
+        Field.objects.annotate(procedure_count=Count("procedures", filter=published)).order_by("name")
+    )
     return {"items": items, "count": len(items)}

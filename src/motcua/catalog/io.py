@@ -48,7 +48,18 @@ Progress = Callable[[int, int], None]
 
 # Cell types: how a cell is written and read back so that the round trip is lossless.
 TEXT, OPT_TEXT, CHOICE, NUMBER, INT, BOOL, DATE, DATETIME, CODES, TEXTS, JSON_LIST = (
-    "text", "opt_text", "choice", "number", "int", "bool", "date", "datetime", "codes", "texts", "json")
+    "text",
+    "opt_text",
+    "choice",
+    "number",
+    "int",
+    "bool",
+    "date",
+    "datetime",
+    "codes",
+    "texts",
+    "json",
+)
 
 # (column, type, choices, Vietnamese description for the "Hướng dẫn" sheet)
 COLUMNS: list[tuple[str, str, Any, str]] = [
@@ -66,14 +77,28 @@ COLUMNS: list[tuple[str, str, Any, str]] = [
     ("time_note", TEXT, None, "Ghi chú thời hạn"),
     ("subjects", TEXTS, None, "Đối tượng thực hiện, cách nhau bởi ';'"),
     ("requirements", TEXT, None, "Yêu cầu, điều kiện"),
-    ("online_level", CHOICE, Procedure.OnlineLevel, "full = toàn trình; partial = một phần; none = thông tin"),
+    (
+        "online_level",
+        CHOICE,
+        Procedure.OnlineLevel,
+        "full = toàn trình; partial = một phần; none = thông tin",
+    ),
     ("eligible_full_online", BOOL, None, "Đủ điều kiện DVCTT toàn trình: true/false"),
     ("announcement_number", TEXT, None, "Số quyết định công bố"),
     ("announcement_date", DATE, None, "Ngày quyết định công bố (dd/mm/yyyy hoặc yyyy-mm-dd)"),
-    ("announcement_kind", CHOICE, Procedure.AnnouncementKind, "new = ban hành mới; amended = sửa đổi, bổ sung; "
-                                                              "abolished = bãi bỏ"),
+    (
+        "announcement_kind",
+        CHOICE,
+        Procedure.AnnouncementKind,
+        "new = ban hành mới; amended = sửa đổi, bổ sung; abolished = bãi bỏ",
+    ),
     ("announcement_agency", TEXT, None, "Cơ quan công bố"),
-    ("publication_state", CHOICE, Procedure.PublicationState, "draft, published, published_amended, abolished"),
+    (
+        "publication_state",
+        CHOICE,
+        Procedure.PublicationState,
+        "draft, published, published_amended, abolished",
+    ),
     ("published_at", DATETIME, None, "Thời điểm công khai (ISO 8601, ví dụ 2025-07-10T08:00:00+07:00)"),
 ]
 REQUIRED_COLUMNS = ("code", "name", "field_code", "field_name")
@@ -82,17 +107,39 @@ REQUIRED_COLUMNS = ("code", "name", "field_code", "field_name")
 PART_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
     "cases": [("code", TEXT, None), ("name", TEXT, None)],
     "steps": [("title", TEXT, None), ("description", TEXT, None)],
-    "channels": [("channel", CHOICE, Channel), ("processing_time", NUMBER, None), ("time_unit", CHOICE, TimeUnit),
-                 ("fee", INT, None), ("description", TEXT, None)],
-    "components": [("code", TEXT, None), ("name", TEXT, None), ("case", OPT_TEXT, None), ("originals", INT, None),
-                   ("copies", INT, None), ("required", BOOL, None), ("form_code", TEXT, None),
-                   ("replaceable_by_data", BOOL, None), ("digitise_required", BOOL, None)],
+    "channels": [
+        ("channel", CHOICE, Channel),
+        ("processing_time", NUMBER, None),
+        ("time_unit", CHOICE, TimeUnit),
+        ("fee", INT, None),
+        ("description", TEXT, None),
+    ],
+    "components": [
+        ("code", TEXT, None),
+        ("name", TEXT, None),
+        ("case", OPT_TEXT, None),
+        ("originals", INT, None),
+        ("copies", INT, None),
+        ("required", BOOL, None),
+        ("form_code", TEXT, None),
+        ("replaceable_by_data", BOOL, None),
+        ("digitise_required", BOOL, None),
+    ],
     "forms": [("code", TEXT, None), ("name", TEXT, None), ("url", TEXT, None)],
-    "fees": [("kind", CHOICE, ProcedureFee.Kind), ("amount", INT, None), ("channel", CHOICE, Channel),
-             ("description", TEXT, None), ("exemption", TEXT, None)],
+    "fees": [
+        ("kind", CHOICE, ProcedureFee.Kind),
+        ("amount", INT, None),
+        ("channel", CHOICE, Channel),
+        ("description", TEXT, None),
+        ("exemption", TEXT, None),
+    ],
     "results": [("code", TEXT, None), ("name", TEXT, None), ("paper_required", BOOL, None)],
-    "legal_bases": [("number", TEXT, None), ("title", TEXT, None), ("issued_on", DATE, None),
-                    ("effective_on", DATE, None)],
+    "legal_bases": [
+        ("number", TEXT, None),
+        ("title", TEXT, None),
+        ("issued_on", DATE, None),
+        ("effective_on", DATE, None),
+    ],
 }
 MAIN_SHEET = "Thủ tục"
 HELP_SHEET = "Hướng dẫn"
@@ -134,8 +181,11 @@ class Location:
         return f"dòng {self.line}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("line", self.line), ("sheet", self.sheet), ("index", self.index))
-                if v is not None}
+        return {
+            k: v
+            for k, v in (("line", self.line), ("sheet", self.sheet), ("index", self.index))
+            if v is not None
+        }
 
 
 @dataclass
@@ -160,8 +210,10 @@ class CatalogImportInvalid(ValidationFailed):
         super().__init__(
             f"Tệp có {len(problems)} dòng lỗi trên {total} thủ tục; không nhập thủ tục nào "
             f"({len(problems)} bad row(s), nothing imported).",
-            details=[{"location": str(p.location), **p.location.as_dict(), "code": p.code, "messages": p.messages}
-                     for p in problems],
+            details=[
+                {"location": str(p.location), **p.location.as_dict(), "code": p.code, "messages": p.messages}
+                for p in problems
+            ],
         )
 
     def report(self) -> str:
@@ -201,7 +253,9 @@ def _suffix(path: str | Path) -> str:
     if suffix not in SUFFIXES:
         raise CatalogFileError(
             f"Không hỗ trợ loại tệp “{Path(path).suffix or Path(path).name}”: chỉ nhận .json, .csv, .xlsx "
-            f"(unsupported file type).", code="unsupported_file_type")
+            f"(unsupported file type).",
+            code="unsupported_file_type",
+        )
     return suffix
 
 
@@ -305,8 +359,14 @@ def _moment(value: Any) -> Any:
     m = _DMY.match(text)
     if m:
         try:
-            local = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)), int(m.group(4) or 0),
-                             int(m.group(5) or 0), int(m.group(6) or 0))
+            local = datetime(
+                int(m.group(3)),
+                int(m.group(2)),
+                int(m.group(1)),
+                int(m.group(4) or 0),
+                int(m.group(5) or 0),
+                int(m.group(6) or 0),
+            )
         except ValueError:
             return value
         return timezone.make_aware(local, LOCAL_TZ).isoformat()
@@ -376,9 +436,14 @@ def _flatten(record: dict) -> dict[str, Any]:
     fld = record.get("field") or {}
     ann = record.get("announcement") or {}
     row = {k: record.get(k) for k, *_ in COLUMNS}
-    row.update(field_code=fld.get("code"), field_name=fld.get("name"), announcement_number=ann.get("number"),
-               announcement_date=ann.get("date"), announcement_kind=ann.get("kind"),
-               announcement_agency=ann.get("agency"))
+    row.update(
+        field_code=fld.get("code"),
+        field_name=fld.get("name"),
+        announcement_number=ann.get("number"),
+        announcement_date=ann.get("date"),
+        announcement_kind=ann.get("kind"),
+        announcement_agency=ann.get("agency"),
+    )
     return row
 
 
@@ -449,7 +514,9 @@ def _decode(raw: bytes, what: str) -> str:
     except UnicodeDecodeError as exc:
         raise CatalogFileError(
             f"Tệp {what} không phải mã UTF-8 (byte lỗi ở vị trí {exc.start}); hãy lưu lại dạng UTF-8 "
-            f"(file is not UTF-8).", code="bad_encoding") from exc
+            f"(file is not UTF-8).",
+            code="bad_encoding",
+        ) from exc
 
 
 def read_json(raw: bytes) -> list[SourceRow]:
@@ -457,8 +524,10 @@ def read_json(raw: bytes) -> list[SourceRow]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CatalogFileError(f"Tệp JSON không hợp lệ: {exc.msg} ở dòng {exc.lineno}, cột {exc.colno} "
-                               f"(invalid JSON).", code="invalid_json") from exc
+        raise CatalogFileError(
+            f"Tệp JSON không hợp lệ: {exc.msg} ở dòng {exc.lineno}, cột {exc.colno} (invalid JSON).",
+            code="invalid_json",
+        ) from exc
     lines: list[int | None]
     if isinstance(data, list):
         lines = list(_json_element_lines(text))
@@ -466,10 +535,13 @@ def read_json(raw: bytes) -> list[SourceRow]:
         data = data.get("procedures", data.get("items"))
         lines = [None] * len(data)
     else:
-        raise CatalogFileError("Tệp JSON phải là một danh sách (mảng) các thủ tục (expected a JSON array).",
-                               code="invalid_json")
-    return [SourceRow(Location(line=line, index=i), item) for i, (item, line) in enumerate(zip(data, lines,
-                                                                                                strict=True))]
+        raise CatalogFileError(
+            "Tệp JSON phải là một danh sách (mảng) các thủ tục (expected a JSON array).", code="invalid_json"
+        )
+    return [
+        SourceRow(Location(line=line, index=i), item)
+        for i, (item, line) in enumerate(zip(data, lines, strict=True))
+    ]
 
 
 def write_json(records: list[dict], out: io.TextIOBase) -> None:
@@ -507,8 +579,10 @@ def write_csv(records: list[dict], out: io.TextIOBase) -> None:
     writer.writerow(CSV_HEADER)
     for record in records:
         flat = _flatten(record)
-        writer.writerow([_csv_cell(flat[name], kind) for name, kind, *_ in COLUMNS]
-                        + [_csv_cell(record.get(part), JSON_LIST) for part in PARTS])
+        writer.writerow(
+            [_csv_cell(flat[name], kind) for name, kind, *_ in COLUMNS]
+            + [_csv_cell(record.get(part), JSON_LIST) for part in PARTS]
+        )
 
 
 def read_csv(raw: bytes) -> list[SourceRow]:
@@ -531,7 +605,7 @@ def read_csv(raw: bytes) -> list[SourceRow]:
             if not any(c.strip() for c in cells):
                 continue
             errors: list[str] = []
-            if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 errors.append(f"dòng có {len(cells)} ô, nhiều hơn {len(header)} cột tiêu đề (too many cells)")
             values: dict[str, Any] = {}
             parts: dict[str, Any] = {}
@@ -546,15 +620,16 @@ def read_csv(raw: bytes) -> list[SourceRow]:
                 else:
                     kind, choices = _COLUMN_TYPES[name]
                     values[name] = _read_cell(cell, kind, choices, errors, name)
-            for name in header[len(cells):]:  # a short row: the missing cells are empty
+            for name in header[len(cells) :]:  # a short row: the missing cells are empty
                 if name in PARTS:
                     parts[name] = []
                 elif name:
                     values[name] = _read_cell("", *_COLUMN_TYPES[name], errors, name)
             rows.append(SourceRow(Location(line=start), {**_unflatten(values), **parts}, errors))
     except csv.Error as exc:
-        raise CatalogFileError(f"Tệp CSV lỗi ở dòng {reader.line_num}: {exc} (malformed CSV).",
-                               code="invalid_csv") from exc
+        raise CatalogFileError(
+            f"Tệp CSV lỗi ở dòng {reader.line_num}: {exc} (malformed CSV).", code="invalid_csv"
+        ) from exc
     return rows
 
 
@@ -599,8 +674,9 @@ def _header(ws: Any, names: list[str]) -> None:
 
     for col, name in enumerate(names, start=1):
         ws.cell(row=1, column=col, value=name).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = 40 if name in ("name", "description", "requirements",
-                                                                            "title", "exemption") else 16
+        ws.column_dimensions[get_column_letter(col)].width = (
+            40 if name in ("name", "description", "requirements", "title", "exemption") else 16
+        )
     ws.freeze_panes = "A2"
 
 
@@ -639,10 +715,14 @@ def write_xlsx(records: list[dict], path: str | Path) -> None:
     hs = wb.create_sheet(HELP_SHEET)
     _header(hs, ["cột", "ý nghĩa"])
     hs.column_dimensions["B"].width = 90
-    help_rows = [(name, text) for name, _, _, text in COLUMNS] + [
-        (f"trang “{sheet}”", f"mỗi dòng một mục của phần {part}; cột {PART_KEY} là mã thủ tục")
-        for part, sheet in PART_SHEETS.items()
-    ] + [("", f"Trang “{HELP_SHEET}” không được nhập lại. Ngày: dd/mm/yyyy. Đúng/sai: true/false.")]
+    help_rows = (
+        [(name, text) for name, _, _, text in COLUMNS]
+        + [
+            (f"trang “{sheet}”", f"mỗi dòng một mục của phần {part}; cột {PART_KEY} là mã thủ tục")
+            for part, sheet in PART_SHEETS.items()
+        ]
+        + [("", f"Trang “{HELP_SHEET}” không được nhập lại. Ngày: dd/mm/yyyy. Đúng/sai: true/false.")]
+    )
     for r, (name, text) in enumerate(help_rows, start=2):
         hs.cell(row=r, column=1, value=name)
         hs.cell(row=r, column=2, value=text)
@@ -665,8 +745,10 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise CatalogFileError("Không đọc được tệp Excel: tệp không phải .xlsx hợp lệ (not a valid xlsx file).",
-                               code="invalid_xlsx") from exc
+        raise CatalogFileError(
+            "Không đọc được tệp Excel: tệp không phải .xlsx hợp lệ (not a valid xlsx file).",
+            code="invalid_xlsx",
+        ) from exc
     try:
         sheets = {ws.title: ws for ws in wb.worksheets}
         by_name = {**{k: k for k in PART_SHEETS}, **{v: k for k, v in PART_SHEETS.items()}}
@@ -677,11 +759,15 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
             # and the CSV's apostrophe before formula-like text still there.
             main = next(iter(sheets.values()))
         if main is None:
-            raise CatalogFileError(f"Tệp Excel thiếu trang “{MAIN_SHEET}” (missing sheet).", code="missing_sheet")
+            raise CatalogFileError(
+                f"Tệp Excel thiếu trang “{MAIN_SHEET}” (missing sheet).", code="missing_sheet"
+            )
         unknown = [t for t in sheets if t not in (main.title, HELP_SHEET) and t not in by_name]
         if unknown:
-            raise CatalogFileError(f"Tệp Excel có trang không được hỗ trợ: {', '.join(unknown)} (unknown sheet).",
-                                   code="unknown_sheet")
+            raise CatalogFileError(
+                f"Tệp Excel có trang không được hỗ trợ: {', '.join(unknown)} (unknown sheet).",
+                code="unknown_sheet",
+            )
         rows: list[SourceRow] = []
         by_code: dict[str, SourceRow] = {}
         header: list[str] | None = None
@@ -691,26 +777,38 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
                 _check_header(header, [*_COLUMN_TYPES, *PARTS], REQUIRED_COLUMNS, f"Trang “{main.title}”")
                 both = [PART_SHEETS[p] for p in PARTS if p in header and PART_SHEETS[p] in sheets]
                 if both:
-                    raise CatalogFileError(f"Phần {', '.join(both)} vừa là cột của trang “{main.title}” vừa là "
-                                           f"một trang riêng: chỉ giữ một (part given twice).", code="part_twice")
+                    raise CatalogFileError(
+                        f"Phần {', '.join(both)} vừa là cột của trang “{main.title}” vừa là "
+                        f"một trang riêng: chỉ giữ một (part given twice).",
+                        code="part_twice",
+                    )
                 continue
             errors: list[str] = []
             if from_csv:
                 values = [_csv_unsafe(v) if isinstance(v, str) else v for v in values]
             cells = dict(zip(header, values, strict=False))
-            flat = {name: _read_cell(cells.get(name), *_COLUMN_TYPES[name], errors, name)
-                    for name in header if name in _COLUMN_TYPES}
-            parts = {part: _read_cell(cells.get(part), JSON_LIST, None, errors, part) if part in header else []
-                     for part in PARTS}
-            src = SourceRow(Location(line=number, sheet=main.title),
-                            {**_unflatten(flat), **{k: v for k, v in parts.items() if v is not None}}, errors,
-                            {part: [] for part in PARTS})
+            flat = {
+                name: _read_cell(cells.get(name), *_COLUMN_TYPES[name], errors, name)
+                for name in header
+                if name in _COLUMN_TYPES
+            }
+            parts = {
+                part: _read_cell(cells.get(part), JSON_LIST, None, errors, part) if part in header else []
+                for part in PARTS
+            }
+            src = SourceRow(
+                Location(line=number, sheet=main.title),
+                {**_unflatten(flat), **{k: v for k, v in parts.items() if v is not None}},
+                errors,
+                {part: [] for part in PARTS},
+            )
             rows.append(src)
             code = str(src.record.get("code") or "").strip()
             by_code.setdefault(code, src)  # duplicates are reported later; parts go to the first row
         if header is None:
-            raise CatalogFileError(f"Trang “{main.title}” trống, thiếu dòng tiêu đề (empty sheet).",
-                                   code="empty_file")
+            raise CatalogFileError(
+                f"Trang “{main.title}” trống, thiếu dòng tiêu đề (empty sheet).", code="empty_file"
+            )
         for title, ws in sheets.items():
             part = by_name.get(title)
             if part is None:
@@ -727,14 +825,23 @@ def read_xlsx(raw: bytes) -> list[SourceRow]:
                 code = _as_text(cells.get(PART_KEY) or "").strip()
                 owner = by_code.get(code)
                 if owner is None:
-                    problem = (f"{PART_KEY}: không có thủ tục mã “{code}” trong trang “{main.title}” "
-                               f"(unknown procedure)") if code else f"{PART_KEY}: bắt buộc (required)"
+                    problem = (
+                        (
+                            f"{PART_KEY}: không có thủ tục mã “{code}” trong trang “{main.title}” "
+                            f"(unknown procedure)"
+                        )
+                        if code
+                        else f"{PART_KEY}: bắt buộc (required)"
+                    )
                     # Attach to the first row so that the file is rejected; shown at this location.
                     rows.append(SourceRow(here, None, [problem]))
                     continue
                 errors: list[str] = []
-                item = {key: _read_cell(cells.get(key), kind, choices, errors, key)
-                        for key, (kind, choices) in fields.items() if key in pheader}
+                item = {
+                    key: _read_cell(cells.get(key), kind, choices, errors, key)
+                    for key, (kind, choices) in fields.items()
+                    if key in pheader
+                }
                 owner.record[part].append(item)
                 owner.part_locations[part].append(here)
                 owner.extra.extend(RowProblem(here, code, [e]) for e in errors)
@@ -753,8 +860,9 @@ def read_file(path: str | Path) -> list[SourceRow]:
     except FileNotFoundError as exc:
         raise CatalogFileError(f"Không tìm thấy tệp {path} (file not found).", code="file_not_found") from exc
     except OSError as exc:
-        raise CatalogFileError(f"Không đọc được tệp {path}: {exc.strerror} (cannot read file).",
-                               code="unreadable_file") from exc
+        raise CatalogFileError(
+            f"Không đọc được tệp {path}: {exc.strerror} (cannot read file).", code="unreadable_file"
+        ) from exc
     return {".json": read_json, ".csv": read_csv, ".xlsx": read_xlsx}[suffix](raw)
 
 
@@ -791,17 +899,31 @@ def check_rows(rows: list[SourceRow], *, known_agencies: set[str] | None = None)
                 add(src.location, code, e)
         if code:
             if code in first_seen:
-                add(src.location, code, f"code: mã thủ tục {code} trùng với {first_seen[code]} (duplicate code)")
+                add(
+                    src.location,
+                    code,
+                    f"code: mã thủ tục {code} trùng với {first_seen[code]} (duplicate code)",
+                )
             else:
                 first_seen[code] = src.location
     order = {MAIN_SHEET: 0, **{s: i for i, s in enumerate(PART_SHEETS.values(), start=1)}}
-    return sorted(problems.values(), key=lambda p: (order.get(p.location.sheet or "", 99),
-                                                    p.location.index if p.location.index is not None else -1,
-                                                    p.location.line or 0))
+    return sorted(
+        problems.values(),
+        key=lambda p: (
+            order.get(p.location.sheet or "", 99),
+            p.location.index if p.location.index is not None else -1,
+            p.location.line or 0,
+        ),
+    )
 
 
-def import_records(rows: list[SourceRow], *, dry_run: bool = False, progress: Progress | None = None,
-                   at: datetime | None = None) -> ImportResult:
+def import_records(
+    rows: list[SourceRow],
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    at: datetime | None = None,
+) -> ImportResult:
     """Check every row, then apply all of them in one transaction (rolled back for a dry run)."""
     from motcua.directory.models import Agency
 
@@ -843,21 +965,28 @@ def _canonical(clean: dict[str, Any]) -> dict[str, Any]:
         "announcement": {**ann, "date": _iso(ann["date"])},
         "published_at": published_at.astimezone(UTC).isoformat() if published_at else None,
         "channels": [{**c, "processing_time": _num(c["processing_time"])} for c in clean["channels"]],
-        "legal_bases": [{**b, "issued_on": _iso(b["issued_on"]), "effective_on": _iso(b["effective_on"])}
-                        for b in clean["legal_bases"]],
+        "legal_bases": [
+            {**b, "issued_on": _iso(b["issued_on"]), "effective_on": _iso(b["effective_on"])}
+            for b in clean["legal_bases"]
+        ],
     }
 
 
 def _current_records(codes: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for i in range(0, len(codes), 500):
-        qs = Procedure.objects.filter(code__in=codes[i:i + 500]).select_related("field").prefetch_related(*PREFETCH)
+        qs = (
+            Procedure.objects.filter(code__in=codes[i : i + 500])
+            .select_related("field")
+            .prefetch_related(*PREFETCH)
+        )
         found.update((p.code, procedure_to_record(p)) for p in qs)
     return found
 
 
-def import_catalog(path: str | Path, *, dry_run: bool = False, progress: Progress | None = None,
-                   at: datetime | None = None) -> ImportResult:
+def import_catalog(
+    path: str | Path, *, dry_run: bool = False, progress: Progress | None = None, at: datetime | None = None
+) -> ImportResult:
     """Import a catalogue file: all or nothing. Raises CatalogFileError or CatalogImportInvalid."""
     return import_records(read_file(path), dry_run=dry_run, progress=progress, at=at)
 
@@ -873,8 +1002,10 @@ def catalog_records(codes: Iterable[str] | None = None, *, published_only: bool 
         found = set(Procedure.objects.filter(code__in=codes).values_list("code", flat=True))
         missing = [c for c in codes if c not in found]
         if missing:
-            raise NotFound(f"Không có thủ tục mã {', '.join(missing)} (unknown procedure code).",
-                           code="procedure_not_found")
+            raise NotFound(
+                f"Không có thủ tục mã {', '.join(missing)} (unknown procedure code).",
+                code="procedure_not_found",
+            )
         qs = qs.filter(code__in=codes)
     if published_only:
         qs = qs.filter(publication_state__in=PUBLISHED_STATES)
@@ -905,8 +1036,13 @@ def write_file(records: list[dict], path: str | Path) -> None:
         raise
 
 
-def export_catalog(path: str | Path, *, codes: Iterable[str] | None = None, published_only: bool = False,
-                   progress: Progress | None = None) -> int:
+def export_catalog(
+    path: str | Path,
+    *,
+    codes: Iterable[str] | None = None,
+    published_only: bool = False,
+    progress: Progress | None = None,
+) -> int:
     """Write the catalogue (or the given codes) to path; returns the number of procedures written."""
     _suffix(path)
     records: list[dict] = []
@@ -917,6 +1053,7 @@ def export_catalog(path: str | Path, *, codes: Iterable[str] | None = None, publ
     try:
         write_file(records, path)
     except OSError as exc:
-        raise CatalogFileError(f"Không ghi được tệp {path}: {exc.strerror or exc} (cannot write file).",
-                               code="unwritable_file") from exc
+        raise CatalogFileError(
+            f"Không ghi được tệp {path}: {exc.strerror or exc} (cannot write file).", code="unwritable_file"
+        ) from exc
     return len(records)

@@ -71,9 +71,12 @@ class Procedure(models.Model):
     at_district = models.BooleanField(_("cấp huyện (trước 01/07/2025)"), default=False)
     at_commune = models.BooleanField(_("cấp xã"), default=False)
     vertical_sector = models.BooleanField(_("ngành dọc"), default=False)
-    agencies = models.ManyToManyField("directory.Agency", blank=True, related_name="procedures",
-                                      verbose_name=_("cơ quan thực hiện"))
-    processing_time = models.DecimalField(_("thời hạn giải quyết"), max_digits=7, decimal_places=2, null=True, blank=True)
+    agencies = models.ManyToManyField(
+        "directory.Agency", blank=True, related_name="procedures", verbose_name=_("cơ quan thực hiện")
+    )
+    processing_time = models.DecimalField(
+        _("thời hạn giải quyết"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     time_unit = models.CharField(max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
     time_note = models.CharField(max_length=500, blank=True)
     subjects = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
@@ -84,8 +87,9 @@ class Procedure(models.Model):
     announcement_date = models.DateField(_("ngày quyết định công bố"), null=True, blank=True)
     announcement_kind = models.CharField(max_length=10, choices=AnnouncementKind.choices, blank=True)
     announcing_agency = models.CharField(max_length=255, blank=True)
-    publication_state = models.CharField(max_length=20, choices=PublicationState.choices,
-                                         default=PublicationState.DRAFT, db_index=True)
+    publication_state = models.CharField(
+        max_length=20, choices=PublicationState.choices, default=PublicationState.DRAFT, db_index=True
+    )
     published_at = models.DateTimeField(_("thời điểm công khai"), null=True, blank=True)
     # Derived on save: accent-folded name and search text (name + code + field + subjects).
     name_folded = models.CharField(max_length=500, editable=False, db_index=True)
@@ -103,8 +107,16 @@ class Procedure(models.Model):
 
     @property
     def levels(self) -> list[str]:
-        return [lv for lv, on in (("ministry", self.at_ministry), ("province", self.at_province),
-                                  ("district", self.at_district), ("commune", self.at_commune)) if on]
+        return [
+            lv
+            for lv, on in (
+                ("ministry", self.at_ministry),
+                ("province", self.at_province),
+                ("district", self.at_district),
+                ("commune", self.at_commune),
+            )
+            if on
+        ]
 
 
 class ProcedureCase(models.Model):
@@ -158,7 +170,9 @@ class ProcedureComponent(models.Model):
     """Thành phần hồ sơ with quantities, form and the 'replaceable by data' flag."""
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
-    case = models.ForeignKey(ProcedureCase, null=True, blank=True, on_delete=models.CASCADE, related_name="components")
+    case = models.ForeignKey(
+        ProcedureCase, null=True, blank=True, on_delete=models.CASCADE, related_name="components"
+    )
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=1000)
     originals = models.PositiveSmallIntegerField(_("bản chính"), default=1)
@@ -201,7 +215,9 @@ class ProcedureFee(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="fees")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.BigIntegerField(_("mức thu (đồng)"), default=0)
-    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh"))
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh")
+    )
     description = models.CharField(max_length=500, blank=True)
     exemption = models.CharField(_("miễn, giảm"), max_length=500, blank=True)
 

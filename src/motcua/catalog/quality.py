@@ -49,7 +49,12 @@ PUBLISH_WITHIN = {"ministry": 10, "province": 5}
 PUBLISHED_STATES = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED)
 
 ON_TIME, LATE, NOT_APPLICABLE, PENDING = "on_time", "late", "not_applicable", "pending"
-STATUS_LABELS = {ON_TIME: "đúng hạn", LATE: "trễ hạn", NOT_APPLICABLE: "không áp dụng", PENDING: "chưa đến hạn"}
+STATUS_LABELS = {
+    ON_TIME: "đúng hạn",
+    LATE: "trễ hạn",
+    NOT_APPLICABLE: "không áp dụng",
+    PENDING: "chưa đến hạn",
+}
 
 
 class WorkingDays(Protocol):
@@ -62,9 +67,11 @@ def _stated(value: Any) -> bool:
 
 def missing_parts(record: dict) -> list[tuple[str, str]]:
     """The constituent parts a–g that the record does not state, as (letter, Vietnamese label)."""
-    has_time = (record.get("processing_time") is not None
-                or any(c.get("processing_time") is not None for c in record.get("channels") or [])
-                or _stated(record.get("time_note")))
+    has_time = (
+        record.get("processing_time") is not None
+        or any(c.get("processing_time") is not None for c in record.get("channels") or [])
+        or _stated(record.get("time_note"))
+    )
     present = {
         "a": _stated(record.get("name")),
         "b": bool(record.get("steps")),
@@ -79,8 +86,11 @@ def missing_parts(record: dict) -> list[tuple[str, str]]:
 
 def missing_recommended(record: dict) -> list[tuple[str, str]]:
     """The recommended extras (result, fees, requirements) the record does not state."""
-    present = {"h": bool(record.get("results")), "phí": bool(record.get("fees")),
-               "yêu cầu": _stated(record.get("requirements"))}
+    present = {
+        "h": bool(record.get("results")),
+        "phí": bool(record.get("fees")),
+        "yêu cầu": _stated(record.get("requirements")),
+    }
     return [(key, label) for key, label in RECOMMENDED if not present[key]]
 
 
@@ -114,8 +124,9 @@ def latest_effective_date(record: dict) -> date | None:
     return max(dates) if dates else None
 
 
-def announcement_timeliness(record: dict, *, agency_level: AgencyLevel = "province", calendar: WorkingDays,
-                            today: date | None = None) -> dict[str, dict[str, Any]]:
+def announcement_timeliness(
+    record: dict, *, agency_level: AgencyLevel = "province", calendar: WorkingDays, today: date | None = None
+) -> dict[str, dict[str, Any]]:
     """Indicators 1.1 (announcement) and 1.2 (publication) for one record.
 
     Returns {"announcement": {...}, "publication": {...}}, each with ``status`` (on_time / late /
@@ -128,8 +139,14 @@ def announcement_timeliness(record: dict, *, agency_level: AgencyLevel = "provin
     decided = _as_date(ann.get("date"))
     effective = latest_effective_date(record)
     lead = ANNOUNCE_LEAD[agency_level]
-    announcement: dict[str, Any] = {"indicator": "1.1", "decision_date": decided, "effective_on": effective,
-                                    "working_days": lead, "deadline": None, "status": NOT_APPLICABLE}
+    announcement: dict[str, Any] = {
+        "indicator": "1.1",
+        "decision_date": decided,
+        "effective_on": effective,
+        "working_days": lead,
+        "deadline": None,
+        "status": NOT_APPLICABLE,
+    }
     if effective is not None:
         announcement["deadline"] = shift_working_days(effective, -lead, calendar)
         if decided is not None:
@@ -137,8 +154,14 @@ def announcement_timeliness(record: dict, *, agency_level: AgencyLevel = "provin
 
     within = PUBLISH_WITHIN[agency_level]
     published = _as_date(record.get("published_at"))
-    publication: dict[str, Any] = {"indicator": "1.2", "decision_date": decided, "published_on": published,
-                                   "working_days": within, "deadline": None, "status": NOT_APPLICABLE}
+    publication: dict[str, Any] = {
+        "indicator": "1.2",
+        "decision_date": decided,
+        "published_on": published,
+        "working_days": within,
+        "deadline": None,
+        "status": NOT_APPLICABLE,
+    }
     if decided is not None:
         deadline = shift_working_days(decided, within, calendar)
         publication["deadline"] = deadline
@@ -156,8 +179,9 @@ def default_calendar() -> WorkingDays:
     return calendar_for()
 
 
-def report_row(record: dict, *, agency_level: AgencyLevel = "province", calendar: WorkingDays,
-               today: date | None = None) -> dict[str, Any]:
+def report_row(
+    record: dict, *, agency_level: AgencyLevel = "province", calendar: WorkingDays, today: date | None = None
+) -> dict[str, Any]:
     timeliness = announcement_timeliness(record, agency_level=agency_level, calendar=calendar, today=today)
     missing = missing_parts(record)
     return {
@@ -166,15 +190,22 @@ def report_row(record: dict, *, agency_level: AgencyLevel = "province", calendar
         "publication_state": record.get("publication_state", ""),
         "published": record.get("publication_state") in PUBLISHED_STATES,
         "missing": [{"letter": letter, "label": label} for letter, label in missing],
-        "recommended_missing": [{"letter": key, "label": label} for key, label in missing_recommended(record)],
+        "recommended_missing": [
+            {"letter": key, "label": label} for key, label in missing_recommended(record)
+        ],
         "complete": not missing,
         "announcement": timeliness["announcement"],
         "publication": timeliness["publication"],
     }
 
 
-def completeness_report(procedures: Iterable[dict | Procedure], *, agency_level: AgencyLevel = "province",
-                        calendar: WorkingDays | None = None, today: date | None = None) -> list[dict[str, Any]]:
+def completeness_report(
+    procedures: Iterable[dict | Procedure],
+    *,
+    agency_level: AgencyLevel = "province",
+    calendar: WorkingDays | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
     """One row per procedure: missing parts a–g, recommended extras, 1.1 and 1.2 status.
 
     ``procedures`` are canonical records, or Procedure objects loaded with `records.PREFETCH`.
@@ -184,16 +215,27 @@ def completeness_report(procedures: Iterable[dict | Procedure], *, agency_level:
     calendar = calendar or default_calendar()
     today = today or timezone.localdate()
     return [
-        report_row(p if isinstance(p, dict) else procedure_to_record(p), agency_level=agency_level,
-                   calendar=calendar, today=today)
+        report_row(
+            p if isinstance(p, dict) else procedure_to_record(p),
+            agency_level=agency_level,
+            calendar=calendar,
+            today=today,
+        )
         for p in procedures
     ]
 
 
 def _indicator(code: str, name: str, maximum: int, numerator: int, denominator: int) -> dict[str, Any]:
     ratio = numerator / denominator if denominator else 0.0
-    return {"indicator": code, "name": name, "numerator": numerator, "denominator": denominator,
-            "ratio": round(ratio * 100, 2), "score": round(maximum * ratio, 2), "max_score": maximum}
+    return {
+        "indicator": code,
+        "name": name,
+        "numerator": numerator,
+        "denominator": denominator,
+        "ratio": round(ratio * 100, 2),
+        "score": round(maximum * ratio, 2),
+        "max_score": maximum,
+    }
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -204,12 +246,27 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     published = [r for r in rows if r["published"]]
     indicators = [
-        _indicator("1.1", "TTHC được công bố đúng hạn", 6, count("announcement", ON_TIME),
-                   count("announcement", ON_TIME, LATE)),
-        _indicator("1.2", "TTHC được công khai đúng hạn trên CSDLQG về TTHC", 4, count("publication", ON_TIME),
-                   count("publication", ON_TIME, LATE)),
-        _indicator("1.3", "TTHC được công khai đầy đủ các bộ phận cấu thành", 2,
-                   sum(1 for r in published if r["complete"]), len(published)),
+        _indicator(
+            "1.1",
+            "TTHC được công bố đúng hạn",
+            6,
+            count("announcement", ON_TIME),
+            count("announcement", ON_TIME, LATE),
+        ),
+        _indicator(
+            "1.2",
+            "TTHC được công khai đúng hạn trên CSDLQG về TTHC",
+            4,
+            count("publication", ON_TIME),
+            count("publication", ON_TIME, LATE),
+        ),
+        _indicator(
+            "1.3",
+            "TTHC được công khai đầy đủ các bộ phận cấu thành",
+            2,
+            sum(1 for r in published if r["complete"]),
+            len(published),
+        ),
     ]
     return {
         "procedures": len(rows),

@@ -38,7 +38,17 @@ from .models import (
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 LEVELS = ("ministry", "province", "district", "commune")
 PARTS = ("cases", "steps", "channels", "components", "forms", "fees", "results", "legal_bases")
-PREFETCH = ("agencies", "cases", "steps", "channels", "components__case", "forms", "fees", "results", "legal_bases")
+PREFETCH = (
+    "agencies",
+    "cases",
+    "steps",
+    "channels",
+    "components__case",
+    "forms",
+    "fees",
+    "results",
+    "legal_bases",
+)
 
 
 def _num(value: Decimal | None) -> int | float | None:
@@ -80,25 +90,50 @@ def procedure_to_record(p: Procedure) -> dict[str, Any]:
         "cases": [{"code": c.code, "name": c.name} for c in p.cases.all()],
         "steps": [{"title": s.title, "description": s.description} for s in p.steps.all()],
         "channels": [
-            {"channel": c.channel, "processing_time": _num(c.processing_time), "time_unit": c.time_unit,
-             "fee": c.fee, "description": c.description}
+            {
+                "channel": c.channel,
+                "processing_time": _num(c.processing_time),
+                "time_unit": c.time_unit,
+                "fee": c.fee,
+                "description": c.description,
+            }
             for c in p.channels.all()
         ],
         "components": [
-            {"code": c.code, "name": c.name, "case": c.case.code if c.case_id else None,
-             "originals": c.originals, "copies": c.copies, "required": c.required, "form_code": c.form_code,
-             "replaceable_by_data": c.replaceable_by_data, "digitise_required": c.digitise_required}
+            {
+                "code": c.code,
+                "name": c.name,
+                "case": c.case.code if c.case_id else None,
+                "originals": c.originals,
+                "copies": c.copies,
+                "required": c.required,
+                "form_code": c.form_code,
+                "replaceable_by_data": c.replaceable_by_data,
+                "digitise_required": c.digitise_required,
+            }
             for c in p.components.all()
         ],
         "forms": [{"code": f.code, "name": f.name, "url": f.url} for f in p.forms.all()],
         "fees": [
-            {"kind": f.kind, "amount": f.amount, "channel": f.channel, "description": f.description,
-             "exemption": f.exemption}
+            {
+                "kind": f.kind,
+                "amount": f.amount,
+                "channel": f.channel,
+                "description": f.description,
+                "exemption": f.exemption,
+            }
             for f in p.fees.all()
         ],
-        "results": [{"code": r.code, "name": r.name, "paper_required": r.paper_required} for r in p.results.all()],
+        "results": [
+            {"code": r.code, "name": r.name, "paper_required": r.paper_required} for r in p.results.all()
+        ],
         "legal_bases": [
-            {"number": b.number, "title": b.title, "issued_on": _iso(b.issued_on), "effective_on": _iso(b.effective_on)}
+            {
+                "number": b.number,
+                "title": b.title,
+                "issued_on": _iso(b.issued_on),
+                "effective_on": _iso(b.effective_on),
+            }
             for b in p.legal_bases.all()
         ],
     }
@@ -171,7 +206,9 @@ class _Checker:
             return None
         return number
 
-    def choice(self, obj: dict, key: str, path: str, choices: list[str], default: str, *, blank: bool = False) -> str:
+    def choice(
+        self, obj: dict, key: str, path: str, choices: list[str], default: str, *, blank: bool = False
+    ) -> str:
         value = obj.get(key, default)
         if value is None or (value == "" and not blank):
             return default
@@ -238,8 +275,10 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
     if not isinstance(field, dict):
         c.err("field", "bắt buộc: {code, name} (required)")
         field = {}
-    clean["field"] = {"code": c.text(field, "code", "field.code", required=True, max_len=40),
-                      "name": c.text(field, "name", "field.name", required=True, max_len=255)}
+    clean["field"] = {
+        "code": c.text(field, "code", "field.code", required=True, max_len=40),
+        "name": c.text(field, "name", "field.name", required=True, max_len=255),
+    }
     clean["kind"] = c.choice(r, "kind", "kind", list(Procedure.Kind.values), Procedure.Kind.PUBLIC)
     levels = r.get("levels", [])
     if not isinstance(levels, list) or any(lv not in LEVELS for lv in levels):
@@ -265,8 +304,9 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
         subjects = []
     clean["subjects"] = [nfc(s) for s in subjects if s.strip()]
     clean["requirements"] = c.text(r, "requirements", "requirements", max_len=20000)
-    clean["online_level"] = c.choice(r, "online_level", "online_level", list(Procedure.OnlineLevel.values),
-                                     Procedure.OnlineLevel.NONE)
+    clean["online_level"] = c.choice(
+        r, "online_level", "online_level", list(Procedure.OnlineLevel.values), Procedure.OnlineLevel.NONE
+    )
     clean["eligible_full_online"] = c.boolean(r, "eligible_full_online", "eligible_full_online", False)
     ann = r.get("announcement") or {}
     if not isinstance(ann, dict):
@@ -275,37 +315,55 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
     clean["announcement"] = {
         "number": c.text(ann, "number", "announcement.number", max_len=60),
         "date": c.day(ann, "date", "announcement.date"),
-        "kind": c.choice(ann, "kind", "announcement.kind", list(Procedure.AnnouncementKind.values), "", blank=True),
+        "kind": c.choice(
+            ann, "kind", "announcement.kind", list(Procedure.AnnouncementKind.values), "", blank=True
+        ),
         "agency": c.text(ann, "agency", "announcement.agency", max_len=255),
     }
-    clean["publication_state"] = c.choice(r, "publication_state", "publication_state",
-                                          list(Procedure.PublicationState.values), Procedure.PublicationState.DRAFT)
+    clean["publication_state"] = c.choice(
+        r,
+        "publication_state",
+        "publication_state",
+        list(Procedure.PublicationState.values),
+        Procedure.PublicationState.DRAFT,
+    )
     clean["published_at"] = c.moment(r, "published_at", "published_at")
 
     cases = []
     for i, it in enumerate(c.items("cases")):
-        cases.append({"code": c.text(it, "code", f"cases[{i}].code", required=True, max_len=40),
-                      "name": c.text(it, "name", f"cases[{i}].name", required=True)})
+        cases.append(
+            {
+                "code": c.text(it, "code", f"cases[{i}].code", required=True, max_len=40),
+                "name": c.text(it, "name", f"cases[{i}].name", required=True),
+            }
+        )
     case_codes = [x["code"] for x in cases]
     if len(set(case_codes)) != len(case_codes):
         c.err("cases", "mã trường hợp bị trùng (duplicate case code)")
     clean["cases"] = cases
     clean["steps"] = [
-        {"title": c.text(it, "title", f"steps[{i}].title", required=True, max_len=300),
-         "description": c.text(it, "description", f"steps[{i}].description", max_len=20000)}
+        {
+            "title": c.text(it, "title", f"steps[{i}].title", required=True, max_len=300),
+            "description": c.text(it, "description", f"steps[{i}].description", max_len=20000),
+        }
         for i, it in enumerate(c.items("steps"))
     ]
     channels = []
     for i, it in enumerate(c.items("channels")):
-        channels.append({
-            "channel": c.choice(it, "channel", f"channels[{i}].channel", list(Channel.values), "", blank=True)
-            or (c.err(f"channels[{i}].channel", "bắt buộc (required)") or ""),
-            "processing_time": c.decimal(it, "processing_time", f"channels[{i}].processing_time"),
-            "time_unit": c.choice(it, "time_unit", f"channels[{i}].time_unit", list(TimeUnit.values),
-                                  TimeUnit.WORKING_DAYS),
-            "fee": c.integer(it, "fee", f"channels[{i}].fee"),
-            "description": c.text(it, "description", f"channels[{i}].description", max_len=5000),
-        })
+        channels.append(
+            {
+                "channel": c.choice(
+                    it, "channel", f"channels[{i}].channel", list(Channel.values), "", blank=True
+                )
+                or (c.err(f"channels[{i}].channel", "bắt buộc (required)") or ""),
+                "processing_time": c.decimal(it, "processing_time", f"channels[{i}].processing_time"),
+                "time_unit": c.choice(
+                    it, "time_unit", f"channels[{i}].time_unit", list(TimeUnit.values), TimeUnit.WORKING_DAYS
+                ),
+                "fee": c.integer(it, "fee", f"channels[{i}].fee"),
+                "description": c.text(it, "description", f"channels[{i}].description", max_len=5000),
+            }
+        )
     if len({x["channel"] for x in channels}) != len(channels):
         c.err("channels", "mỗi kênh chỉ khai một lần (duplicate channel)")
     clean["channels"] = channels
@@ -314,45 +372,61 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
         case = it.get("case")
         if case not in (None, "") and case not in case_codes:
             c.err(f"components[{i}].case", f"không có trường hợp {case!r} (unknown case)")
-        components.append({
-            "code": c.text(it, "code", f"components[{i}].code", required=True, max_len=40),
-            "name": c.text(it, "name", f"components[{i}].name", required=True, max_len=1000),
-            "case": case or None,
-            "originals": c.integer(it, "originals", f"components[{i}].originals", 1, maximum=100),
-            "copies": c.integer(it, "copies", f"components[{i}].copies", 0, maximum=100),
-            "required": c.boolean(it, "required", f"components[{i}].required", True),
-            "form_code": c.text(it, "form_code", f"components[{i}].form_code", max_len=40),
-            "replaceable_by_data": c.boolean(it, "replaceable_by_data", f"components[{i}].replaceable_by_data", False),
-            "digitise_required": c.boolean(it, "digitise_required", f"components[{i}].digitise_required", False),
-        })
+        components.append(
+            {
+                "code": c.text(it, "code", f"components[{i}].code", required=True, max_len=40),
+                "name": c.text(it, "name", f"components[{i}].name", required=True, max_len=1000),
+                "case": case or None,
+                "originals": c.integer(it, "originals", f"components[{i}].originals", 1, maximum=100),
+                "copies": c.integer(it, "copies", f"components[{i}].copies", 0, maximum=100),
+                "required": c.boolean(it, "required", f"components[{i}].required", True),
+                "form_code": c.text(it, "form_code", f"components[{i}].form_code", max_len=40),
+                "replaceable_by_data": c.boolean(
+                    it, "replaceable_by_data", f"components[{i}].replaceable_by_data", False
+                ),
+                "digitise_required": c.boolean(
+                    it, "digitise_required", f"components[{i}].digitise_required", False
+                ),
+            }
+        )
     if len({x["code"] for x in components}) != len(components):
         c.err("components", "mã thành phần hồ sơ bị trùng (duplicate component code)")
     clean["components"] = components
     clean["forms"] = [
-        {"code": c.text(it, "code", f"forms[{i}].code", required=True, max_len=40),
-         "name": c.text(it, "name", f"forms[{i}].name", required=True),
-         "url": c.text(it, "url", f"forms[{i}].url")}
+        {
+            "code": c.text(it, "code", f"forms[{i}].code", required=True, max_len=40),
+            "name": c.text(it, "name", f"forms[{i}].name", required=True),
+            "url": c.text(it, "url", f"forms[{i}].url"),
+        }
         for i, it in enumerate(c.items("forms"))
     ]
     clean["fees"] = [
-        {"kind": c.choice(it, "kind", f"fees[{i}].kind", list(ProcedureFee.Kind.values), ProcedureFee.Kind.CHARGE),
-         "amount": c.integer(it, "amount", f"fees[{i}].amount"),
-         "channel": c.choice(it, "channel", f"fees[{i}].channel", list(Channel.values), "", blank=True),
-         "description": c.text(it, "description", f"fees[{i}].description"),
-         "exemption": c.text(it, "exemption", f"fees[{i}].exemption")}
+        {
+            "kind": c.choice(
+                it, "kind", f"fees[{i}].kind", list(ProcedureFee.Kind.values), ProcedureFee.Kind.CHARGE
+            ),
+            "amount": c.integer(it, "amount", f"fees[{i}].amount"),
+            "channel": c.choice(it, "channel", f"fees[{i}].channel", list(Channel.values), "", blank=True),
+            "description": c.text(it, "description", f"fees[{i}].description"),
+            "exemption": c.text(it, "exemption", f"fees[{i}].exemption"),
+        }
         for i, it in enumerate(c.items("fees"))
     ]
     clean["results"] = [
-        {"code": c.text(it, "code", f"results[{i}].code", max_len=40),
-         "name": c.text(it, "name", f"results[{i}].name", required=True),
-         "paper_required": c.boolean(it, "paper_required", f"results[{i}].paper_required", True)}
+        {
+            "code": c.text(it, "code", f"results[{i}].code", max_len=40),
+            "name": c.text(it, "name", f"results[{i}].name", required=True),
+            "paper_required": c.boolean(it, "paper_required", f"results[{i}].paper_required", True),
+        }
         for i, it in enumerate(c.items("results"))
     ]
     clean["legal_bases"] = [
-        {"number": c.text(it, "number", f"legal_bases[{i}].number", required=True, max_len=80),
-         "title": c.text(it, "title", f"legal_bases[{i}].title", required=True),
-         "issued_on": c.day(it, "issued_on", f"legal_bases[{i}].issued_on"),
-         "effective_on": c.day(it, "effective_on", f"legal_bases[{i}].effective_on")}
+        {
+            "number": c.text(it, "number", f"legal_bases[{i}].number", required=True, max_len=80),
+            "title": c.text(it, "title", f"legal_bases[{i}].title", required=True),
+            "issued_on": c.day(it, "issued_on", f"legal_bases[{i}].issued_on"),
+            "effective_on": c.day(it, "effective_on", f"legal_bases[{i}].effective_on"),
+        }
         for i, it in enumerate(c.items("legal_bases"))
     ]
     unknown = set(r) - set(clean) if isinstance(record, dict) else set()
@@ -393,7 +467,9 @@ def set_search_columns(p: Procedure, field: Field | None = None) -> None:
     field = field if field is not None else p.field
     p.name_folded = fold(p.name)
     p.search_text = " ".join(
-        filter(None, [p.name_folded, p.code, fold(p.local_code), fold(field.name), fold(" ".join(p.subjects))])
+        filter(
+            None, [p.name_folded, p.code, fold(p.local_code), fold(field.name), fold(" ".join(p.subjects))]
+        )
     )
 
 
@@ -401,9 +477,12 @@ def _replace_parts(p: Procedure, clean: dict) -> None:
     for part in PARTS:
         getattr(p, part).all().delete()
     cases = {
-        it["code"]: ProcedureCase.objects.create(procedure=p, order=i, **it) for i, it in enumerate(clean["cases"])
+        it["code"]: ProcedureCase.objects.create(procedure=p, order=i, **it)
+        for i, it in enumerate(clean["cases"])
     }
-    ProcedureStep.objects.bulk_create(ProcedureStep(procedure=p, order=i, **it) for i, it in enumerate(clean["steps"]))
+    ProcedureStep.objects.bulk_create(
+        ProcedureStep(procedure=p, order=i, **it) for i, it in enumerate(clean["steps"])
+    )
     ProcedureChannel.objects.bulk_create(ProcedureChannel(procedure=p, **it) for it in clean["channels"])
     ProcedureComponent.objects.bulk_create(
         ProcedureComponent(procedure=p, order=i, **{**it, "case": cases.get(it["case"])})
@@ -441,11 +520,16 @@ def apply_record(record: Any, *, at: datetime | None = None) -> tuple[Procedure,
 
     clean, errors = check_record(record)
     agencies = {a.identifier: a for a in Agency.objects.filter(identifier__in=clean.get("agencies") or [])}
-    errors += [f"agencies: không có cơ quan mã {a!r} (unknown agency)" for a in clean.get("agencies") or []
-               if a not in agencies]
+    errors += [
+        f"agencies: không có cơ quan mã {a!r} (unknown agency)"
+        for a in clean.get("agencies") or []
+        if a not in agencies
+    ]
     if errors:
         raise ValidationFailed("; ".join(errors), code="invalid_procedure", details=errors)
-    field, _ = Field.objects.get_or_create(code=clean["field"]["code"], defaults={"name": clean["field"]["name"]})
+    field, _ = Field.objects.get_or_create(
+        code=clean["field"]["code"], defaults={"name": clean["field"]["name"]}
+    )
     if field.name != clean["field"]["name"]:
         field.name = clean["field"]["name"]
         field.save()

@@ -77,8 +77,12 @@ class ReportQuery(Schema):
     offset: int = F(0, ge=0, le=10**9)
 
 
-@router.get("/catalog/completeness", response=ReportOut, auth=REQUIRED, summary="Báo cáo đầy đủ, đúng hạn "
-            "của danh mục thủ tục (chỉ số 766: 1.1, 1.2, 1.3)")
+@router.get(
+    "/catalog/completeness",
+    response=ReportOut,
+    auth=REQUIRED,
+    summary="Báo cáo đầy đủ, đúng hạn của danh mục thủ tục (chỉ số 766: 1.1, 1.2, 1.3)",
+)
 def completeness(request, params: Query[ReportQuery]):
     from motcua.directory.selectors import is_staff_member
 
@@ -88,4 +92,8 @@ def completeness(request, params: Query[ReportQuery]):
     summary = quality.summarise(rows)
     if params.incomplete:
         rows = [r for r in rows if not r["complete"]]
-    return {"items": rows[params.offset:params.offset + params.limit], "count": len(rows), "summary": summary}
+    return {
+        "items": rows[params.offset : params.offset + params.limit],
+        "count": len(rows),
+        "summary": summary,
+    }

@@ -25,7 +25,11 @@ PG_SQL = [
     "CREATE INDEX IF NOT EXISTS catalog_procedure_name_folded_trgm ON catalog_procedure "
     f"USING gin (name_folded gin_trgm_ops) {PG_GIN}",
 ]
-PG_GIN_INDEXES = ("catalog_procedure_search_tsv", "catalog_procedure_search_trgm", "catalog_procedure_name_folded_trgm")
+PG_GIN_INDEXES = (
+    "catalog_procedure_search_tsv",
+    "catalog_procedure_search_trgm",
+    "catalog_procedure_name_folded_trgm",
+)
 PG_DROP = [
     "DROP INDEX IF EXISTS catalog_procedure_search_tsv",
     "DROP INDEX IF EXISTS catalog_procedure_search_trgm",
@@ -71,12 +75,20 @@ def gin_fastupdate_off(connection) -> None:
     with connection.cursor() as cur:
         for name in PG_GIN_INDEXES:
             cur.execute(f"ALTER INDEX IF EXISTS {name} SET (fastupdate = off)")
-            cur.execute("SELECT gin_clean_pending_list(oid::regclass) FROM pg_class WHERE relname = %s", [name])
+            cur.execute(
+                "SELECT gin_clean_pending_list(oid::regclass) FROM pg_class WHERE relname = %s", [name]
+            )
 
 
 def uninstall(connection) -> None:
     with connection.cursor() as cur:
-        for sql in PG_DROP if connection.vendor == "postgresql" else SQLITE_DROP if connection.vendor == "sqlite" else []:
+        for sql in (
+            PG_DROP
+            if connection.vendor == "postgresql"
+            else SQLITE_DROP
+            if connection.vendor == "sqlite"
+            else []
+        ):
             cur.execute(sql)
 
 
@@ -89,8 +101,9 @@ def ensure_sqlite(connection) -> None:
     if getattr(connection, "_motcua_fts_checked", False):
         return
     with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                    [f"{FTS_TABLE}_a%"])
+        cur.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{FTS_TABLE}_a%"]
+        )
         if cur.fetchone()[0] < len(SQLITE_TRIGGERS):
             install(connection)
     connection._motcua_fts_checked = True

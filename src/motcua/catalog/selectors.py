@@ -38,16 +38,16 @@ def query_words(q: str) -> list[str]:
 def _identifier(value: str, what: str) -> str:
     value = value.strip()
     if not value or len(value) > 40 or not value.isprintable():
-        raise ValidationFailed(f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).",
-                               code=f"invalid_{what}")
+        raise ValidationFailed(
+            f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).", code=f"invalid_{what}"
+        )
     return value
 
 
 def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
     if value not in allowed:
         raise ValidationFailed(
-            f"Giá trị {name} không hợp lệ: {value[:40]!r}; chỉ nhận {', '.join(allowed)} "
-            f"(unknown {name}).",
+            f"Giá trị {name} không hợp lệ: {value[:40]!r}; chỉ nhận {', '.join(allowed)} (unknown {name}).",
             code=f"invalid_{name}",
         )
     return value
@@ -66,13 +66,17 @@ def _match_words(qs: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedur
         # The FTS5 index answers the same question as the LIKE form below without a table scan.
         search_index.ensure_sqlite(connection)
         match = " ".join(f'"{w}"*' for w in words)  # words are [0-9a-z.]+: nothing to escape
-        return qs.filter(pk__in=RawSQL(
-            f"SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} MATCH %s", [match]))
+        return qs.filter(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} MATCH %s", [match]
+            )
+        )
     if connection.vendor == "postgresql":
         query = " & ".join(f"'{w}':*" for w in words)
         # extra(): the indexed expression itself must appear in WHERE for the GIN index to serve it.
-        return qs.extra(where=[f"{search_index.PG_TSVECTOR} @@ to_tsquery('simple'::regconfig, %s)"],
-                        params=[query])
+        return qs.extra(
+            where=[f"{search_index.PG_TSVECTOR} @@ to_tsquery('simple'::regconfig, %s)"], params=[query]
+        )
     for w in words:
         qs = qs.filter(_word_prefix("search_text", w))
     return qs
@@ -110,9 +114,16 @@ class _Rank(Expression):
         col, _ = compiler.compile(self.name)
         code, _ = compiler.compile(self.code)
         all_in_name = " AND ".join(f"({col} LIKE %s OR {col} LIKE %s)" for _ in self.words)
-        sql = (f"CASE WHEN {col} = %s OR {code} = %s THEN 0 WHEN {col} LIKE %s THEN 1 "
-               f"WHEN {all_in_name} THEN 2 ELSE 3 END")
-        params = [self.phrase, self.phrase, f"{self.phrase}%", *(p for w in self.words for p in (f"{w}%", f"% {w}%"))]
+        sql = (
+            f"CASE WHEN {col} = %s OR {code} = %s THEN 0 WHEN {col} LIKE %s THEN 1 "
+            f"WHEN {all_in_name} THEN 2 ELSE 3 END"
+        )
+        params = [
+            self.phrase,
+            self.phrase,
+            f"{self.phrase}%",
+            *(p for w in self.words for p in (f"{w}%", f"% {w}%")),
+        ]
         return sql, params
 
 
@@ -163,17 +174,22 @@ def search_procedures(
         qs = qs.filter(agencies=agency_id)
 
     if q and len(q) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="query_too_long")
+        raise ValidationFailed(
+            f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="query_too_long"
+        )
     words = query_words(q or "")
     if len(words) > MAX_QUERY_WORDS:
-        raise ValidationFailed(f"Từ khóa có quá {MAX_QUERY_WORDS} từ (too many words).", code="query_too_long")
+        raise ValidationFailed(
+            f"Từ khóa có quá {MAX_QUERY_WORDS} từ (too many words).", code="query_too_long"
+        )
     if not words:
         return qs.order_by("code")
 
     phrase = " ".join(words)
     qs = _match_words(qs, words)
-    return qs.annotate(rank=_Rank(phrase, tuple(words)), name_length=Length("name_folded")) \
-        .order_by("rank", "name_length", "code")
+    return qs.annotate(rank=_Rank(phrase, tuple(words)), name_length=Length("name_folded")).order_by(
+        "rank", "name_length", "code"
+    )
 
 
 def page_of(qs: QuerySet[Procedure], page: int, page_size: int) -> tuple[list[Procedure], int]:
@@ -217,6 +233,8 @@ def procedure_detail(code: str, *, published_only: bool = False) -> Procedure:
     code = (code or "").strip()
     p = qs.filter(code=code).first() if code and len(code) <= 20 and code.isprintable() else None
     if p is None:
-        raise NotFound(f"Không tìm thấy thủ tục hành chính mã {code[:40]!r} (procedure not found).",
-                       code="procedure_not_found")
+        raise NotFound(
+            f"Không tìm thấy thủ tục hành chính mã {code[:40]!r} (procedure not found).",
+            code="procedure_not_found",
+        )
     return p

@@ -12,9 +12,69 @@ from motcua.core.errors import ValidationFailed
 BIRTH_PROVINCE_CODES = frozenset(
     f"{c:03d}"
     for c in (
-        1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 38, 40,
-        42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77, 79, 80, 82, 83,
-        84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+        1,
+        2,
+        4,
+        6,
+        8,
+        10,
+        11,
+        12,
+        14,
+        15,
+        17,
+        19,
+        20,
+        22,
+        24,
+        25,
+        26,
+        27,
+        30,
+        31,
+        33,
+        34,
+        35,
+        36,
+        37,
+        38,
+        40,
+        42,
+        44,
+        45,
+        46,
+        48,
+        49,
+        51,
+        52,
+        54,
+        56,
+        58,
+        60,
+        62,
+        64,
+        66,
+        67,
+        68,
+        70,
+        72,
+        74,
+        75,
+        77,
+        79,
+        80,
+        82,
+        83,
+        84,
+        86,
+        87,
+        89,
+        91,
+        92,
+        93,
+        94,
+        95,
+        96,
     )
 )
 _PID = re.compile(r"^[0-9]{12}$")  # ASCII only: \d would accept full-width digits
@@ -53,7 +113,9 @@ def check_tax_code(value: str) -> str:
     """Enterprise/organisation tax code: 10 digits, or 10 digits + '-' + 3 for a branch, with checksum."""
     value = (value or "").strip()
     if not _TAX.match(value):
-        raise ValidationFailed("Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, '-', 3 chữ số).", code="invalid_tax_code")
+        raise ValidationFailed(
+            "Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, '-', 3 chữ số).", code="invalid_tax_code"
+        )
     weights = (31, 29, 23, 19, 17, 13, 7, 5, 3)
     total = sum(int(d) * w for d, w in zip(value[:9], weights, strict=True))
     if (10 - total % 11) != int(value[9]):

@@ -44,36 +44,139 @@ DEFAULT_SEED = 20250701
 CITIZEN_ACCOUNTS = 40
 ACCOUNT_PREFIX = "nguoidan"
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
-            "Lý", "Thái", "Cao", "Đinh", "Hà", "Chu", "Lương"]
-MALE = ["Văn An", "Văn Bình", "Đức Cường", "Quốc Dũng", "Văn Hải", "Minh Hùng", "Xuân Khánh", "Văn Long",
-        "Hoài Nam", "Đình Phong", "Hữu Quang", "Trọng Sơn", "Đức Thắng", "Quang Trung", "Anh Tuấn", "Văn Vinh"]
-FEMALE = ["Thị Chi", "Thị Giang", "Thu Hà", "Thị Hạnh", "Thị Hoa", "Thị Hương", "Thùy Linh", "Thị Lan",
-          "Ngọc Mai", "Thị Ngọc", "Thị Phương", "Thanh Tâm", "Phương Thảo", "Thu Trang", "Tường Vy", "Hải Yến"]
-PLACES = ["phường Trường Vinh", "phường Thành Vinh", "phường Vinh Hưng", "phường Cửa Lò", "xã Anh Sơn",
-          "xã Diễn Châu", "xã Quỳnh Lưu", "xã Nghi Lộc", "xã Đô Lương", "xã Yên Thành", "phường Hoàng Mai",
-          "xã Nam Đàn", "xã Thanh Chương", "phường Thái Hòa"]
-REFUSALS = ["Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan.",
-            "Giấy tờ trong hồ sơ không hợp lệ, đã hết hiệu lực.",
-            "Người nộp không phải chủ hồ sơ và không có giấy ủy quyền."]
-SUPPLEMENTS = [["Bản sao giấy tờ tùy thân có chứng thực"], ["Tờ khai còn thiếu chữ ký của người yêu cầu"],
-               ["Bản vẽ, sơ đồ vị trí có xác nhận", "Ảnh chụp hiện trạng"], ["Giấy ủy quyền có chứng thực"]]
-STOPS = ["Hồ sơ không đủ điều kiện giải quyết theo quy định.",
-         "Kết quả xác minh cho thấy thông tin kê khai không đúng thực tế."]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Phan",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Thái",
+    "Cao",
+    "Đinh",
+    "Hà",
+    "Chu",
+    "Lương",
+]
+MALE = [
+    "Văn An",
+    "Văn Bình",
+    "Đức Cường",
+    "Quốc Dũng",
+    "Văn Hải",
+    "Minh Hùng",
+    "Xuân Khánh",
+    "Văn Long",
+    "Hoài Nam",
+    "Đình Phong",
+    "Hữu Quang",
+    "Trọng Sơn",
+    "Đức Thắng",
+    "Quang Trung",
+    "Anh Tuấn",
+    "Văn Vinh",
+]
+FEMALE = [
+    "Thị Chi",
+    "Thị Giang",
+    "Thu Hà",
+    "Thị Hạnh",
+    "Thị Hoa",
+    "Thị Hương",
+    "Thùy Linh",
+    "Thị Lan",
+    "Ngọc Mai",
+    "Thị Ngọc",
+    "Thị Phương",
+    "Thanh Tâm",
+    "Phương Thảo",
+    "Thu Trang",
+    "Tường Vy",
+    "Hải Yến",
+]
+PLACES = [
+    "phường Trường Vinh",
+    "phường Thành Vinh",
+    "phường Vinh Hưng",
+    "phường Cửa Lò",
+    "xã Anh Sơn",
+    "xã Diễn Châu",
+    "xã Quỳnh Lưu",
+    "xã Nghi Lộc",
+    "xã Đô Lương",
+    "xã Yên Thành",
+    "phường Hoàng Mai",
+    "xã Nam Đàn",
+    "xã Thanh Chương",
+    "phường Thái Hòa",
+]
+REFUSALS = [
+    "Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan.",
+    "Giấy tờ trong hồ sơ không hợp lệ, đã hết hiệu lực.",
+    "Người nộp không phải chủ hồ sơ và không có giấy ủy quyền.",
+]
+SUPPLEMENTS = [
+    ["Bản sao giấy tờ tùy thân có chứng thực"],
+    ["Tờ khai còn thiếu chữ ký của người yêu cầu"],
+    ["Bản vẽ, sơ đồ vị trí có xác nhận", "Ảnh chụp hiện trạng"],
+    ["Giấy ủy quyền có chứng thực"],
+]
+STOPS = [
+    "Hồ sơ không đủ điều kiện giải quyết theo quy định.",
+    "Kết quả xác minh cho thấy thông tin kê khai không đúng thực tế.",
+]
 WITHDRAWALS = ["Người dân xin rút hồ sơ để bổ sung thông tin.", "Không còn nhu cầu giải quyết."]
-APOLOGIES = ["Cần lấy ý kiến cơ quan phối hợp, chưa nhận được văn bản trả lời.",
-             "Hệ thống phần mềm gặp sự cố, việc xác minh bị chậm."]
+APOLOGIES = [
+    "Cần lấy ý kiến cơ quan phối hợp, chưa nhận được văn bản trả lời.",
+    "Hệ thống phần mềm gặp sự cố, việc xác minh bị chậm.",
+]
 
 # Final status (or situation) of a dossier, with its share of the history.
 SCENARIOS: list[tuple[str, int]] = [
-    ("done", 50), ("done_supplement", 6), ("done_payment", 5), ("done_apology", 2), ("done_late", 6),
-    ("releasing", 4), ("processing", 4), ("processing_overdue", 2), ("waiting", 3), ("paying", 2),
-    ("new", 2), ("receiving", 2), ("denied", 4), ("guided_then_done", 2), ("withdrawn", 3), ("stopped", 3),
+    ("done", 50),
+    ("done_supplement", 6),
+    ("done_payment", 5),
+    ("done_apology", 2),
+    ("done_late", 6),
+    ("releasing", 4),
+    ("processing", 4),
+    ("processing_overdue", 2),
+    ("waiting", 3),
+    ("paying", 2),
+    ("new", 2),
+    ("receiving", 2),
+    ("denied", 4),
+    ("guided_then_done", 2),
+    ("withdrawn", 3),
+    ("stopped", 3),
 ]
 # The first dossiers of every run cover every status (1-10) whatever `count` is.
-FIRST = ["receiving", "new", "denied", "processing", "waiting", "paying", "withdrawn", "stopped", "releasing",
-         "done", "done_late", "processing_overdue", "done_supplement", "done_payment", "guided_then_done",
-         "done_apology"]
+FIRST = [
+    "receiving",
+    "new",
+    "denied",
+    "processing",
+    "waiting",
+    "paying",
+    "withdrawn",
+    "stopped",
+    "releasing",
+    "done",
+    "done_late",
+    "processing_overdue",
+    "done_supplement",
+    "done_payment",
+    "guided_then_done",
+    "done_apology",
+]
 # Scenarios that end in a running dossier happen in the last weeks; the others anywhere in the year.
 RECENT = {"receiving": 2, "new": 3, "processing": 8, "waiting": 10, "paying": 10, "releasing": 12}
 
@@ -109,9 +212,14 @@ def _person(rng: random.Random) -> dict[str, Any]:
     province = "040" if rng.random() < 0.7 else rng.choice(sorted(BIRTH_PROVINCE_CODES))
     id_number = f"{province}{century_digit}{year % 100:02d}{rng.randint(0, 999999):06d}"
     name = f"{rng.choice(SURNAMES)} {rng.choice(FEMALE if female else MALE)}"
-    return {"kind": "citizen", "name": name, "id_number": id_number, "birth_date": born.isoformat(),
-            "phone": f"09{rng.randint(0, 99_999_999):08d}",
-            "address": f"Số {rng.randint(1, 200)}, khối {rng.randint(1, 15)}, {rng.choice(PLACES)}, tỉnh Nghệ An"}
+    return {
+        "kind": "citizen",
+        "name": name,
+        "id_number": id_number,
+        "birth_date": born.isoformat(),
+        "phone": f"09{rng.randint(0, 99_999_999):08d}",
+        "address": f"Số {rng.randint(1, 200)}, khối {rng.randint(1, 15)}, {rng.choice(PLACES)}, tỉnh Nghệ An",
+    }
 
 
 def _citizen_accounts(n: int, seed: int) -> list[Any]:
@@ -131,17 +239,25 @@ def _citizen_accounts(n: int, seed: int) -> list[Any]:
                 user.set_unusable_password()
                 user.save()
                 Applicant.objects.create(
-                    user=user, kind=Applicant.Kind.CITIZEN, full_name=person["name"], id_number=person["id_number"],
-                    birth_date=date.fromisoformat(person["birth_date"]), phone=person["phone"],
-                    address=person["address"])
+                    user=user,
+                    kind=Applicant.Kind.CITIZEN,
+                    full_name=person["name"],
+                    id_number=person["id_number"],
+                    birth_date=date.fromisoformat(person["birth_date"]),
+                    phone=person["phone"],
+                    address=person["address"],
+                )
         out.append(user)
     return out
 
 
 def _cast(seed: int) -> Cast:
     """Agencies with a specialist and a leader, their published procedures, and who receives for them."""
-    rows = list(StaffAssignment.objects.filter(user__is_active=True).select_related("user", "agency")
-                .order_by("user__username"))
+    rows = list(
+        StaffAssignment.objects.filter(user__is_active=True)
+        .select_related("user", "agency")
+        .order_by("user__username")
+    )
     by_agency: dict[int, dict[str, list]] = {}
     for row in rows:
         by_agency.setdefault(row.agency_id, {}).setdefault(row.role, []).append(row.user)
@@ -151,8 +267,11 @@ def _cast(seed: int) -> Cast:
         if not roles.get(Role.SPECIALIST) or not roles.get(Role.LEADER):
             continue
         agency = Agency.objects.get(pk=agency_id)
-        procedures = list(Procedure.objects.filter(agencies=agency, publication_state__in=services.PUBLISHED)
-                          .order_by("code"))
+        procedures = list(
+            Procedure.objects.filter(agencies=agency, publication_state__in=services.PUBLISHED).order_by(
+                "code"
+            )
+        )
         procedures = [p for p in procedures if p.versions.exists()]
         reception = [u for u in receptionists if directory.can_receive_for(u, agency)]
         if procedures and reception:
@@ -214,8 +333,13 @@ class Story:
         rng, desk = self.rng, self.desk
         procedure = rng.choice(desk.procedures)
         case, components = _components(procedure, rng)
-        body: dict[str, Any] = {"procedure": procedure.code, "agency": desk.agency.identifier, "channel": channel,
-                                "components": components, "summary": f"Đề nghị giải quyết: {procedure.name}"[:500]}
+        body: dict[str, Any] = {
+            "procedure": procedure.code,
+            "agency": desk.agency.identifier,
+            "channel": channel,
+            "components": components,
+            "summary": f"Đề nghị giải quyết: {procedure.name}"[:500],
+        }
         if case:
             body["case"] = case
         if channel == 1:
@@ -272,33 +396,61 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             story.act(reception, "refuse", story.later(rng.uniform(1, 12)), reason=rng.choice(REFUSALS))
             return
         if scenario == "guided_then_done":
-            story.act(reception, "request_supplement", story.later(rng.uniform(1, 6)),
-                      reason="Hồ sơ chưa đầy đủ theo quy định.", items=rng.choice(SUPPLEMENTS))
-            story.act(story.applicant_or_desk(), "supplement", story.later(rng.uniform(4, 30)),
-                      note="Đã bổ sung theo hướng dẫn.")
+            story.act(
+                reception,
+                "request_supplement",
+                story.later(rng.uniform(1, 6)),
+                reason="Hồ sơ chưa đầy đủ theo quy định.",
+                items=rng.choice(SUPPLEMENTS),
+            )
+            story.act(
+                story.applicant_or_desk(),
+                "supplement",
+                story.later(rng.uniform(4, 30)),
+                note="Đã bổ sung theo hướng dẫn.",
+            )
         if scenario == "withdrawn" and rng.random() < 0.3:
-            story.act(story.applicant_or_desk(), "withdraw", story.later(rng.uniform(1, 8)),
-                      reason=rng.choice(WITHDRAWALS))
+            story.act(
+                story.applicant_or_desk(),
+                "withdraw",
+                story.later(rng.uniform(1, 8)),
+                reason=rng.choice(WITHDRAWALS),
+            )
             return
         story.act(reception, "accept", story.later(rng.uniform(0.5, 10)))
     if scenario == "new":
         return
     story.act(reception, "forward", story.later(rng.uniform(0.2, 6)))
     if scenario == "withdrawn":
-        story.act(story.applicant_or_desk(), "withdraw", story.due_fraction(rng.uniform(0.1, 0.5)),
-                  reason=rng.choice(WITHDRAWALS))
+        story.act(
+            story.applicant_or_desk(),
+            "withdraw",
+            story.due_fraction(rng.uniform(0.1, 0.5)),
+            reason=rng.choice(WITHDRAWALS),
+        )
         return
     if scenario in ("done_supplement", "waiting"):
-        story.act(specialist, "request_supplement", story.due_fraction(rng.uniform(0.1, 0.4)),
-                  reason="Cần bổ sung giấy tờ để xác minh.", items=rng.choice(SUPPLEMENTS))
+        story.act(
+            specialist,
+            "request_supplement",
+            story.due_fraction(rng.uniform(0.1, 0.4)),
+            reason="Cần bổ sung giấy tờ để xác minh.",
+            items=rng.choice(SUPPLEMENTS),
+        )
         if scenario == "waiting":
             return
-        story.act(story.applicant_or_desk(), "supplement", story.later(rng.uniform(8, 40)),
-                  note="Đã nộp bổ sung.")
+        story.act(
+            story.applicant_or_desk(), "supplement", story.later(rng.uniform(8, 40)), note="Đã nộp bổ sung."
+        )
     if scenario in ("done_payment", "paying"):
         amount = rng.choice([50_000, 100_000, 150_000, 200_000, 500_000, 1_500_000])
-        story.act(specialist, "request_payment", story.due_fraction(rng.uniform(0.1, 0.4)), amount=amount,
-                  note="Phí thẩm định hồ sơ")
+        story.act(
+            specialist,
+            "request_payment",
+            story.due_fraction(rng.uniform(0.1, 0.4)),
+            amount=amount,
+            note="Phí thẩm định hồ sơ",
+        )
         if scenario == "paying":
             return
         story.act(story.applicant_or_desk(), "pay", story.later(rng.uniform(2, 24)))
@@ -309,7 +461,9 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             story.act(leader, "apologize", at, reason=rng.choice(APOLOGIES), new_due_at=new_due.isoformat())
     if scenario in ("processing", "processing_overdue"):
         if rng.random() < 0.5:
-            story.act(specialist, "forward", story.due_fraction(rng.uniform(0.1, 0.5)), to=leader.get_username())
+            story.act(
+                specialist, "forward", story.due_fraction(rng.uniform(0.1, 0.5)), to=leader.get_username()
+            )
         return
     if rng.random() < 0.4:  # otherwise the leader decides on the file as it is, without a formal hand-over
         story.act(specialist, "forward", story.due_fraction(rng.uniform(0.2, 0.6)), to=leader.get_username())
@@ -351,15 +505,22 @@ def default_count() -> int:
     return int(raw) if raw.isdigit() else 3000
 
 
-def load_history(stdout: Callable[[str], None] | Any | None = None, *, count: int | None = None,
-                 seed: int = DEFAULT_SEED, now: datetime | None = None) -> str:
+def load_history(
+    stdout: Callable[[str], None] | Any | None = None,
+    *,
+    count: int | None = None,
+    seed: int = DEFAULT_SEED,
+    now: datetime | None = None,
+) -> str:
     """Add `count` demo dossiers (minus those already there); returns a one-line summary."""
     say = _writer(stdout)
     count = default_count() if count is None else count
     now = now or timezone.now()
     _RECORDS.clear()
     prefix = f"{KEY_PREFIX}-{seed}-"
-    done = set(Dossier.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True))
+    done = set(
+        Dossier.objects.filter(idempotency_key__startswith=prefix).values_list("idempotency_key", flat=True)
+    )
     if len(done) >= count:
         return f"{count} hồ sơ lịch sử đã có sẵn (không thêm)"
     cast = _cast(seed)

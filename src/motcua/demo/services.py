@@ -56,61 +56,226 @@ class AgencySpec:
 
 # Electronic identifier codes are opaque strings in the QĐ 20/2020 shape (H40 = Nghệ An).
 AGENCIES: tuple[AgencySpec, ...] = (
-    AgencySpec("centre", "000.00.00.H40", "Trung tâm Phục vụ hành chính công tỉnh Nghệ An", "TTPVHCC tỉnh",
-               "province", "service_centre", "Số 16 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
-               "0238 3599 599", "ttpvhcc@nghean.gov.vn", "Phường Trường Vinh", former="000.00.01.H40"),
-    AgencySpec("justice", "000.00.15.H40", "Sở Tư pháp tỉnh Nghệ An", "Sở Tư pháp", "province", "department",
-               "Số 1 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An", "0238 3844 524", "stp@nghean.gov.vn",
-               "Phường Trường Vinh"),
-    AgencySpec("construction", "000.00.16.H40", "Sở Xây dựng tỉnh Nghệ An", "Sở Xây dựng", "province",
-               "department", "Số 19 đường Trần Phú, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 588",
-               "sxd@nghean.gov.vn", "Phường Thành Vinh", former="000.00.06.H40"),
-    AgencySpec("health", "000.00.18.H40", "Sở Y tế tỉnh Nghệ An", "Sở Y tế", "province", "department",
-               "Số 18 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An", "0238 3844 745", "syt@nghean.gov.vn",
-               "Phường Trường Vinh"),
-    AgencySpec("education", "000.00.17.H40", "Sở Giáo dục và Đào tạo tỉnh Nghệ An", "Sở GD&ĐT", "province",
-               "department", "Số 92 đường Lê Hồng Phong, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 476",
-               "sgddt@nghean.gov.vn", "Phường Thành Vinh"),
-    AgencySpec("agriculture", "000.00.13.H40", "Sở Nông nghiệp và Môi trường tỉnh Nghệ An", "Sở NN&MT",
-               "province", "department", "Số 8 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
-               "0238 3844 353", "snnmt@nghean.gov.vn", "Phường Trường Vinh", former="000.00.23.H40"),
-    AgencySpec("industry", "000.00.12.H40", "Sở Công Thương tỉnh Nghệ An", "Sở Công Thương", "province",
-               "department", "Số 5 đường Quang Trung, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 654",
-               "sct@nghean.gov.vn", "Phường Thành Vinh"),
-    AgencySpec("finance", "000.00.11.H40", "Sở Tài chính tỉnh Nghệ An", "Sở Tài chính", "province",
-               "department", "Số 10 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An", "0238 3844 230",
-               "stc@nghean.gov.vn", "Phường Trường Vinh", former="000.00.09.H40"),
-    AgencySpec("home", "000.00.14.H40", "Sở Nội vụ tỉnh Nghệ An", "Sở Nội vụ", "province", "department",
-               "Số 6 đường Nguyễn Thị Minh Khai, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 462",
-               "snv@nghean.gov.vn", "Phường Thành Vinh"),
-    AgencySpec("culture", "000.00.19.H40", "Sở Văn hóa, Thể thao và Du lịch tỉnh Nghệ An", "Sở VHTT&DL",
-               "province", "department", "Số 14 đường Lê Mao, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 715",
-               "svhttdl@nghean.gov.vn", "Phường Thành Vinh"),
-    AgencySpec("science", "000.00.20.H40", "Sở Khoa học và Công nghệ tỉnh Nghệ An", "Sở KH&CN", "province",
-               "department", "Số 75 đường Nguyễn Thị Minh Khai, phường Thành Vinh, tỉnh Nghệ An", "0238 3844 500",
-               "skhcn@nghean.gov.vn", "Phường Thành Vinh"),
-    AgencySpec("police", "000.00.70.H40", "Công an tỉnh Nghệ An", "Công an tỉnh", "province", "central_branch",
-               "Số 1 đường Lý Tự Trọng, phường Trường Vinh, tỉnh Nghệ An", "069 2748 100", "", "Phường Trường Vinh"),
-    AgencySpec("truong_vinh", "000.01.30.H40", "Trung tâm Phục vụ hành chính công phường Trường Vinh",
-               "TTPVHCC Trường Vinh", "commune", "commune_committee",
-               "Số 3 đường Lê Hồng Phong, phường Trường Vinh, tỉnh Nghệ An", "0238 3833 001", "",
-               "Phường Trường Vinh"),
-    AgencySpec("thanh_vinh", "000.02.30.H40", "Trung tâm Phục vụ hành chính công phường Thành Vinh",
-               "TTPVHCC Thành Vinh", "commune", "commune_committee",
-               "Số 2 đường Phan Đăng Lưu, phường Thành Vinh, tỉnh Nghệ An", "0238 3833 002", "",
-               "Phường Thành Vinh"),
-    AgencySpec("cua_lo", "000.03.30.H40", "Trung tâm Phục vụ hành chính công phường Cửa Lò",
-               "TTPVHCC Cửa Lò", "commune", "commune_committee",
-               "Số 1 đường Bình Minh, phường Cửa Lò, tỉnh Nghệ An", "0238 3824 003", "", "Phường Cửa Lò"),
-    AgencySpec("anh_son", "000.04.30.H40", "Trung tâm Phục vụ hành chính công xã Anh Sơn", "TTPVHCC Anh Sơn",
-               "commune", "commune_committee", "Khối 5, xã Anh Sơn, tỉnh Nghệ An", "0238 3872 004", "",
-               "Xã Anh Sơn"),
-    AgencySpec("dien_chau", "000.05.30.H40", "Trung tâm Phục vụ hành chính công xã Diễn Châu",
-               "TTPVHCC Diễn Châu", "commune", "commune_committee", "Khối 2, xã Diễn Châu, tỉnh Nghệ An",
-               "0238 3862 005", "", "Xã Diễn Châu"),
-    AgencySpec("quynh_luu", "000.06.30.H40", "Trung tâm Phục vụ hành chính công xã Quỳnh Lưu",
-               "TTPVHCC Quỳnh Lưu", "commune", "commune_committee", "Khối 1, xã Quỳnh Lưu, tỉnh Nghệ An",
-               "0238 3864 006", "", "Xã Quỳnh Lưu"),
+    AgencySpec(
+        "centre",
+        "000.00.00.H40",
+        "Trung tâm Phục vụ hành chính công tỉnh Nghệ An",
+        "TTPVHCC tỉnh",
+        "province",
+        "service_centre",
+        "Số 16 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3599 599",
+        "ttpvhcc@nghean.gov.vn",
+        "Phường Trường Vinh",
+        former="000.00.01.H40",
+    ),
+    AgencySpec(
+        "justice",
+        "000.00.15.H40",
+        "Sở Tư pháp tỉnh Nghệ An",
+        "Sở Tư pháp",
+        "province",
+        "department",
+        "Số 1 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3844 524",
+        "stp@nghean.gov.vn",
+        "Phường Trường Vinh",
+    ),
+    AgencySpec(
+        "construction",
+        "000.00.16.H40",
+        "Sở Xây dựng tỉnh Nghệ An",
+        "Sở Xây dựng",
+        "province",
+        "department",
+        "Số 19 đường Trần Phú, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 588",
+        "sxd@nghean.gov.vn",
+        "Phường Thành Vinh",
+        former="000.00.06.H40",
+    ),
+    AgencySpec(
+        "health",
+        "000.00.18.H40",
+        "Sở Y tế tỉnh Nghệ An",
+        "Sở Y tế",
+        "province",
+        "department",
+        "Số 18 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3844 745",
+        "syt@nghean.gov.vn",
+        "Phường Trường Vinh",
+    ),
+    AgencySpec(
+        "education",
+        "000.00.17.H40",
+        "Sở Giáo dục và Đào tạo tỉnh Nghệ An",
+        "Sở GD&ĐT",
+        "province",
+        "department",
+        "Số 92 đường Lê Hồng Phong, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 476",
+        "sgddt@nghean.gov.vn",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "agriculture",
+        "000.00.13.H40",
+        "Sở Nông nghiệp và Môi trường tỉnh Nghệ An",
+        "Sở NN&MT",
+        "province",
+        "department",
+        "Số 8 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3844 353",
+        "snnmt@nghean.gov.vn",
+        "Phường Trường Vinh",
+        former="000.00.23.H40",
+    ),
+    AgencySpec(
+        "industry",
+        "000.00.12.H40",
+        "Sở Công Thương tỉnh Nghệ An",
+        "Sở Công Thương",
+        "province",
+        "department",
+        "Số 5 đường Quang Trung, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 654",
+        "sct@nghean.gov.vn",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "finance",
+        "000.00.11.H40",
+        "Sở Tài chính tỉnh Nghệ An",
+        "Sở Tài chính",
+        "province",
+        "department",
+        "Số 10 đường Trường Thi, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3844 230",
+        "stc@nghean.gov.vn",
+        "Phường Trường Vinh",
+        former="000.00.09.H40",
+    ),
+    AgencySpec(
+        "home",
+        "000.00.14.H40",
+        "Sở Nội vụ tỉnh Nghệ An",
+        "Sở Nội vụ",
+        "province",
+        "department",
+        "Số 6 đường Nguyễn Thị Minh Khai, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 462",
+        "snv@nghean.gov.vn",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "culture",
+        "000.00.19.H40",
+        "Sở Văn hóa, Thể thao và Du lịch tỉnh Nghệ An",
+        "Sở VHTT&DL",
+        "province",
+        "department",
+        "Số 14 đường Lê Mao, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 715",
+        "svhttdl@nghean.gov.vn",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "science",
+        "000.00.20.H40",
+        "Sở Khoa học và Công nghệ tỉnh Nghệ An",
+        "Sở KH&CN",
+        "province",
+        "department",
+        "Số 75 đường Nguyễn Thị Minh Khai, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3844 500",
+        "skhcn@nghean.gov.vn",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "police",
+        "000.00.70.H40",
+        "Công an tỉnh Nghệ An",
+        "Công an tỉnh",
+        "province",
+        "central_branch",
+        "Số 1 đường Lý Tự Trọng, phường Trường Vinh, tỉnh Nghệ An",
+        "069 2748 100",
+        "",
+        "Phường Trường Vinh",
+    ),
+    AgencySpec(
+        "truong_vinh",
+        "000.01.30.H40",
+        "Trung tâm Phục vụ hành chính công phường Trường Vinh",
+        "TTPVHCC Trường Vinh",
+        "commune",
+        "commune_committee",
+        "Số 3 đường Lê Hồng Phong, phường Trường Vinh, tỉnh Nghệ An",
+        "0238 3833 001",
+        "",
+        "Phường Trường Vinh",
+    ),
+    AgencySpec(
+        "thanh_vinh",
+        "000.02.30.H40",
+        "Trung tâm Phục vụ hành chính công phường Thành Vinh",
+        "TTPVHCC Thành Vinh",
+        "commune",
+        "commune_committee",
+        "Số 2 đường Phan Đăng Lưu, phường Thành Vinh, tỉnh Nghệ An",
+        "0238 3833 002",
+        "",
+        "Phường Thành Vinh",
+    ),
+    AgencySpec(
+        "cua_lo",
+        "000.03.30.H40",
+        "Trung tâm Phục vụ hành chính công phường Cửa Lò",
+        "TTPVHCC Cửa Lò",
+        "commune",
+        "commune_committee",
+        "Số 1 đường Bình Minh, phường Cửa Lò, tỉnh Nghệ An",
+        "0238 3824 003",
+        "",
+        "Phường Cửa Lò",
+    ),
+    AgencySpec(
+        "anh_son",
+        "000.04.30.H40",
+        "Trung tâm Phục vụ hành chính công xã Anh Sơn",
+        "TTPVHCC Anh Sơn",
+        "commune",
+        "commune_committee",
+        "Khối 5, xã Anh Sơn, tỉnh Nghệ An",
+        "0238 3872 004",
+        "",
+        "Xã Anh Sơn",
+    ),
+    AgencySpec(
+        "dien_chau",
+        "000.05.30.H40",
+        "Trung tâm Phục vụ hành chính công xã Diễn Châu",
+        "TTPVHCC Diễn Châu",
+        "commune",
+        "commune_committee",
+        "Khối 2, xã Diễn Châu, tỉnh Nghệ An",
+        "0238 3862 005",
+        "",
+        "Xã Diễn Châu",
+    ),
+    AgencySpec(
+        "quynh_luu",
+        "000.06.30.H40",
+        "Trung tâm Phục vụ hành chính công xã Quỳnh Lưu",
+        "TTPVHCC Quỳnh Lưu",
+        "commune",
+        "commune_committee",
+        "Khối 1, xã Quỳnh Lưu, tỉnh Nghệ An",
+        "0238 3864 006",
+        "",
+        "Xã Quỳnh Lưu",
+    ),
 )
 COMMUNE_CENTRES = tuple(a.identifier for a in AGENCIES if a.kind == "commune_committee")
 # Reception counters of the provincial centre, each serving the fields (by field code prefix) it names.
@@ -140,34 +305,92 @@ class AccountSpec:
 # The five contract accounts first (contract §3), then staff that make the scoping visible.
 ACCOUNTS: tuple[AccountSpec, ...] = (
     AccountSpec("admin", "Quản trị", "Hệ thống", "centre", Role.SYSADMIN, "Quản trị hệ thống"),
-    AccountSpec("tiepnhan", "Lan", "Trần Thị", "centre", Role.RECEPTION, "Cán bộ tiếp nhận và trả kết quả", 1),
-    AccountSpec("chuyenvien", "Minh", "Lê Văn", "justice", Role.SPECIALIST, "Chuyên viên Phòng Hành chính tư pháp"),
+    AccountSpec(
+        "tiepnhan", "Lan", "Trần Thị", "centre", Role.RECEPTION, "Cán bộ tiếp nhận và trả kết quả", 1
+    ),
+    AccountSpec(
+        "chuyenvien", "Minh", "Lê Văn", "justice", Role.SPECIALIST, "Chuyên viên Phòng Hành chính tư pháp"
+    ),
     AccountSpec("lanhdao", "Hùng", "Nguyễn Văn", "justice", Role.LEADER, "Phó Giám đốc Sở Tư pháp"),
     AccountSpec("congdan", "Hoa", "Nguyễn Thị", None, None),
-    AccountSpec("tiepnhan2", "Hà", "Phan Thị", "centre", Role.RECEPTION, "Cán bộ tiếp nhận và trả kết quả", 3),
-    AccountSpec("giamdoc_ttpvhcc", "Thành", "Hồ Đức", "centre", Role.CENTRE_HEAD,
-                "Giám đốc Trung tâm Phục vụ hành chính công"),
-    AccountSpec("tiepnhan_truongvinh", "Hương", "Võ Thị", "truong_vinh", Role.RECEPTION,
-                "Cán bộ tiếp nhận phường Trường Vinh"),
-    AccountSpec("chuyenvien_truongvinh", "Tuấn", "Đặng Quốc", "truong_vinh", Role.SPECIALIST,
-                "Công chức Tư pháp – Hộ tịch phường Trường Vinh"),
-    AccountSpec("lanhdao_truongvinh", "Bình", "Hoàng Văn", "truong_vinh", Role.LEADER,
-                "Phó Chủ tịch UBND phường Trường Vinh"),
-    AccountSpec("tiepnhan_anhson", "Mai", "Nguyễn Thị", "anh_son", Role.RECEPTION, "Cán bộ tiếp nhận xã Anh Sơn"),
-    AccountSpec("chuyenvien_xaydung", "Quang", "Thái Bá", "construction", Role.SPECIALIST,
-                "Chuyên viên Phòng Quản lý hoạt động xây dựng"),
-    AccountSpec("lanhdao_xaydung", "Sơn", "Trần Đình", "construction", Role.LEADER, "Phó Giám đốc Sở Xây dựng"),
-    AccountSpec("chuyenvien_congan", "Dũng", "Cao Xuân", "police", Role.SPECIALIST,
-                "Cán bộ Phòng Cảnh sát quản lý hành chính về trật tự xã hội"),
+    AccountSpec(
+        "tiepnhan2", "Hà", "Phan Thị", "centre", Role.RECEPTION, "Cán bộ tiếp nhận và trả kết quả", 3
+    ),
+    AccountSpec(
+        "giamdoc_ttpvhcc",
+        "Thành",
+        "Hồ Đức",
+        "centre",
+        Role.CENTRE_HEAD,
+        "Giám đốc Trung tâm Phục vụ hành chính công",
+    ),
+    AccountSpec(
+        "tiepnhan_truongvinh",
+        "Hương",
+        "Võ Thị",
+        "truong_vinh",
+        Role.RECEPTION,
+        "Cán bộ tiếp nhận phường Trường Vinh",
+    ),
+    AccountSpec(
+        "chuyenvien_truongvinh",
+        "Tuấn",
+        "Đặng Quốc",
+        "truong_vinh",
+        Role.SPECIALIST,
+        "Công chức Tư pháp – Hộ tịch phường Trường Vinh",
+    ),
+    AccountSpec(
+        "lanhdao_truongvinh",
+        "Bình",
+        "Hoàng Văn",
+        "truong_vinh",
+        Role.LEADER,
+        "Phó Chủ tịch UBND phường Trường Vinh",
+    ),
+    AccountSpec(
+        "tiepnhan_anhson", "Mai", "Nguyễn Thị", "anh_son", Role.RECEPTION, "Cán bộ tiếp nhận xã Anh Sơn"
+    ),
+    AccountSpec(
+        "chuyenvien_xaydung",
+        "Quang",
+        "Thái Bá",
+        "construction",
+        Role.SPECIALIST,
+        "Chuyên viên Phòng Quản lý hoạt động xây dựng",
+    ),
+    AccountSpec(
+        "lanhdao_xaydung", "Sơn", "Trần Đình", "construction", Role.LEADER, "Phó Giám đốc Sở Xây dựng"
+    ),
+    AccountSpec(
+        "chuyenvien_congan",
+        "Dũng",
+        "Cao Xuân",
+        "police",
+        Role.SPECIALIST,
+        "Cán bộ Phòng Cảnh sát quản lý hành chính về trật tự xã hội",
+    ),
     AccountSpec("lanhdao_congan", "Kiên", "Lê Trung", "police", Role.LEADER, "Phó Giám đốc Công an tỉnh"),
     AccountSpec("doanhnghiep", "Công ty TNHH Thương mại Lam Hồng", "", None, None),
 )
-CITIZEN = {"full_name": "Nguyễn Thị Hoa", "id_number": "040190001234", "birth_date": date(1990, 3, 15),
-           "sex": "female", "phone": "0912345678", "email": "hoa@example.vn",
-           "address": "Số 12 ngõ 5 đường Lê Lợi, phường Thành Vinh, tỉnh Nghệ An", "commune": "Phường Thành Vinh"}
-COMPANY = {"full_name": "Công ty TNHH Thương mại Lam Hồng", "tax_code": "2900325244", "phone": "02383567890",
-           "email": "lienhe@lamhong.example.vn", "address": "Số 45 đường Nguyễn Văn Cừ, phường Vinh Hưng, tỉnh Nghệ An",
-           "commune": "Phường Vinh Hưng"}
+CITIZEN = {
+    "full_name": "Nguyễn Thị Hoa",
+    "id_number": "040190001234",
+    "birth_date": date(1990, 3, 15),
+    "sex": "female",
+    "phone": "0912345678",
+    "email": "hoa@example.vn",
+    "address": "Số 12 ngõ 5 đường Lê Lợi, phường Thành Vinh, tỉnh Nghệ An",
+    "commune": "Phường Thành Vinh",
+}
+COMPANY = {
+    "full_name": "Công ty TNHH Thương mại Lam Hồng",
+    "tax_code": "2900325244",
+    "phone": "02383567890",
+    "email": "lienhe@lamhong.example.vn",
+    "address": "Số 45 đường Nguyễn Văn Cừ, phường Vinh Hưng, tỉnh Nghệ An",
+    "commune": "Phường Vinh Hưng",
+}
 
 
 def _n(value: int) -> str:
@@ -179,8 +402,10 @@ def _n(value: int) -> str:
 
 def load_admin_units() -> str:
     r = directory.load_admin_units()
-    return (f"{_n(r['provinces'])} tỉnh, thành phố và {_n(r['communes'])} xã, phường, đặc khu "
-            f"(thêm {_n(r['created'])}, cập nhật {_n(r['updated'])})")
+    return (
+        f"{_n(r['provinces'])} tỉnh, thành phố và {_n(r['communes'])} xã, phường, đặc khu "
+        f"(thêm {_n(r['created'])}, cập nhật {_n(r['updated'])})"
+    )
 
 
 def _province() -> AdminUnit:
@@ -188,8 +413,10 @@ def _province() -> AdminUnit:
     if province is None:
         from motcua.core.errors import Conflict
 
-        raise Conflict("Chưa có đơn vị hành chính tỉnh Nghệ An: chạy bước đơn vị hành chính trước.",
-                       code="missing_admin_units")
+        raise Conflict(
+            "Chưa có đơn vị hành chính tỉnh Nghệ An: chạy bước đơn vị hành chính trước.",
+            code="missing_admin_units",
+        )
     return province
 
 
@@ -201,10 +428,18 @@ def load_agencies() -> str:
     by_key: dict[str, Agency] = {}
     for spec in AGENCIES:
         wanted = {
-            "name": spec.name, "short_name": spec.short_name, "level": spec.level, "kind": spec.kind,
-            "province_id": province.pk, "admin_unit_id": communes[spec.commune].pk if spec.commune else province.pk,
-            "address": spec.address, "phone": spec.phone, "email": spec.email, "working_windows": WINDOWS,
-            "working_hours_note": HOURS_NOTE, "is_active": True,
+            "name": spec.name,
+            "short_name": spec.short_name,
+            "level": spec.level,
+            "kind": spec.kind,
+            "province_id": province.pk,
+            "admin_unit_id": communes[spec.commune].pk if spec.commune else province.pk,
+            "address": spec.address,
+            "phone": spec.phone,
+            "email": spec.email,
+            "working_windows": WINDOWS,
+            "working_hours_note": HOURS_NOTE,
+            "is_active": True,
             "parent_id": None,
         }
         agency = Agency.objects.filter(identifier=spec.identifier).first()
@@ -222,15 +457,19 @@ def load_agencies() -> str:
             history.append((spec.former, date(2020, 9, 1), date(2025, 6, 30)))
         for identifier, valid_from, valid_to in history:
             _, made = AgencyIdentifier.objects.get_or_create(
-                agency=agency, identifier=identifier, valid_from=valid_from, defaults={"valid_to": valid_to})
+                agency=agency, identifier=identifier, valid_from=valid_from, defaults={"valid_to": valid_to}
+            )
             created += made
     for number, name, _fields in COUNTERS:
-        _, made = Counter.objects.update_or_create(agency=by_key["centre"], number=number,
-                                                   defaults={"name": name, "is_active": True})
+        _, made = Counter.objects.update_or_create(
+            agency=by_key["centre"], number=number, defaults={"name": name, "is_active": True}
+        )
         created += made
     departments = sum(1 for a in AGENCIES if a.kind == "department")
-    return (f"{len(AGENCIES)} cơ quan của tỉnh Nghệ An: 1 trung tâm tỉnh, {departments} sở, Công an tỉnh, "
-            f"{len(COMMUNE_CENTRES)} trung tâm cấp xã; {len(COUNTERS)} quầy (thêm {created}, cập nhật {changed})")
+    return (
+        f"{len(AGENCIES)} cơ quan của tỉnh Nghệ An: 1 trung tâm tỉnh, {departments} sở, Công an tỉnh, "
+        f"{len(COMMUNE_CENTRES)} trung tâm cấp xã; {len(COUNTERS)} quầy (thêm {created}, cập nhật {changed})"
+    )
 
 
 @transaction.atomic
@@ -245,15 +484,25 @@ def load_accounts() -> str:
     for spec in ACCOUNTS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            user = User(username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
-                        is_staff=spec.username == "admin", is_superuser=spec.username == "admin")
+            user = User(
+                username=spec.username,
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                is_staff=spec.username == "admin",
+                is_superuser=spec.username == "admin",
+            )
             user.password = hashed
             user.save()
             created += 1
         if spec.role:
             before = StaffAssignment.objects.filter(user=user).count()
-            directory.assign_role(user, agencies[spec.agency], spec.role, title=spec.title,
-                                  counter=counters.get(spec.counter) if spec.counter else None)
+            directory.assign_role(
+                user,
+                agencies[spec.agency],
+                spec.role,
+                title=spec.title,
+                counter=counters.get(spec.counter) if spec.counter else None,
+            )
             created += StaffAssignment.objects.filter(user=user).count() - before
     province = _province()
     for username, data in (("congdan", CITIZEN), ("doanhnghiep", COMPANY)):
@@ -261,7 +510,9 @@ def load_accounts() -> str:
         if Applicant.objects.filter(user=user).exists():
             continue
         data = dict(data)
-        commune = AdminUnit.objects.filter(parent=province, name=data.pop("commune"), valid_from=MERGER).first()
+        commune = AdminUnit.objects.filter(
+            parent=province, name=data.pop("commune"), valid_from=MERGER
+        ).first()
         kind = Applicant.Kind.CITIZEN if "id_number" in data else Applicant.Kind.ORGANISATION
         directory.register_applicant(username=username, user=user, kind=kind, admin_unit=commune, **data)
         created += 1
@@ -292,7 +543,8 @@ def load_procedures() -> str:
     latest: dict[str, dict] = {}
     for code, record in (
         ProcedureVersion.objects.filter(procedure__code__in=[r["code"] for r in records])
-        .order_by("procedure__code", "number").values_list("procedure__code", "record")
+        .order_by("procedure__code", "number")
+        .values_list("procedure__code", "record")
     ):
         latest[code] = record
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -314,8 +566,10 @@ def load_procedures() -> str:
         if set(counter.fields.values_list("pk", flat=True)) != wanted:
             counter.fields.set(wanted)
     total = Procedure.objects.filter(code__in=[r["code"] for r in records]).count()
-    return (f"{_n(total)} thủ tục hành chính (thêm {counts['created']}, cập nhật {counts['updated']}, "
-            f"giữ nguyên {counts['unchanged']})")
+    return (
+        f"{_n(total)} thủ tục hành chính (thêm {counts['created']}, cập nhật {counts['updated']}, "
+        f"giữ nguyên {counts['unchanged']})"
+    )
 
 
 def load_history() -> str:

@@ -70,7 +70,13 @@ class CounterAdmin(admin.ModelAdmin):
 class StaffAssignmentAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "agency", "counter", "title")
     list_filter = ("role", "agency")
-    search_fields = ("user__username", "user__first_name", "user__last_name", "agency__name", "agency__identifier")
+    search_fields = (
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "agency__name",
+        "agency__identifier",
+    )
     list_select_related = ("user", "agency", "counter__agency")
     autocomplete_fields = ("user", "agency", "counter")
 

@@ -19,8 +19,9 @@ MAX_PAGE = 100_000
 
 # Literals, not the models' TextChoices: two enums both called "Level" would collide in the OpenAPI components.
 AgencyLevel = Literal["ministry", "province", "commune"]
-AgencyKind = Literal["service_centre", "department", "commune_committee", "central_branch", "ministry",
-                     "province_committee"]
+AgencyKind = Literal[
+    "service_centre", "department", "commune_committee", "central_branch", "ministry", "province_committee"
+]
 UnitLevel = Literal["province", "district", "commune"]
 assert set(get_args(AgencyLevel)) == set(Agency.Level.values)
 assert set(get_args(AgencyKind)) == set(Agency.Kind.values)
@@ -29,16 +30,23 @@ assert set(get_args(UnitLevel)) == set(AdminUnit.Level.values)
 
 class Page(Schema):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Trang, bắt đầu từ 1")
-    page_size: int = Field(20, ge=1, le=settings.API_MAX_PAGE_SIZE,
-                           description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})")
+    page_size: int = Field(
+        20,
+        ge=1,
+        le=settings.API_MAX_PAGE_SIZE,
+        description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})",
+    )
 
 
 class AgencyFilters(Page):
     level: AgencyLevel | None = Field(None, description="Cấp: ministry, province, commune")
     kind: AgencyKind | None = Field(None, description="Loại cơ quan")
     province: str | None = Field(None, max_length=10, description="Mã tỉnh (đơn vị hành chính), ví dụ 40")
-    q: str | None = Field(None, max_length=selectors.MAX_QUERY_LENGTH,
-                          description="Tìm theo tên, không phân biệt dấu: 'so tu phap'")
+    q: str | None = Field(
+        None,
+        max_length=selectors.MAX_QUERY_LENGTH,
+        description="Tìm theo tên, không phân biệt dấu: 'so tu phap'",
+    )
 
 
 class AdminUnitFilters(Page):
@@ -148,28 +156,38 @@ class AdminUnitList(Schema):
 
 def _page(qs, page: Page) -> dict:
     start = (page.page - 1) * page.page_size
-    return {"items": list(qs[start:start + page.page_size]), "count": qs.count()}
+    return {"items": list(qs[start : start + page.page_size]), "count": qs.count()}
 
 
 @router.get("/agencies", response={200: AgencyList, 422: ErrorOut}, summary="Danh sách cơ quan")
 def list_agencies(request, filters: Query[AgencyFilters]):
-    qs = selectors.list_agencies(level=filters.level, kind=filters.kind, province=filters.province, q=filters.q)
+    qs = selectors.list_agencies(
+        level=filters.level, kind=filters.kind, province=filters.province, q=filters.q
+    )
     return _page(qs, filters)
 
 
-@router.get("/agencies/{identifier}", response={200: AgencyDetailOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Một cơ quan (theo mã định danh hiện tại hoặc mã cũ)")
+@router.get(
+    "/agencies/{identifier}",
+    response={200: AgencyDetailOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Một cơ quan (theo mã định danh hiện tại hoặc mã cũ)",
+)
 def get_agency(request, identifier: str):
     return selectors.agency_detail(identifier)
 
 
-@router.get("/admin-units", response={200: AdminUnitList, 422: ErrorOut}, summary="Danh sách đơn vị hành chính")
+@router.get(
+    "/admin-units", response={200: AdminUnitList, 422: ErrorOut}, summary="Danh sách đơn vị hành chính"
+)
 def list_admin_units(request, filters: Query[AdminUnitFilters]):
     qs = selectors.list_admin_units(level=filters.level, parent=filters.parent, q=filters.q, at=filters.at)
     return _page(qs, filters)
 
 
-@router.get("/admin-units/{code}", response={200: AdminUnitOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Một đơn vị hành chính (kể cả mã cũ trước 01/07/2025)")
+@router.get(
+    "/admin-units/{code}",
+    response={200: AdminUnitOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Một đơn vị hành chính (kể cả mã cũ trước 01/07/2025)",
+)
 def get_admin_unit(request, code: str, filters: Query[AtFilter]):
     return selectors.admin_unit_detail(code, at=filters.at)

@@ -121,7 +121,9 @@ def _windows_of(agency: Agency | None) -> tuple:
         return parse_windows(raw)
     except ValueError as exc:
         # Bad administrator data must not break every deadline of the agency: fall back, loudly.
-        log.warning("agency %s: invalid working_windows %r (%s); using the default windows", agency.pk, raw, exc)
+        log.warning(
+            "agency %s: invalid working_windows %r (%s); using the default windows", agency.pk, raw, exc
+        )
         return DEFAULT_WINDOWS
 
 

@@ -24,13 +24,17 @@ class AdminUnit(models.Model):
     codename = models.CharField(max_length=200, blank=True)
     division_type = models.CharField(max_length=40, blank=True)
     level = models.CharField(max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["level", "code"]
-        constraints = [models.UniqueConstraint(fields=["code", "valid_from"], name="adminunit_code_from_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="adminunit_code_from_uniq")
+        ]
         verbose_name = _("đơn vị hành chính")
         verbose_name_plural = _("đơn vị hành chính")
 
@@ -62,12 +66,20 @@ class Agency(models.Model):
     name = models.CharField(_("tên"), max_length=255)
     name_folded = models.CharField(max_length=255, blank=True, editable=False)
     short_name = models.CharField(max_length=100, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     level = models.CharField(max_length=10, choices=Level.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    admin_unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies")
+    admin_unit = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
+    )
     province = models.ForeignKey(
-        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        AdminUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Tỉnh của cơ quan: phạm vi tiếp nhận không phụ thuộc địa giới hành chính"),
     )
     address = models.CharField(max_length=300, blank=True)
@@ -101,7 +113,9 @@ class AgencyIdentifier(models.Model):
 
     class Meta:
         ordering = ["-valid_from"]
-        constraints = [models.UniqueConstraint(fields=["identifier", "valid_from"], name="agencyid_from_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["identifier", "valid_from"], name="agencyid_from_uniq")
+        ]
 
     def __str__(self) -> str:
         return self.identifier
@@ -118,7 +132,9 @@ class Counter(models.Model):
 
     class Meta:
         ordering = ["agency", "number"]
-        constraints = [models.UniqueConstraint(fields=["agency", "number"], name="counter_agency_number_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="counter_agency_number_uniq")
+        ]
         verbose_name = _("quầy một cửa")
         verbose_name_plural = _("quầy một cửa")
 
@@ -203,8 +219,12 @@ class CalendarDay(models.Model):
     date = models.DateField(db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=200)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_days")
-    source = models.CharField(max_length=40, blank=True, help_text=_("'holidays' khi được khởi tạo từ gói holidays"))
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_days"
+    )
+    source = models.CharField(
+        max_length=40, blank=True, help_text=_("'holidays' khi được khởi tạo từ gói holidays")
+    )
 
     class Meta:
         ordering = ["date"]

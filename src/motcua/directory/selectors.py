@@ -66,8 +66,12 @@ def _scope(user) -> _Scope:
             if agency.kind in RECEIVING_CENTRE_KINDS and agency.province_id is not None:
                 provinces.add(agency.province_id)
     sysadmin = bool(getattr(user, "is_superuser", False)) or any(Role.SYSADMIN in r for r in roles.values())
-    scope = _Scope(roles=roles, reception_provinces=frozenset(provinces),
-                   reception_agencies=tuple(reception[k] for k in sorted(reception)), sysadmin=sysadmin)
+    scope = _Scope(
+        roles=roles,
+        reception_provinces=frozenset(provinces),
+        reception_agencies=tuple(reception[k] for k in sorted(reception)),
+        sysadmin=sysadmin,
+    )
     setattr(user, _CACHE_ATTR, scope)
     return scope
 
@@ -191,8 +195,10 @@ _CODE = re.compile(r"^[0-9A-Za-z._-]{1,40}$")
 def _code(value: str | None, what: str, *, max_len: int = 10) -> str:
     value = (value or "").strip()
     if not value or len(value) > max_len or not _CODE.match(value):
-        raise ValidationFailed(f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).",
-                               code=f"invalid_{what.replace(' ', '_')}")
+        raise ValidationFailed(
+            f"Mã {what} không hợp lệ: {value[:40]!r} (invalid {what} code).",
+            code=f"invalid_{what.replace(' ', '_')}",
+        )
     return value
 
 
@@ -200,7 +206,9 @@ def _words(q: str | None) -> list[str]:
     if q is None:
         return []
     if len(q) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="invalid_q")
+        raise ValidationFailed(
+            f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="invalid_q"
+        )
     return list(dict.fromkeys(w for w in fold(q).split(" ") if w))
 
 
@@ -231,7 +239,11 @@ def admin_units_valid_on(at: date) -> QuerySet[AdminUnit]:
 
 
 def list_agencies(
-    *, level: str | None = None, kind: str | None = None, province: str | None = None, q: str | None = None,
+    *,
+    level: str | None = None,
+    kind: str | None = None,
+    province: str | None = None,
+    q: str | None = None,
     active_only: bool = True,
 ) -> QuerySet[Agency]:
     """Agencies filtered by level, kind, province (admin-unit code) and accent-insensitive words of ``q``.
@@ -255,7 +267,9 @@ def list_agencies(
 def agency_detail(identifier: str) -> Agency:
     """The agency with this identifier, or with this FORMER identifier (``AgencyIdentifier``)."""
     identifier = _code(identifier, "identifier", max_len=40)
-    qs = Agency.objects.select_related("province", "admin_unit", "parent").prefetch_related("identifiers", "counters")
+    qs = Agency.objects.select_related("province", "admin_unit", "parent").prefetch_related(
+        "identifiers", "counters"
+    )
     # One query: the current holder of the identifier first, else the agency that carried it before.
     former = AgencyIdentifier.objects.filter(identifier=identifier).values("agency_id")
     agency = (
@@ -264,12 +278,18 @@ def agency_detail(identifier: str) -> Agency:
         .first()
     )
     if agency is None:
-        raise NotFound(f"Không có cơ quan mã định danh {identifier!r} (agency not found).", code="agency_not_found")
+        raise NotFound(
+            f"Không có cơ quan mã định danh {identifier!r} (agency not found).", code="agency_not_found"
+        )
     return agency
 
 
 def list_admin_units(
-    *, level: str | None = None, parent: str | None = None, q: str | None = None, at: date | None = None,
+    *,
+    level: str | None = None,
+    parent: str | None = None,
+    q: str | None = None,
+    at: date | None = None,
 ) -> QuerySet[AdminUnit]:
     """Administrative units: in force today unless ``at`` asks for another date (pre-merger codes then resolve)."""
     qs = admin_units_valid_on(at or timezone.localdate()).select_related("parent")
@@ -294,5 +314,7 @@ def admin_unit_detail(code: str, *, at: date | None = None) -> AdminUnit:
     # Current rows (no end) first, then the most recent.
     unit = qs.order_by(F("valid_to").desc(nulls_first=True), "-valid_from").first()
     if unit is None:
-        raise NotFound(f"Không có đơn vị hành chính mã {code!r} (admin unit not found).", code="admin_unit_not_found")
+        raise NotFound(
+            f"Không có đơn vị hành chính mã {code!r} (admin unit not found).", code="admin_unit_not_found"
+        )
     return unit

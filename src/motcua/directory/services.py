@@ -49,13 +49,17 @@ def register_applicant(
     if not full_name:
         raise ValidationFailed("Họ tên (hoặc tên tổ chức) là bắt buộc.", code="invalid_name")
     if kind not in Applicant.Kind.values:
-        raise ValidationFailed(f"Loại người nộp '{kind}' không hợp lệ (citizen hoặc organisation).",
-                               code="invalid_applicant_kind")
+        raise ValidationFailed(
+            f"Loại người nộp '{kind}' không hợp lệ (citizen hoặc organisation).",
+            code="invalid_applicant_kind",
+        )
     if sex is not None and sex not in ("male", "female"):
         raise ValidationFailed("Giới tính phải là 'male' hoặc 'female'.", code="invalid_sex")
     if kind == Applicant.Kind.CITIZEN:
         if not id_number:
-            raise ValidationFailed("Công dân phải có số định danh cá nhân 12 chữ số.", code="invalid_id_number")
+            raise ValidationFailed(
+                "Công dân phải có số định danh cá nhân 12 chữ số.", code="invalid_id_number"
+            )
         id_number = check_personal_id(id_number, birth_date=birth_date, sex=sex)
         if Applicant.objects.filter(id_number=id_number).exists():
             raise Conflict(f"Số định danh {id_number} đã được đăng ký.", code="duplicate_id_number")
@@ -81,24 +85,38 @@ def register_applicant(
     elif Applicant.objects.filter(user=user).exists():
         raise Conflict("Tài khoản này đã có hồ sơ người nộp.", code="duplicate_applicant")
     return Applicant.objects.create(
-        user=user, kind=kind, full_name=full_name, id_number=id_number, birth_date=birth_date, tax_code=tax_code,
-        phone=(phone or "").strip(), email=(email or "").strip(), address=nfc(address or ""), admin_unit=admin_unit,
+        user=user,
+        kind=kind,
+        full_name=full_name,
+        id_number=id_number,
+        birth_date=birth_date,
+        tax_code=tax_code,
+        phone=(phone or "").strip(),
+        email=(email or "").strip(),
+        address=nfc(address or ""),
+        admin_unit=admin_unit,
     )
 
 
 # --- staff ----------------------------------------------------------------------------------------------------
 
 
-def assign_role(user, agency: Agency, role: str, *, counter: Counter | None = None, title: str = "") -> StaffAssignment:
+def assign_role(
+    user, agency: Agency, role: str, *, counter: Counter | None = None, title: str = ""
+) -> StaffAssignment:
     """Give ``user`` a role at ``agency`` (idempotent: an existing assignment is updated, not duplicated)."""
     if role not in Role.values:
-        raise ValidationFailed(f"Vai trò '{role}' không hợp lệ ({', '.join(Role.values)}).", code="invalid_role")
+        raise ValidationFailed(
+            f"Vai trò '{role}' không hợp lệ ({', '.join(Role.values)}).", code="invalid_role"
+        )
     if counter is not None and counter.agency_id != agency.pk:
         raise ValidationFailed("Quầy không thuộc cơ quan được phân công.", code="invalid_counter")
     assignment, created = StaffAssignment.objects.get_or_create(
         user=user, agency=agency, role=role, defaults={"counter": counter, "title": nfc(title)}
     )
-    if not created and (assignment.counter_id != (counter.pk if counter else None) or assignment.title != nfc(title)):
+    if not created and (
+        assignment.counter_id != (counter.pk if counter else None) or assignment.title != nfc(title)
+    ):
         assignment.counter, assignment.title = counter, nfc(title)
         assignment.save(update_fields=["counter", "title"])
     selectors.forget(user)
@@ -169,21 +187,40 @@ def load_admin_units() -> dict[str, Any]:
     current = AdminUnit.objects.filter(valid_from=MERGER_DATE)
     existing_p = {u.code: u for u in current.filter(level=AdminUnit.Level.PROVINCE)}
     provinces = [
-        AdminUnit(code=province_code(p.code.value), name=_province_name(p.name, p.division_type.value),
-                  name_folded=fold(_province_name(p.name, p.division_type.value)),
-                  codename=p.codename, division_type=p.division_type.value, level=AdminUnit.Level.PROVINCE,
-                  parent_id=None, valid_from=MERGER_DATE, valid_to=None)
+        AdminUnit(
+            code=province_code(p.code.value),
+            name=_province_name(p.name, p.division_type.value),
+            name_folded=fold(_province_name(p.name, p.division_type.value)),
+            codename=p.codename,
+            division_type=p.division_type.value,
+            level=AdminUnit.Level.PROVINCE,
+            parent_id=None,
+            valid_from=MERGER_DATE,
+            valid_to=None,
+        )
         for p in vp.Province.iter_all()
     ]
     created, updated = _sync(provinces, existing_p, fields)
     parents = dict(current.filter(level=AdminUnit.Level.PROVINCE).values_list("code", "pk"))
     existing_c = {u.code: u for u in current.filter(level=AdminUnit.Level.COMMUNE)}
     communes = [
-        AdminUnit(code=commune_code(w.code.value), name=w.name, name_folded=fold(w.name), codename=w.codename,
-                  division_type=w.division_type.value, level=AdminUnit.Level.COMMUNE,
-                  parent_id=parents[province_code(w.province_code.value)], valid_from=MERGER_DATE, valid_to=None)
+        AdminUnit(
+            code=commune_code(w.code.value),
+            name=w.name,
+            name_folded=fold(w.name),
+            codename=w.codename,
+            division_type=w.division_type.value,
+            level=AdminUnit.Level.COMMUNE,
+            parent_id=parents[province_code(w.province_code.value)],
+            valid_from=MERGER_DATE,
+            valid_to=None,
+        )
         for w in vp.Ward.iter_all()
     ]
     c2, u2 = _sync(communes, existing_c, fields)
-    return {"provinces": len(provinces), "communes": len(communes), "created": created + c2, "updated": updated + u2}
-
+    return {
+        "provinces": len(provinces),
+        "communes": len(communes),
+        "created": created + c2,
+        "updated": updated + u2,
+    }

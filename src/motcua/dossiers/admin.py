@@ -35,7 +35,16 @@ class ComponentInline(ReadOnlyInline):
 
 class FileInline(ReadOnlyInline):
     model = DossierFile
-    fields = ("name", "component", "content_type", "size", "sha256", "uploaded_at", "uploaded_by", "event_seq")
+    fields = (
+        "name",
+        "component",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_at",
+        "uploaded_by",
+        "event_seq",
+    )
     readonly_fields = fields
 
 
@@ -47,7 +56,16 @@ class FeeInline(ReadOnlyInline):
 
 @admin.register(Dossier)
 class DossierAdmin(admin.ModelAdmin):
-    list_display = ("code", "applicant_name", "procedure", "agency", "status", "channel", "received_at", "due_at")
+    list_display = (
+        "code",
+        "applicant_name",
+        "procedure",
+        "agency",
+        "status",
+        "channel",
+        "received_at",
+        "due_at",
+    )
     list_filter = ("status", "channel", "agency", "current_agency")
     search_fields = ("code", "applicant_name", "applicant_name_folded", "applicant_id_number")
     date_hierarchy = "submitted_at"
@@ -73,4 +91,3 @@ class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("dossier__code", "actor_name")
     list_select_related = ("dossier",)
     show_full_result_count = False
-

@@ -71,20 +71,27 @@ class ActionIn(Schema):
     to: str | None = Field(None, description="forward: mã định danh cơ quan hoặc tên đăng nhập cán bộ")
     amount: int | None = Field(None, description="request_payment: số tiền (đồng)")
     new_due_at: str | None = Field(None, description="apologize: ngày hẹn trả mới (ISO 8601)")
-    result: dict[str, Any] | None = Field(None, description="complete: kết quả {\"name\": ...}")
-    files: list[int] | None = Field(None, description="supplement: số hiệu các tệp đã tải lên để nộp bổ sung "
-                                                       "(bỏ trống: mọi tệp tải lên từ khi được yêu cầu bổ sung)")
+    result: dict[str, Any] | None = Field(None, description='complete: kết quả {"name": ...}')
+    files: list[int] | None = Field(
+        None,
+        description="supplement: số hiệu các tệp đã tải lên để nộp bổ sung "
+        "(bỏ trống: mọi tệp tải lên từ khi được yêu cầu bổ sung)",
+    )
     version: int | None = Field(None, description="phiên bản hồ sơ đã đọc (chống ghi đè)")
 
 
 class DossierFilters(Schema):
     status: str | None = Field(None, max_length=40, description="1-10, có thể nhiều: 2,4")
-    agency: str | None = Field(None, max_length=40, description="Mã định danh cơ quan (có thẩm quyền hoặc đang xử lý)")
+    agency: str | None = Field(
+        None, max_length=40, description="Mã định danh cơ quan (có thẩm quyền hoặc đang xử lý)"
+    )
     procedure: str | None = Field(None, max_length=20, description="Mã thủ tục")
     due: str | None = Field(None, max_length=20, description="overdue | due_soon | on_time")
     received_from: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
     received_to: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
-    q: str | None = Field(None, max_length=100, description="Mã hồ sơ hoặc tên chủ hồ sơ (không dấu cũng được)")
+    q: str | None = Field(
+        None, max_length=100, description="Mã hồ sơ hoặc tên chủ hồ sơ (không dấu cũng được)"
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=settings.API_MAX_PAGE_SIZE)
 
@@ -129,8 +136,9 @@ class FileOut(Schema):
     sha256: str
     uploaded_at: datetime
     uploaded_by: str | None
-    event_seq: int | None = Field(..., description="sự kiện 'supplement' đã nộp tệp; trống: nộp cùng hồ sơ "
-                                                   "hoặc đang chờ nộp bổ sung")
+    event_seq: int | None = Field(
+        ..., description="sự kiện 'supplement' đã nộp tệp; trống: nộp cùng hồ sơ hoặc đang chờ nộp bổ sung"
+    )
     url: str
 
 
@@ -258,18 +266,34 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
         "paused_at": _local(d.paused_at),
         "timeliness": machine.timeliness(d, now),
         "applicant": {
-            "kind": d.applicant_kind, "name": d.applicant_name, "id_number": d.applicant_id_number,
+            "kind": d.applicant_kind,
+            "name": d.applicant_name,
+            "id_number": d.applicant_id_number,
             "tax_code": d.applicant_tax_code,
             "birth_date": d.applicant_birth_date.isoformat() if d.applicant_birth_date else None,
-            "phone": d.applicant_phone, "email": d.applicant_email, "address": d.applicant_address,
+            "phone": d.applicant_phone,
+            "email": d.applicant_email,
+            "address": d.applicant_address,
         },
-        "authorised": ({"name": d.authorised_name, "id_number": d.authorised_id_number} if d.authorised else None),
+        "authorised": (
+            {"name": d.authorised_name, "id_number": d.authorised_id_number} if d.authorised else None
+        ),
         "summary": d.summary,
-        "components": [{"code": c.code, "name": c.name, "copies": c.copies, "required": c.required,
-                        "digitised": c.digitised} for c in d.components.all()],
+        "components": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "copies": c.copies,
+                "required": c.required,
+                "digitised": c.digitised,
+            }
+            for c in d.components.all()
+        ],
         "files": [file_json(d, f) for f in d.files.all()],
-        "fees": [{"name": f.name, "kind": f.kind, "amount": f.amount, "paid_at": _local(f.paid_at)}
-                 for f in d.fees.all()],
+        "fees": [
+            {"name": f.name, "kind": f.kind, "amount": f.amount, "paid_at": _local(f.paid_at)}
+            for f in d.fees.all()
+        ],
         "fee_total": d.fee_total,
         "fee_paid": d.fee_paid,
         "supplement_count": d.supplement_count,
@@ -286,20 +310,34 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
 def file_json(d: Dossier, f: DossierFile) -> dict[str, Any]:
     """Expects the file's component and uploader loaded (selectors.with_parts)."""
     return {
-        "id": f.pk, "component": f.component.code if f.component_id else None, "name": f.name,
-        "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "uploaded_at": _local(f.uploaded_at),
-        "uploaded_by": f.uploaded_by.get_username() if f.uploaded_by_id else None, "event_seq": f.event_seq,
+        "id": f.pk,
+        "component": f.component.code if f.component_id else None,
+        "name": f.name,
+        "content_type": f.content_type,
+        "size": f.size,
+        "sha256": f.sha256,
+        "uploaded_at": _local(f.uploaded_at),
+        "uploaded_by": f.uploaded_by.get_username() if f.uploaded_by_id else None,
+        "event_seq": f.event_seq,
         "url": reverse("api:dossier_file", kwargs={"code": d.code, "file_id": f.pk}),
     }
 
 
 def event_json(e: DossierEvent) -> dict[str, Any]:
     return {
-        "seq": e.seq, "at": _local(e.at), "actor": e.actor_name,
+        "seq": e.seq,
+        "at": _local(e.at),
+        "actor": e.actor_name,
         "actor_username": e.actor.get_username() if e.actor_id else None,
-        "action": e.action, "action_label": machine.LABELS.get(e.action, e.action),
-        "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "reason": e.reason,
-        "due_at": _local(e.due_at), "agency": e.agency.identifier if e.agency_id else None, "data": e.data,
+        "action": e.action,
+        "action_label": machine.LABELS.get(e.action, e.action),
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "note": e.note,
+        "reason": e.reason,
+        "due_at": _local(e.due_at),
+        "agency": e.agency.identifier if e.agency_id else None,
+        "data": e.data,
     }
 
 
@@ -321,7 +359,7 @@ def list_dossiers(request, filters: Query[DossierFilters]):
     f = filters.dict(exclude={"page", "page_size"})
     qs = selectors.list_dossiers(request.auth, now=now, **f)
     start = (filters.page - 1) * filters.page_size
-    rows = list(qs[start:start + filters.page_size])
+    rows = list(qs[start : start + filters.page_size])
     count = qs.count() if rows or start else 0
     return {"items": [dossier_json(d, request.auth, now) for d in rows], "count": count}
 
@@ -361,10 +399,17 @@ def _action_body(request) -> dict[str, Any]:
         raise ValidationError([{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]) from None
 
 
-@router.post("/dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS},
-             summary="Một thao tác xử lý hồ sơ",
-             openapi_extra={"requestBody": {"required": False, "content": {
-                 "application/json": {"schema": ActionIn.model_json_schema()}}}})
+@router.post(
+    "/dossiers/{code}/actions/{action}",
+    response={200: DossierOut, **ERRORS},
+    summary="Một thao tác xử lý hồ sơ",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": ActionIn.model_json_schema()}},
+        }
+    },
+)
 def act(request, code: str, action: str):
     """Actions: accept, refuse, request_supplement, supplement, forward, request_payment, pay, apologize,
     stop, complete, return_result, withdraw. The JSON body is optional. 409 when the state does not
@@ -393,28 +438,45 @@ def list_files(request, code: str):
     return {"items": items, "count": len(items)}
 
 
-@router.get("/dossiers/{code}/files/{file_id}", response={200: None, **ERRORS}, url_name="dossier_file",
-            summary="Tải về một tệp của hồ sơ")
+@router.get(
+    "/dossiers/{code}/files/{file_id}",
+    response={200: None, **ERRORS},
+    url_name="dossier_file",
+    summary="Tải về một tệp của hồ sơ",
+)
 def download_file(request, code: str, file_id: int):
     f = selectors.dossier_file(request.auth, code, file_id)
-    response = FileResponse(f.file.open("rb"), as_attachment=True, filename=f.name, content_type=f.content_type)
+    response = FileResponse(
+        f.file.open("rb"), as_attachment=True, filename=f.name, content_type=f.content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-@router.delete("/dossiers/{code}/files/{file_id}", response={204: None, **ERRORS}, summary="Xóa tệp vừa tải lên")
+@router.delete(
+    "/dossiers/{code}/files/{file_id}", response={204: None, **ERRORS}, summary="Xóa tệp vừa tải lên"
+)
 def delete_file(request, code: str, file_id: int):
     """Only its uploader, and only while the file is not yet part of the dossier's record."""
     files.remove(request.auth, code, file_id)
     return Status(204, None)
 
 
-@router.get("/dossiers/{code}/forms/{number}", response={200: FormOut, **ERRORS},
-            summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)")
+@router.get(
+    "/dossiers/{code}/forms/{number}",
+    response={200: FormOut, **ERRORS},
+    summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)",
+)
 def form(request, code: str, number: str):
     """The content of official form 01-05 as JSON data. The PDF rendering is not implemented yet:
     `format` is `data` and `pdf_available` is false."""
     d = selectors.dossier_detail(request.auth, code)
     data = forms_data.form_data(d, number)
-    return {"form": data["form"], "title": data["title"], "format": "data", "pdf_available": False, "data": data}
+    return {
+        "form": data["form"],
+        "title": data["title"],
+        "format": "data",
+        "pdf_available": False,
+        "data": data,
+    }

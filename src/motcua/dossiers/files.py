@@ -60,12 +60,16 @@ def _may_touch(actor, d: Dossier) -> set[str]:
     if not kinds:
         raise PermissionDenied("Hồ sơ này không thuộc phạm vi xử lý của bạn.", code="not_your_dossier")
     if not any(d.status in OPEN_TO[k] for k in kinds):
-        raise Conflict(f"Hồ sơ ở trạng thái '{Status(d.status).label}' không nhận thêm hoặc bớt tệp.",
-                       code="files_closed")
+        raise Conflict(
+            f"Hồ sơ ở trạng thái '{Status(d.status).label}' không nhận thêm hoặc bớt tệp.",
+            code="files_closed",
+        )
     return kinds
 
 
-def attach(actor, code: str, upload, *, component: str | None = None, at: datetime | None = None) -> DossierFile:
+def attach(
+    actor, code: str, upload, *, component: str | None = None, at: datetime | None = None
+) -> DossierFile:
     """Store one uploaded file with the dossier (and its component, when given)."""
     at = services._now(at)
     if upload is None:
@@ -74,13 +78,17 @@ def attach(actor, code: str, upload, *, component: str | None = None, at: dateti
     if not upload.size:
         raise ValidationFailed("Tệp rỗng.", code="empty_file", details={"field": "file"})
     if upload.size > limit:
-        raise ValidationFailed(f"Tệp lớn quá {limit // (1024 * 1024)} MB.", code="file_too_large",
-                               details={"field": "file", "max_bytes": limit})
+        raise ValidationFailed(
+            f"Tệp lớn quá {limit // (1024 * 1024)} MB.",
+            code="file_too_large",
+            details={"field": "file", "max_bytes": limit},
+        )
     upload.seek(0)
     kind = sniff(upload.read(16))
     if kind is None:
-        raise ValidationFailed("Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type",
-                               details={"field": "file"})
+        raise ValidationFailed(
+            "Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type", details={"field": "file"}
+        )
     component_code = services._text(component, "component", max_len=40)
     digest = hashlib.sha256()
     upload.seek(0)
@@ -94,12 +102,25 @@ def attach(actor, code: str, upload, *, component: str | None = None, at: dateti
         if component_code:
             part = d.components.filter(code=component_code).first()
             if part is None:
-                raise ValidationFailed(f"Hồ sơ không có thành phần '{component_code}'.", code="unknown_component",
-                                       details={"field": "component"})
+                raise ValidationFailed(
+                    f"Hồ sơ không có thành phần '{component_code}'.",
+                    code="unknown_component",
+                    details={"field": "component"},
+                )
         if d.files.count() >= settings.DOSSIER_MAX_FILES:
-            raise Conflict(f"Hồ sơ đã có {settings.DOSSIER_MAX_FILES} tệp, không nhận thêm.", code="too_many_files")
-        f = DossierFile(dossier=d, component=part, name=clean_name(upload.name), content_type=kind[0],
-                        size=upload.size, sha256=digest.hexdigest(), uploaded_at=at, uploaded_by=actor)
+            raise Conflict(
+                f"Hồ sơ đã có {settings.DOSSIER_MAX_FILES} tệp, không nhận thêm.", code="too_many_files"
+            )
+        f = DossierFile(
+            dossier=d,
+            component=part,
+            name=clean_name(upload.name),
+            content_type=kind[0],
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_at=at,
+            uploaded_by=actor,
+        )
         upload.seek(0)
         f.file.save(f"upload{kind[1]}", upload, save=False)
         # The bytes are on disk before the row is written: a failed insert must not leave them behind.

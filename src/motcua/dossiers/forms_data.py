@@ -35,8 +35,9 @@ def _number(value: str | int) -> str:
 
 
 def _not_applicable(number: str, why: str) -> NotFound:
-    return NotFound(f"Mẫu {number} ({FORM_TITLES[number]}) không áp dụng cho hồ sơ này: {why}",
-                    code="form_not_applicable")
+    return NotFound(
+        f"Mẫu {number} ({FORM_TITLES[number]}) không áp dụng cho hồ sơ này: {why}", code="form_not_applicable"
+    )
 
 
 def _header(d: Dossier, number: str) -> dict[str, Any]:
@@ -46,9 +47,14 @@ def _header(d: Dossier, number: str) -> dict[str, Any]:
         "issuer": d.receiving_agency.name,
         "code": d.code,
         "procedure": {"code": d.procedure.code, "name": d.procedure.name},
-        "applicant": {"name": d.applicant_name, "id_number": d.applicant_id_number,
-                      "tax_code": d.applicant_tax_code, "address": d.applicant_address,
-                      "phone": d.applicant_phone, "email": d.applicant_email},
+        "applicant": {
+            "name": d.applicant_name,
+            "id_number": d.applicant_id_number,
+            "tax_code": d.applicant_tax_code,
+            "address": d.applicant_address,
+            "phone": d.applicant_phone,
+            "email": d.applicant_email,
+        },
     }
 
 
@@ -72,22 +78,30 @@ def form_data(d: Dossier, number: str | int) -> dict[str, Any]:
         received = _last(events, "accept") or _last(events, "receive")
         if d.received_at is None or received is None:
             raise _not_applicable(number, "hồ sơ chưa được tiếp nhận.")
-        data.update({
-            "components": [{"name": c.name, "copies": c.copies} for c in d.components.all()],
-            "sets": 1,
-            "processing_time": _time_text(d),
-            "received_at": moment(d.received_at),
-            "due_at": moment(d.original_due_at or d.due_at),
-            "result_place": d.receiving_agency.name,
-            "fees": [{"name": f.name, "amount": money(f.amount)} for f in d.fees.all()],
-            "receiving_officer": received.actor_name,
-        })
+        data.update(
+            {
+                "components": [{"name": c.name, "copies": c.copies} for c in d.components.all()],
+                "sets": 1,
+                "processing_time": _time_text(d),
+                "received_at": moment(d.received_at),
+                "due_at": moment(d.original_due_at or d.due_at),
+                "result_place": d.receiving_agency.name,
+                "fees": [{"name": f.name, "amount": money(f.amount)} for f in d.fees.all()],
+                "receiving_officer": received.actor_name,
+            }
+        )
     elif number == "02":
         request = _last(events, "request_supplement")
         if request is None:
             raise _not_applicable(number, "chưa có yêu cầu bổ sung.")
-        data.update({"items": [{"name": item, "reason": request.reason} for item in request.data.get("items", [])],
-                     "reason": request.reason, "officer": request.actor_name, "date": day(request.at)})
+        data.update(
+            {
+                "items": [{"name": item, "reason": request.reason} for item in request.data.get("items", [])],
+                "reason": request.reason,
+                "officer": request.actor_name,
+                "date": day(request.at),
+            }
+        )
     elif number == "03":
         refusal = _last(events, "refuse")
         if d.status != machine.Status.DENIED or refusal is None:
@@ -97,21 +111,30 @@ def form_data(d: Dossier, number: str | int) -> dict[str, Any]:
         apology = _last(events, "apologize")
         if apology is None:
             raise _not_applicable(number, "chưa có thư xin lỗi, hẹn lại.")
-        data.update({
-            "received_at": day(d.received_at),
-            "original_due_at": moment(d.original_due_at),
-            "new_due_at": moment(apology.due_at),
-            "reason": apology.reason,
-            "signed_by": apology.actor_name,
-            "date": day(apology.at),
-        })
+        data.update(
+            {
+                "received_at": day(d.received_at),
+                "original_due_at": moment(d.original_due_at),
+                "new_due_at": moment(apology.due_at),
+                "reason": apology.reason,
+                "signed_by": apology.actor_name,
+                "date": day(apology.at),
+            }
+        )
     else:
         handovers = [e for e in events if e.action == "forward"]
         if not handovers:
             raise _not_applicable(number, "hồ sơ chưa được chuyển xử lý.")
-        data["rows"] = [{
-            "from": e.data.get("from_agency", ""), "to": e.data.get("to_agency", ""),
-            "to_user": e.data.get("to_user") or "", "by": e.actor_name, "at": moment(e.at),
-            "due_at": moment(e.due_at), "result": "quá hạn" if e.due_at and e.at > e.due_at else "đúng hạn",
-        } for e in handovers]
+        data["rows"] = [
+            {
+                "from": e.data.get("from_agency", ""),
+                "to": e.data.get("to_agency", ""),
+                "to_user": e.data.get("to_user") or "",
+                "by": e.actor_name,
+                "at": moment(e.at),
+                "due_at": moment(e.due_at),
+                "result": "quá hạn" if e.due_at and e.at > e.due_at else "đúng hạn",
+            }
+            for e in handovers
+        ]
     return data

@@ -41,8 +41,16 @@ class Status(models.IntegerChoices):
 
 # The national portal's English tokens (DVCQG), used in the API as `status_token`.
 TOKENS: dict[int, str] = {
-    1: "receiving", 2: "new", 3: "denied", 4: "processing", 5: "waiting",
-    6: "paying", 7: "cancelled", 8: "unresolved", 9: "releasing", 10: "done",
+    1: "receiving",
+    2: "new",
+    3: "denied",
+    4: "processing",
+    5: "waiting",
+    6: "paying",
+    7: "cancelled",
+    8: "unresolved",
+    9: "releasing",
+    10: "done",
 }
 STATUSES = frozenset(TOKENS)
 TERMINAL = frozenset({Status.DENIED, Status.CANCELLED, Status.UNRESOLVED, Status.DONE})
@@ -90,35 +98,83 @@ def _t(name: str, label: str, sources: set[int], target: int, roles: set[str], *
 S = Status
 # The creation rows: not reachable through `perform`, only through `services.submit_dossier`.
 CREATION: tuple[Transition, ...] = (
-    _t("submit", "Nộp hồ sơ", set(), S.RECEIVING, {APPLICANT, RECEPTION},
-       note="online (channel 2) or postal (channel 3): waits for the one-stop check"),
-    _t("receive", "Tiếp nhận tại quầy", set(), S.NEW, {RECEPTION}, form="01",
-       note="counter reception (channel 1): received at once, receipt and due date (Form 01)"),
+    _t(
+        "submit",
+        "Nộp hồ sơ",
+        set(),
+        S.RECEIVING,
+        {APPLICANT, RECEPTION},
+        note="online (channel 2) or postal (channel 3): waits for the one-stop check",
+    ),
+    _t(
+        "receive",
+        "Tiếp nhận tại quầy",
+        set(),
+        S.NEW,
+        {RECEPTION},
+        form="01",
+        note="counter reception (channel 1): received at once, receipt and due date (Form 01)",
+    ),
 )
 
 TRANSITIONS: tuple[Transition, ...] = (
     _t("accept", "Tiếp nhận", {S.RECEIVING}, S.NEW, {RECEPTION}, form="01"),
     _t("refuse", "Từ chối tiếp nhận", {S.RECEIVING}, S.DENIED, {RECEPTION}, requires=("reason",), form="03"),
     # Guidance at reception (Form 02, "hướng dẫn một lần"): no clock runs yet; at most once.
-    _t("request_supplement", "Hướng dẫn bổ sung hồ sơ", {S.RECEIVING}, S.WAITING, {RECEPTION},
-       requires=("reason", "items"), guard="guidance_once", form="02"),
+    _t(
+        "request_supplement",
+        "Hướng dẫn bổ sung hồ sơ",
+        {S.RECEIVING},
+        S.WAITING,
+        {RECEPTION},
+        requires=("reason", "items"),
+        guard="guidance_once",
+        form="02",
+    ),
     # During processing (Form 02 through the one-stop): pauses the clock. A second request is allowed
     # (the handling agency may need it) but makes the dossier late under Decision 766.
-    _t("request_supplement", "Yêu cầu bổ sung hồ sơ", {S.NEW, S.PROCESSING}, S.WAITING,
-       {SPECIALIST, LEADER, RECEPTION}, requires=("reason", "items"), form="02"),
+    _t(
+        "request_supplement",
+        "Yêu cầu bổ sung hồ sơ",
+        {S.NEW, S.PROCESSING},
+        S.WAITING,
+        {SPECIALIST, LEADER, RECEPTION},
+        requires=("reason", "items"),
+        form="02",
+    ),
     _t("supplement", "Bổ sung hồ sơ", {S.WAITING}, RESUME, {APPLICANT, RECEPTION}),
     _t("forward", "Chuyển cơ quan giải quyết", {S.NEW}, S.PROCESSING, {RECEPTION}),
     _t("forward", "Chuyển xử lý", {S.PROCESSING}, SAME, {SPECIALIST, LEADER}),
-    _t("request_payment", "Yêu cầu thực hiện nghĩa vụ tài chính", {S.PROCESSING}, S.PAYING,
-       {SPECIALIST, LEADER}, requires=("amount",)),
+    _t(
+        "request_payment",
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        {S.PROCESSING},
+        S.PAYING,
+        {SPECIALIST, LEADER},
+        requires=("amount",),
+    ),
     _t("pay", "Xác nhận nộp phí, lệ phí", {S.PAYING}, S.PROCESSING, {APPLICANT, RECEPTION}),
-    _t("apologize", "Xin lỗi và hẹn lại ngày trả", {S.NEW, S.PROCESSING, S.WAITING, S.PAYING}, SAME,
-       {SPECIALIST, LEADER}, requires=("reason", "new_due_at"), guard="apology", form="04"),
+    _t(
+        "apologize",
+        "Xin lỗi và hẹn lại ngày trả",
+        {S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
+        SAME,
+        {SPECIALIST, LEADER},
+        requires=("reason", "new_due_at"),
+        guard="apology",
+        form="04",
+    ),
     _t("stop", "Dừng xử lý", {S.PROCESSING}, S.UNRESOLVED, {LEADER}, requires=("reason",)),
     _t("complete", "Phê duyệt, hoàn thành", {S.PROCESSING}, S.RELEASING, {LEADER}, requires=("result",)),
     _t("return_result", "Trả kết quả", {S.RELEASING}, S.DONE, {RECEPTION}),
-    _t("withdraw", "Rút hồ sơ", {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING, S.PAYING}, S.CANCELLED,
-       {APPLICANT, RECEPTION}, requires=("reason",)),
+    _t(
+        "withdraw",
+        "Rút hồ sơ",
+        {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
+        S.CANCELLED,
+        {APPLICANT, RECEPTION},
+        requires=("reason",),
+    ),
 )
 
 ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))

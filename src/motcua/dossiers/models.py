@@ -41,23 +41,41 @@ class OnlinePayment(models.IntegerChoices):
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
-    procedure_version = models.ForeignKey("catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+")
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+    )
     case_code = models.CharField(_("trường hợp"), max_length=40, blank=True)
-    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="dossiers",
-                               verbose_name=_("cơ quan có thẩm quyền"))
-    receiving_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
-                                         verbose_name=_("đơn vị tiếp nhận"))
-    current_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
-                                       verbose_name=_("đơn vị đang xử lý"))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", verbose_name=_("người đang xử lý"))
+    agency = models.ForeignKey(
+        "directory.Agency",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("cơ quan có thẩm quyền"),
+    )
+    receiving_agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị tiếp nhận")
+    )
+    current_agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị đang xử lý")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người đang xử lý"),
+    )
     channel = models.PositiveSmallIntegerField(_("kênh"), choices=Channel.choices)
     status = models.PositiveSmallIntegerField(_("trạng thái"), choices=Status.choices)
 
-    applicant_kind = models.CharField(max_length=20, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN)
+    applicant_kind = models.CharField(
+        max_length=20, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+    )
     applicant_name = models.CharField(_("chủ hồ sơ"), max_length=200)
     applicant_name_folded = models.CharField(max_length=200, editable=False, db_index=True)
-    applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=12, blank=True, db_index=True)
+    applicant_id_number = models.CharField(
+        _("số định danh cá nhân"), max_length=12, blank=True, db_index=True
+    )
     applicant_tax_code = models.CharField(_("mã số thuế"), max_length=14, blank=True)
     applicant_birth_date = models.DateField(null=True, blank=True)
     applicant_phone = models.CharField(max_length=20, blank=True)
@@ -66,8 +84,14 @@ class Dossier(models.Model):
     authorised = models.BooleanField(_("ủy quyền"), default=False)
     authorised_name = models.CharField(max_length=200, blank=True)
     authorised_id_number = models.CharField(max_length=12, blank=True)
-    applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="dossiers", verbose_name=_("tài khoản nộp"))
+    applicant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dossiers",
+        verbose_name=_("tài khoản nộp"),
+    )
     summary = models.TextField(_("trích yếu"), blank=True)
 
     submitted_at = models.DateTimeField(_("ngày nộp"))
@@ -107,7 +131,9 @@ class Dossier(models.Model):
             models.Index(fields=["-submitted_at", "-id"], name="dossier_list_order_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_range"),
+            models.CheckConstraint(
+                condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_range"
+            ),
             models.CheckConstraint(condition=models.Q(channel__in=[1, 2, 3]), name="dossier_channel_valid"),
         ]
         verbose_name = _("hồ sơ")
@@ -177,8 +203,9 @@ class DossierEvent(AppendOnly):
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_name = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=40)
     from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
@@ -187,8 +214,14 @@ class DossierEvent(AppendOnly):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, help_text=_("ngày hẹn trả sau sự kiện"))
-    agency = models.ForeignKey("directory.Agency", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+", help_text=_("đơn vị giữ hồ sơ sau sự kiện"))
+    agency = models.ForeignKey(
+        "directory.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("đơn vị giữ hồ sơ sau sự kiện"),
+    )
 
     class Meta:
         ordering = ["dossier", "seq"]
@@ -235,16 +268,18 @@ class DossierFile(models.Model):
     """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
-    component = models.ForeignKey(DossierComponent, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="files")
+    component = models.ForeignKey(
+        DossierComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
+    )
     file = models.FileField(upload_to=_file_path, storage=private_storage, max_length=255)
     name = models.CharField(_("tên tệp"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     event_seq = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:

@@ -59,8 +59,11 @@ def calendar_of(dossier):
 
 def _guidance_once(dossier, now: datetime) -> None:
     if dossier.guidance_count > 0:
-        raise Conflict("Hồ sơ đã được hướng dẫn bổ sung một lần khi tiếp nhận; nếu vẫn chưa đủ, hãy từ chối "
-                       "tiếp nhận (Mẫu 03).", code="guidance_once")
+        raise Conflict(
+            "Hồ sơ đã được hướng dẫn bổ sung một lần khi tiếp nhận; nếu vẫn chưa đủ, hãy từ chối "
+            "tiếp nhận (Mẫu 03).",
+            code="guidance_once",
+        )
 
 
 def _apology(dossier, now: datetime) -> None:
@@ -70,8 +73,9 @@ def _apology(dossier, now: datetime) -> None:
         raise Conflict("Hồ sơ không có ngày hẹn trả.", code="no_due_date")
     # "At least one working day before the deadline" (61/2018 Art. 19, domain.md §2.2).
     if calendar_of(dossier).add(now, 1, "working_days") > dossier.due_at:
-        raise Conflict("Phải xin lỗi, hẹn lại chậm nhất trước ngày hẹn trả một ngày làm việc.",
-                       code="apology_too_late")
+        raise Conflict(
+            "Phải xin lỗi, hẹn lại chậm nhất trước ngày hẹn trả một ngày làm việc.", code="apology_too_late"
+        )
 
 
 GUARDS: dict[str, Callable[[object, datetime], None]] = {"guidance_once": _guidance_once, "apology": _apology}
@@ -92,11 +96,14 @@ def check(user, dossier, action: str, now: datetime) -> Transition:
     if not in_state:
         raise Conflict(
             f"Không thể '{machine.LABELS[action]}' khi hồ sơ ở trạng thái "
-            f"'{machine.Status(dossier.status).label}'.", code="invalid_transition")
+            f"'{machine.Status(dossier.status).label}'.",
+            code="invalid_transition",
+        )
     mine = [r for r in in_state if r.roles & kinds]
     if not mine:
-        raise PermissionDenied("Ở trạng thái này, vai trò của bạn không được thực hiện thao tác này.",
-                               code="forbidden_action")
+        raise PermissionDenied(
+            "Ở trạng thái này, vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action"
+        )
     row = mine[0]
     if row.guard:
         GUARDS[row.guard](dossier, now)

@@ -33,7 +33,11 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
     q = Q(applicant_user_id=user.pk)
     agency_ids = list(directory.roles_at(user))
     if agency_ids:
-        q |= Q(agency_id__in=agency_ids) | Q(current_agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
+        q |= (
+            Q(agency_id__in=agency_ids)
+            | Q(current_agency_id__in=agency_ids)
+            | Q(receiving_agency_id__in=agency_ids)
+        )
         receivable = directory.receivable_agencies(user)
         q |= Q(agency__in=receivable.values("pk"))
     return qs.filter(q)
@@ -51,8 +55,9 @@ def _parse_day(value: str | date | None, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ValidationFailed(f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_filter",
-                               details={"field": field}) from None
+        raise ValidationFailed(
+            f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_filter", details={"field": field}
+        ) from None
 
 
 def _running_clock_q() -> Q:
@@ -70,8 +75,11 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
     * ``on_time``: everything measured that is not late: in time, early or on time.
     """
     if due not in DUE_FILTERS:
-        raise ValidationFailed(f"'due' phải là một trong {', '.join(DUE_FILTERS)}.", code="invalid_filter",
-                               details={"field": "due"})
+        raise ValidationFailed(
+            f"'due' phải là một trong {', '.join(DUE_FILTERS)}.",
+            code="invalid_filter",
+            details={"field": "due"},
+        )
     received = Q(received_at__isnull=False, due_at__isnull=False)
     paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
     running_late = (_running_clock_q() & Q(due_at__lt=now)) | (paused & Q(paused_at__gt=F("due_at")))
@@ -89,23 +97,43 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
     return qs.filter(received & ~many & (in_time | done_in_time))
 
 
-def filter_dossiers(qs: QuerySet[Dossier], *, status: Any = None, agency: str | None = None,
-                    procedure: str | None = None, due: str | None = None, received_from: Any = None,
-                    received_to: Any = None, q: str | None = None, now: datetime | None = None) -> QuerySet[Dossier]:
+def filter_dossiers(
+    qs: QuerySet[Dossier],
+    *,
+    status: Any = None,
+    agency: str | None = None,
+    procedure: str | None = None,
+    due: str | None = None,
+    received_from: Any = None,
+    received_to: Any = None,
+    q: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Dossier]:
     now = now or timezone.now()
-    for name, value in (("status", status), ("agency", agency), ("procedure", procedure), ("due", due),
-                        ("received_from", received_from), ("received_to", received_to), ("q", q)):
+    for name, value in (
+        ("status", status),
+        ("agency", agency),
+        ("procedure", procedure),
+        ("due", due),
+        ("received_from", received_from),
+        ("received_to", received_to),
+        ("q", q),
+    ):
         if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text parameters
-            raise ValidationFailed(f"'{name}' chứa ký tự không hợp lệ.", code="invalid_filter",
-                                   details={"field": name})
+            raise ValidationFailed(
+                f"'{name}' chứa ký tự không hợp lệ.", code="invalid_filter", details={"field": name}
+            )
     if status not in (None, ""):
         try:
             wanted = [int(s) for s in str(status).split(",") if s.strip()]
         except ValueError:
             wanted = [-1]
         if not wanted or any(s not in machine.STATUSES for s in wanted):
-            raise ValidationFailed("'status' phải là số từ 1 đến 10 (có thể nhiều, cách nhau dấu phẩy).",
-                                   code="invalid_filter", details={"field": "status"})
+            raise ValidationFailed(
+                "'status' phải là số từ 1 đến 10 (có thể nhiều, cách nhau dấu phẩy).",
+                code="invalid_filter",
+                details={"field": "status"},
+            )
         qs = qs.filter(status__in=wanted)
     if agency:
         qs = qs.filter(Q(agency__identifier=agency) | Q(current_agency__identifier=agency))
@@ -176,4 +204,3 @@ def dossier_detail_light(user, code: str) -> Dossier:
 def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
     """The actions `services.perform` would accept from this user now (given valid inputs)."""
     return permissions.allowed(user, dossier, now or timezone.now())
-

@@ -55,13 +55,18 @@ def _text(value: Any, field: str, *, required: bool = False, max_len: int = 500)
             raise ValidationFailed(f"Thiếu '{field}'.", code="missing_field", details={"field": field})
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"'{field}' phải là chuỗi ký tự.", code="invalid_field", details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' phải là chuỗi ký tự.", code="invalid_field", details={"field": field}
+        )
     if "\x00" in value:  # no database text column takes NUL (PostgreSQL refuses it)
-        raise ValidationFailed(f"'{field}' chứa ký tự không hợp lệ.", code="invalid_field", details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' chứa ký tự không hợp lệ.", code="invalid_field", details={"field": field}
+        )
     value = nfc(value) if "\n" not in value else value.strip()
     if len(value) > max_len:
-        raise ValidationFailed(f"'{field}' dài quá {max_len} ký tự.", code="invalid_field",
-                               details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' dài quá {max_len} ký tự.", code="invalid_field", details={"field": field}
+        )
     return value
 
 
@@ -69,8 +74,11 @@ def _int(value: Any, field: str, *, minimum: int, maximum: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValidationFailed(f"'{field}' phải là số nguyên từ {minimum} đến {maximum}.", code="invalid_field",
-                               details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' phải là số nguyên từ {minimum} đến {maximum}.",
+            code="invalid_field",
+            details={"field": field},
+        )
     return value
 
 
@@ -82,8 +90,11 @@ def _moment(value: Any, field: str) -> datetime:
         except ValueError:
             parsed = None
     if parsed is None:
-        raise ValidationFailed(f"'{field}' phải là thời điểm ISO 8601, ví dụ 2025-08-15T16:00:00+07:00.",
-                               code="invalid_field", details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' phải là thời điểm ISO 8601, ví dụ 2025-08-15T16:00:00+07:00.",
+            code="invalid_field",
+            details={"field": field},
+        )
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=LOCAL_TZ)
 
 
@@ -99,8 +110,9 @@ def _day(value: Any, field: str) -> date | None:
         except ValueError:
             parsed = None
     if parsed is None:
-        raise ValidationFailed(f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_field",
-                               details={"field": field})
+        raise ValidationFailed(
+            f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_field", details={"field": field}
+        )
     return parsed
 
 
@@ -194,10 +206,13 @@ def _fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
     # request_payment takes >= 1), so a dossier with nothing to pay has no fee rows to read.
     if not d.fee_total:
         return []
+
     def build(conn):
         qn = conn.ops.quote_name
-        return (f"SELECT {qn('name')}, {qn('kind')}, {qn('amount')} FROM {qn(DossierFee._meta.db_table)} "
-                f"WHERE {qn('dossier_id')} = %s ORDER BY {qn('id')} ASC")
+        return (
+            f"SELECT {qn('name')}, {qn('kind')}, {qn('amount')} FROM {qn(DossierFee._meta.db_table)} "
+            f"WHERE {qn('dossier_id')} = %s ORDER BY {qn('id')} ASC"
+        )
 
     conn, sql = _plan("dossier:fees", build)
     with conn.cursor() as cursor:  # d.fees.values_list("name", "kind", "amount"), precompiled
@@ -205,8 +220,9 @@ def _fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def sync_payload(d: Dossier, event: DossierEvent,
-                 fees: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:
+def sync_payload(
+    d: Dossier, event: DossierEvent, fees: list[tuple[str, str, int]] | None = None
+) -> dict[str, Any]:
     """The DVCQG-style fields of one status change (domain.md §1.3, §7.1).
 
     `fees`: the dossier's (name, kind, amount) rows in id order when the caller already has them.
@@ -244,25 +260,49 @@ def sync_payload(d: Dossier, event: DossierEvent,
         "HoSoCoThanhPhanSoHoa": 1 if d.digitised else 0,
         "TaiKhoanDuocXacThucVoiVNeID": 1 if d.vneid_verified else 0,
         "DuocThanhToanTrucTuyen": d.paid_online,
-        "DanhSachLePhi": [{"TenPhiLePhi": name, "LoaiPhiLePhi": kind, "Gia": amount} for name, kind, amount in fees],
-        "QuaTrinhXuLy": [{
-            "MaHoSo": d.code,
-            "NguoiXuLy": event.actor_name,
-            "ThoiDiemXuLy": portal_time(event.at),
-            "NoiDungXuLy": event.note or event.reason or machine.LABELS.get(event.action, event.action),
-            "TrangThai": event.to_status,
-            "NgayKetThucTheoQuyDinh": portal_time(event.due_at),
-        }],
+        "DanhSachLePhi": [
+            {"TenPhiLePhi": name, "LoaiPhiLePhi": kind, "Gia": amount} for name, kind, amount in fees
+        ],
+        "QuaTrinhXuLy": [
+            {
+                "MaHoSo": d.code,
+                "NguoiXuLy": event.actor_name,
+                "ThoiDiemXuLy": portal_time(event.at),
+                "NoiDungXuLy": event.note or event.reason or machine.LABELS.get(event.action, event.action),
+                "TrangThai": event.to_status,
+                "NgayKetThucTheoQuyDinh": portal_time(event.due_at),
+            }
+        ],
     }
 
 
-def _append(d: Dossier, seq: int, actor, action: str, from_status: int | None, *, at: datetime,
-            note: str = "", reason: str = "", data: dict | None = None,
-            fees: list[tuple[str, str, int]] | None = None) -> DossierEvent:
+def _append(
+    d: Dossier,
+    seq: int,
+    actor,
+    action: str,
+    from_status: int | None,
+    *,
+    at: datetime,
+    note: str = "",
+    reason: str = "",
+    data: dict | None = None,
+    fees: list[tuple[str, str, int]] | None = None,
+) -> DossierEvent:
     event = DossierEvent(
-        dossier=d, seq=seq, at=at, actor=actor, actor_name=actor_name(actor), action=action,
-        from_status=from_status, to_status=d.status, note=note, reason=reason, data=data or {},
-        due_at=d.due_at, agency=d.current_agency,
+        dossier=d,
+        seq=seq,
+        at=at,
+        actor=actor,
+        actor_name=actor_name(actor),
+        action=action,
+        from_status=from_status,
+        to_status=d.status,
+        note=note,
+        reason=reason,
+        data=data or {},
+        due_at=d.due_at,
+        agency=d.current_agency,
     )
     _insert(event)
     _enqueue(d.code, sync_payload(d, event, fees), idempotency_key=f"{d.code}:{seq}", at=at)
@@ -292,8 +332,13 @@ def _plan(key: str, build, conn=None):
 # primary key return an int unchanged; a date-time field passes an aware datetime to the backend's
 # adapt_datetimefield_value; and these all return None unchanged. Any other value takes the field's path.
 _TEXT, _BOOL, _INT, _MOMENT, _OTHER = range(5)
-_INT_FIELDS = (models.IntegerField, models.BigIntegerField, models.PositiveIntegerField,
-               models.PositiveSmallIntegerField, models.SmallIntegerField)
+_INT_FIELDS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+)
 
 
 def _kind(f) -> int:
@@ -302,8 +347,10 @@ def _kind(f) -> int:
         return _TEXT
     if cls is models.BooleanField:
         return _BOOL
-    if cls in _INT_FIELDS or (cls is models.ForeignKey and type(f.target_field) in (*_INT_FIELDS, models.AutoField,
-                                                                                   models.BigAutoField)):
+    if cls in _INT_FIELDS or (
+        cls is models.ForeignKey
+        and type(f.target_field) in (*_INT_FIELDS, models.AutoField, models.BigAutoField)
+    ):
         return _INT
     if cls is models.DateTimeField:
         return _MOMENT
@@ -315,8 +362,11 @@ def _preparer(fields, conn, add: bool):
     with the calls that return their input unchanged skipped."""
     spec = []
     for f in fields:
-        plain = (not isinstance(f, models.FileField) and not getattr(f, "auto_now", False)
-                 and not getattr(f, "auto_now_add", False))  # pre_save is then the attribute itself
+        plain = (
+            not isinstance(f, models.FileField)
+            and not getattr(f, "auto_now", False)
+            and not getattr(f, "auto_now_add", False)
+        )  # pre_save is then the attribute itself
         spec.append((f.attname, f, plain, _kind(f)))
     passthrough = {_TEXT: str, _BOOL: bool, _INT: int}
     adapt = conn.ops.adapt_datetimefield_value
@@ -358,7 +408,7 @@ def _columns(model, alias: str, conn, only: tuple[str, ...] | None = None) -> tu
     width = len(fields)
 
     def load(row, offset: int = 0):
-        values = list(row[offset:offset + width])
+        values = list(row[offset : offset + width])
         for i, found, col in converters:
             value = values[i]
             for converter in found:
@@ -383,8 +433,10 @@ def _insert(*objs) -> None:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         qn = conn.ops.quote_name
         one = f"({', '.join(['%s'] * len(fields))})"
-        sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-               f"VALUES {', '.join([one] * rows)}")
+        sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES {', '.join([one] * rows)}"
+        )
         returning = conn.features.can_return_columns_from_insert
         if returning:
             sql += f" RETURNING {qn(model._meta.pk.column)}"
@@ -392,11 +444,14 @@ def _insert(*objs) -> None:
 
     conn, (sql, prepare, returning) = _plan(f"insert:{model._meta.label}:{rows}", build, conn)
     for start in range(0, len(objs), rows):
-        chunk = objs[start:start + rows]
+        chunk = objs[start : start + rows]
         with conn.cursor() as cursor:
             cursor.execute(sql, [value for obj in chunk for value in prepare(obj)])
-            ids = [r[0] for r in cursor.fetchall()] if returning else [conn.ops.last_insert_id(
-                cursor, model._meta.db_table, model._meta.pk.column)]
+            ids = (
+                [r[0] for r in cursor.fetchall()]
+                if returning
+                else [conn.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)]
+            )
         for obj, pk in zip(chunk, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
@@ -411,8 +466,10 @@ def _update(obj, names: list[str]) -> None:
         fields = [model._meta.get_field(n) for n in names]
         qn = conn.ops.quote_name
         sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-        return (f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s",
-                _preparer(fields, conn, False))
+        return (
+            f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s",
+            _preparer(fields, conn, False),
+        )
 
     conn, (sql, prepare) = _plan(f"update:{model._meta.label}:{','.join(names)}", build)
     with conn.cursor() as cursor:
@@ -421,8 +478,12 @@ def _update(obj, names: list[str]) -> None:
             raise DatabaseError("the dossier row to update is gone")
 
 
-_LOCK_JOINS = (("agency", "a1", None), ("receiving_agency", "a2", None), ("current_agency", "a3", None),
-               ("procedure", "p", PROCEDURE_COLUMNS))
+_LOCK_JOINS = (
+    ("agency", "a1", None),
+    ("receiving_agency", "a2", None),
+    ("current_agency", "a3", None),
+    ("procedure", "p", PROCEDURE_COLUMNS),
+)
 
 
 def _build_lock(conn):
@@ -438,10 +499,14 @@ def _build_lock(conn):
         cols, load = _columns(target, alias, conn, only)
         select.append(cols)
         loaders.append((field, load, load.width))
-        joins.append(f"INNER JOIN {qn(target._meta.db_table)} {alias} "
-                     f"ON {alias}.{qn(target._meta.pk.column)} = d.{qn(field.column)}")
-    sql = (f"SELECT {', '.join(select)} FROM {qn(Dossier._meta.db_table)} d {' '.join(joins)} "
-           f"WHERE d.{qn(Dossier._meta.get_field('code').column)} = %s")
+        joins.append(
+            f"INNER JOIN {qn(target._meta.db_table)} {alias} "
+            f"ON {alias}.{qn(target._meta.pk.column)} = d.{qn(field.column)}"
+        )
+    sql = (
+        f"SELECT {', '.join(select)} FROM {qn(Dossier._meta.db_table)} d {' '.join(joins)} "
+        f"WHERE d.{qn(Dossier._meta.get_field('code').column)} = %s"
+    )
     if conn.features.has_select_for_update:
         sql += " FOR UPDATE OF d" if conn.features.has_select_for_update_of else " FOR UPDATE"
     return sql, loaders
@@ -468,8 +533,10 @@ def _select_locked(code: str) -> Dossier | None:
         offset += width
     return d
 
+
 def _select_one(key: str, model, where: str, params: list) -> Any:
     """The instance of `model` matching `where` (SQL on alias t, unique), or None: a precompiled `.first()`."""
+
     def build(conn):
         cols, load = _columns(model, "t", conn)
         return f"SELECT {cols} FROM {conn.ops.quote_name(model._meta.db_table)} t WHERE {where}", load
@@ -484,15 +551,22 @@ def _select_one(key: str, model, where: str, params: list) -> Any:
 def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]:
     """The procedure with this code (PROCEDURE_COLUMNS only) and its implementing agencies (by identifier),
     in one statement: `Procedure.objects.only(...).get(code=...)` and `list(procedure.agencies.all())`."""
+
     def build(conn):
         qn = conn.ops.quote_name
         m2m = Procedure._meta.get_field("agencies")
         pcols, pload = _columns(Procedure, "p", conn, PROCEDURE_COLUMNS)
         acols, aload = _columns(Agency, "a", conn)
-        return (f"SELECT {pcols}, {acols} FROM {qn(Procedure._meta.db_table)} p "
+        return (
+            (
+                f"SELECT {pcols}, {acols} FROM {qn(Procedure._meta.db_table)} p "
                 f"LEFT JOIN {qn(m2m.m2m_db_table())} m ON m.{qn(m2m.m2m_column_name())} = p.{qn('id')} "
                 f"LEFT JOIN {qn(Agency._meta.db_table)} a ON a.{qn('id')} = m.{qn(m2m.m2m_reverse_name())} "
-                f"WHERE p.{qn('code')} = %s ORDER BY a.{qn('identifier')} ASC"), pload, aload
+                f"WHERE p.{qn('code')} = %s ORDER BY a.{qn('identifier')} ASC"
+            ),
+            pload,
+            aload,
+        )
 
     conn, (sql, pload, aload) = _plan("procedure:with-agencies", build)
     with conn.cursor() as cursor:
@@ -507,12 +581,16 @@ def _enqueue(key: str, payload: dict[str, Any], *, idempotency_key: str, at: dat
     """`outbox.enqueue(OUTBOX_TOPIC, ...)`: the same row, through the precompiled INSERT."""
     _insert(outbox.new_message(OUTBOX_TOPIC, key, payload, idempotency_key=idempotency_key, at=at))
 
+
 def _account_of(id_number: str) -> int | None:
     """The user id of the citizen account with this personal ID, if any (the first registered)."""
+
     def build(conn):
         qn = conn.ops.quote_name
-        return (f"SELECT {qn('user_id')} FROM {qn(Applicant._meta.db_table)} WHERE {qn('id_number')} = %s "
-                f"ORDER BY {qn('id')} ASC LIMIT 1")
+        return (
+            f"SELECT {qn('user_id')} FROM {qn(Applicant._meta.db_table)} WHERE {qn('id_number')} = %s "
+            f"ORDER BY {qn('id')} ASC LIMIT 1"
+        )
 
     conn, sql = _plan("applicant:account", build)
     with conn.cursor() as cursor:
@@ -526,17 +604,29 @@ def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ValidationFailed("'applicant' phải là một đối tượng.", code="invalid_field",
-                               details={"field": "applicant"})
+        raise ValidationFailed(
+            "'applicant' phải là một đối tượng.", code="invalid_field", details={"field": "applicant"}
+        )
     own = directory.applicant_of(actor) if channel != Channel.COUNTER else None
     if own is not None:  # a citizen's own account fills what the form leaves out
-        defaults = {"kind": own.kind, "name": own.full_name, "id_number": own.id_number, "tax_code": own.tax_code,
-                    "birth_date": own.birth_date, "phone": own.phone, "email": own.email, "address": own.address}
+        defaults = {
+            "kind": own.kind,
+            "name": own.full_name,
+            "id_number": own.id_number,
+            "tax_code": own.tax_code,
+            "birth_date": own.birth_date,
+            "phone": own.phone,
+            "email": own.email,
+            "address": own.address,
+        }
         raw = {**defaults, **{k: v for k, v in raw.items() if v not in (None, "")}}
     kind = raw.get("kind") or ApplicantKind.CITIZEN
     if kind not in ApplicantKind.values:
-        raise ValidationFailed("'applicant.kind' phải là citizen hoặc organisation.", code="invalid_field",
-                               details={"field": "applicant.kind"})
+        raise ValidationFailed(
+            "'applicant.kind' phải là citizen hoặc organisation.",
+            code="invalid_field",
+            details={"field": "applicant.kind"},
+        )
     out = {
         "applicant_kind": kind,
         "applicant_name": _text(raw.get("name"), "applicant.name", required=True, max_len=200),
@@ -548,15 +638,18 @@ def _applicant_data(actor, raw: Any, channel: int) -> dict[str, Any]:
         "applicant_tax_code": "",
     }
     if out["applicant_email"] and "@" not in out["applicant_email"]:
-        raise ValidationFailed("Địa chỉ email không hợp lệ.", code="invalid_field",
-                               details={"field": "applicant.email"})
+        raise ValidationFailed(
+            "Địa chỉ email không hợp lệ.", code="invalid_field", details={"field": "applicant.email"}
+        )
     if kind == ApplicantKind.CITIZEN:
         out["applicant_id_number"] = check_personal_id(
             _text(raw.get("id_number"), "applicant.id_number", required=True, max_len=20),
-            birth_date=out["applicant_birth_date"])
+            birth_date=out["applicant_birth_date"],
+        )
     else:
         out["applicant_tax_code"] = check_tax_code(
-            _text(raw.get("tax_code"), "applicant.tax_code", required=True, max_len=20))
+            _text(raw.get("tax_code"), "applicant.tax_code", required=True, max_len=20)
+        )
         if raw.get("id_number"):  # the organisation's representative, optional
             out["applicant_id_number"] = check_personal_id(_text(raw.get("id_number"), "applicant.id_number"))
     return out
@@ -566,13 +659,17 @@ def _authorised_data(raw: Any) -> dict[str, Any]:
     if raw in (None, False, {}):
         return {"authorised": False, "authorised_name": "", "authorised_id_number": ""}
     if not isinstance(raw, dict):
-        raise ValidationFailed("'authorised' phải là đối tượng {name, id_number}.", code="invalid_field",
-                               details={"field": "authorised"})
+        raise ValidationFailed(
+            "'authorised' phải là đối tượng {name, id_number}.",
+            code="invalid_field",
+            details={"field": "authorised"},
+        )
     return {
         "authorised": True,
         "authorised_name": _text(raw.get("name"), "authorised.name", required=True, max_len=200),
         "authorised_id_number": check_personal_id(
-            _text(raw.get("id_number"), "authorised.id_number", required=True, max_len=20)),
+            _text(raw.get("id_number"), "authorised.id_number", required=True, max_len=20)
+        ),
     }
 
 
@@ -580,35 +677,61 @@ def _components(version: ProcedureVersion, case_code: str, raw: Any) -> list[Dos
     if raw is None:
         raw = []
     if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw):
-        raise ValidationFailed("'components' phải là danh sách {code, copies}.", code="invalid_field",
-                               details={"field": "components"})
-    known = {c["code"]: c for c in version.record.get("components") or []
-             if c.get("case") in (None, "", case_code)}
+        raise ValidationFailed(
+            "'components' phải là danh sách {code, copies}.",
+            code="invalid_field",
+            details={"field": "components"},
+        )
+    known = {
+        c["code"]: c for c in version.record.get("components") or [] if c.get("case") in (None, "", case_code)
+    }
     given: dict[str, int] = {}
     for i, item in enumerate(raw):
         code = _text(item.get("code"), f"components[{i}].code", required=True, max_len=40)
         if code not in known:
-            raise ValidationFailed(f"Thành phần hồ sơ '{code}' không thuộc thủ tục này.",
-                                   code="unknown_component", details={"field": f"components[{i}].code"})
+            raise ValidationFailed(
+                f"Thành phần hồ sơ '{code}' không thuộc thủ tục này.",
+                code="unknown_component",
+                details={"field": f"components[{i}].code"},
+            )
         if code in given:
-            raise ValidationFailed(f"Thành phần hồ sơ '{code}' khai hai lần.", code="duplicate_component",
-                                   details={"field": f"components[{i}].code"})
+            raise ValidationFailed(
+                f"Thành phần hồ sơ '{code}' khai hai lần.",
+                code="duplicate_component",
+                details={"field": f"components[{i}].code"},
+            )
         given[code] = _int(item.get("copies", 1), f"components[{i}].copies", minimum=1, maximum=100)
     missing = [c["name"] for code, c in known.items() if c.get("required", True) and code not in given]
     if missing:
-        raise ValidationFailed("Thiếu thành phần hồ sơ bắt buộc: " + "; ".join(missing) + ".",
-                               code="missing_component", details={"missing": missing})
+        raise ValidationFailed(
+            "Thiếu thành phần hồ sơ bắt buộc: " + "; ".join(missing) + ".",
+            code="missing_component",
+            details={"missing": missing},
+        )
     order = {code: i for i, code in enumerate(known)}
-    return [DossierComponent(code=code, name=known[code]["name"], copies=copies,
-                             required=bool(known[code].get("required", True)), order=order[code])
-            for code, copies in given.items()]
+    return [
+        DossierComponent(
+            code=code,
+            name=known[code]["name"],
+            copies=copies,
+            required=bool(known[code].get("required", True)),
+            order=order[code],
+        )
+        for code, copies in given.items()
+    ]
 
 
 def _fees(version: ProcedureVersion, channel: int) -> list[DossierFee]:
     name = CHANNEL_NAMES[channel]
-    fees = [DossierFee(name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
-                       kind=f.get("kind") or DossierFee.Kind.CHARGE, amount=int(f.get("amount") or 0))
-            for f in version.record.get("fees") or [] if f.get("channel") in (None, "", name) and f.get("amount")]
+    fees = [
+        DossierFee(
+            name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
+            kind=f.get("kind") or DossierFee.Kind.CHARGE,
+            amount=int(f.get("amount") or 0),
+        )
+        for f in version.record.get("fees") or []
+        if f.get("channel") in (None, "", name) and f.get("amount")
+    ]
     if not fees:
         for c in version.record.get("channels") or []:
             if c.get("channel") == name and c.get("fee"):
@@ -627,8 +750,9 @@ def _receiving_point(actor, agency: Agency) -> Agency:
     return candidates[0]
 
 
-def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
-                   idempotency_key: str | None = None) -> Dossier:
+def submit_dossier(
+    actor, data: dict[str, Any], *, at: datetime | None = None, idempotency_key: str | None = None
+) -> Dossier:
     """Create a dossier: a citizen's online/postal submission (status 1) or a counter reception (status 2).
 
     `data` is the contract §4 body. With `idempotency_key`, a second call with the same key returns the
@@ -647,11 +771,15 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     code = _text(data.get("procedure"), "procedure", required=True, max_len=20)
     procedure, implementing = _procedure_with_agencies(code)
     if procedure is None:
-        raise ValidationFailed(f"Không có thủ tục mã '{code}'.", code="unknown_procedure",
-                               details={"field": "procedure"})
+        raise ValidationFailed(
+            f"Không có thủ tục mã '{code}'.", code="unknown_procedure", details={"field": "procedure"}
+        )
     if procedure.publication_state not in PUBLISHED:
-        raise ValidationFailed(f"Thủ tục '{code}' không đang công khai, không nhận hồ sơ.",
-                               code="procedure_not_published", details={"field": "procedure"})
+        raise ValidationFailed(
+            f"Thủ tục '{code}' không đang công khai, không nhận hồ sơ.",
+            code="procedure_not_published",
+            details={"field": "procedure"},
+        )
     version = latest_version(procedure)
     if version is None:
         raise ValidationFailed(f"Thủ tục '{code}' chưa có phiên bản công bố.", code="procedure_not_published")
@@ -660,13 +788,17 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     if agency_id:
         agency = next((a for a in implementing if a.identifier == agency_id), None)
         if agency is None:
-            raise ValidationFailed(f"Cơ quan '{agency_id}' không thực hiện thủ tục '{code}'.",
-                                   code="agency_not_implementing", details={"field": "agency"})
+            raise ValidationFailed(
+                f"Cơ quan '{agency_id}' không thực hiện thủ tục '{code}'.",
+                code="agency_not_implementing",
+                details={"field": "agency"},
+            )
     elif len(implementing) == 1:
         agency = implementing[0]
     else:
-        raise ValidationFailed("Cần chọn cơ quan giải quyết ('agency').", code="missing_field",
-                               details={"field": "agency"})
+        raise ValidationFailed(
+            "Cần chọn cơ quan giải quyết ('agency').", code="missing_field", details={"field": "agency"}
+        )
 
     kinds = permissions.global_kinds(actor)
     is_reception = RECEPTION in kinds
@@ -675,27 +807,34 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     channel = _int(raw_channel, "channel", minimum=1, maximum=3)
     if channel == Channel.COUNTER or (channel == Channel.POSTAL and is_staff):
         if not is_reception:
-            raise PermissionDenied("Chỉ cán bộ tiếp nhận một cửa được tiếp nhận hồ sơ trực tiếp.",
-                                   code="forbidden_action")
+            raise PermissionDenied(
+                "Chỉ cán bộ tiếp nhận một cửa được tiếp nhận hồ sơ trực tiếp.", code="forbidden_action"
+            )
         if not directory.can_receive_for(actor, agency):
-            raise PermissionDenied("Bạn không được tiếp nhận hồ sơ của cơ quan ngoài tỉnh mình.",
-                                   code="not_your_dossier")
+            raise PermissionDenied(
+                "Bạn không được tiếp nhận hồ sơ của cơ quan ngoài tỉnh mình.", code="not_your_dossier"
+            )
         receiving = _receiving_point(actor, agency)
         owner = None
     else:
         if is_staff:
-            raise PermissionDenied("Cán bộ tiếp nhận hồ sơ tại quầy (kênh 1), không nộp trực tuyến.",
-                                   code="forbidden_action")
+            raise PermissionDenied(
+                "Cán bộ tiếp nhận hồ sơ tại quầy (kênh 1), không nộp trực tuyến.", code="forbidden_action"
+            )
         receiving, owner = agency, actor
 
     case_code = _text(data.get("case"), "case", max_len=40)
     cases = [c["code"] for c in version.record.get("cases") or []]
     if case_code and case_code not in cases:
-        raise ValidationFailed(f"Thủ tục không có trường hợp '{case_code}'.", code="unknown_case",
-                               details={"field": "case"})
+        raise ValidationFailed(
+            f"Thủ tục không có trường hợp '{case_code}'.", code="unknown_case", details={"field": "case"}
+        )
     if not case_code and cases:
         case_code = cases[0]
-    fields = {**_applicant_data(actor, data.get("applicant"), channel), **_authorised_data(data.get("authorised"))}
+    fields = {
+        **_applicant_data(actor, data.get("applicant"), channel),
+        **_authorised_data(data.get("authorised")),
+    }
     components = _components(version, case_code, data.get("components"))
     fees = _fees(version, channel)
     summary = _text(data.get("summary"), "summary", max_len=MAX_TEXT)
@@ -708,12 +847,24 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
     try:
         with transaction.atomic():
             d = Dossier(
-                code=next_code(receiving, at), procedure=procedure, procedure_version=version, case_code=case_code,
-                agency=agency, receiving_agency=receiving, current_agency=receiving, channel=channel,
-                status=Status.NEW if counter else Status.RECEIVING, applicant_user_id=owner_id, summary=summary,
-                applicant_name_folded=fold(fields["applicant_name"])[:200], submitted_at=at,
-                fee_total=sum(f.amount for f in fees), idempotency_key=idempotency_key or None,
-                created_at=at, updated_at=at, **fields,
+                code=next_code(receiving, at),
+                procedure=procedure,
+                procedure_version=version,
+                case_code=case_code,
+                agency=agency,
+                receiving_agency=receiving,
+                current_agency=receiving,
+                channel=channel,
+                status=Status.NEW if counter else Status.RECEIVING,
+                applicant_user_id=owner_id,
+                summary=summary,
+                applicant_name_folded=fold(fields["applicant_name"])[:200],
+                submitted_at=at,
+                fee_total=sum(f.amount for f in fees),
+                idempotency_key=idempotency_key or None,
+                created_at=at,
+                updated_at=at,
+                **fields,
             )
             if counter:
                 d.received_at = at
@@ -725,9 +876,16 @@ def submit_dossier(actor, data: dict[str, Any], *, at: datetime | None = None,
             for f in fees:
                 f.dossier = d
             _insert(*fees)
-            _append(d, 1, actor, "receive" if counter else "submit", None, at=at,
-                    data={"components": [c.code for c in components]},
-                    fees=[(str(f.name), str(f.kind), f.amount) for f in fees])  # as read back
+            _append(
+                d,
+                1,
+                actor,
+                "receive" if counter else "submit",
+                None,
+                at=at,
+                data={"components": [c.code for c in components]},
+                fees=[(str(f.name), str(f.kind), f.amount) for f in fees],
+            )  # as read back
     except IntegrityError:
         if idempotency_key:  # a concurrent request with the same key won the race
             existing = Dossier.objects.filter(idempotency_key=idempotency_key).first()
@@ -750,32 +908,43 @@ def _clean_payload(action: str, payload: Any) -> dict[str, Any]:
     if "items" in requires or payload.get("items") is not None:
         items = payload.get("items")
         if not isinstance(items, list) or not items or len(items) > 100:
-            raise ValidationFailed("'items' phải là danh sách (1-100) giấy tờ cần bổ sung.", code="invalid_field",
-                                   details={"field": "items"})
+            raise ValidationFailed(
+                "'items' phải là danh sách (1-100) giấy tờ cần bổ sung.",
+                code="invalid_field",
+                details={"field": "items"},
+            )
         clean["items"] = [_text(x, f"items[{i}]", required=True) for i, x in enumerate(items)]
     if payload.get("to") not in (None, ""):
         clean["to"] = _text(payload.get("to"), "to", max_len=150)
     if "amount" in requires:
         if payload.get("amount") is None:
-            raise ValidationFailed("Thiếu 'amount' (số tiền, đồng).", code="missing_field",
-                                   details={"field": "amount"})
+            raise ValidationFailed(
+                "Thiếu 'amount' (số tiền, đồng).", code="missing_field", details={"field": "amount"}
+            )
         clean["amount"] = _int(payload.get("amount"), "amount", minimum=1, maximum=MAX_AMOUNT)
     if "new_due_at" in requires:
         if payload.get("new_due_at") in (None, ""):
-            raise ValidationFailed("Thiếu 'new_due_at' (ngày hẹn trả mới).", code="missing_field",
-                                   details={"field": "new_due_at"})
+            raise ValidationFailed(
+                "Thiếu 'new_due_at' (ngày hẹn trả mới).",
+                code="missing_field",
+                details={"field": "new_due_at"},
+            )
         clean["new_due_at"] = _moment(payload.get("new_due_at"), "new_due_at")
     if "result" in requires:
         result = payload.get("result")
         if not isinstance(result, dict):
-            raise ValidationFailed("'result' phải là đối tượng {name}.", code="missing_field",
-                                   details={"field": "result"})
+            raise ValidationFailed(
+                "'result' phải là đối tượng {name}.", code="missing_field", details={"field": "result"}
+            )
         clean["result"] = {"name": _text(result.get("name"), "result.name", required=True)}
     files = payload.get("files")
     if files is not None:
         if not isinstance(files, list) or len(files) > 100:
-            raise ValidationFailed("'files' phải là danh sách số hiệu tệp đã tải lên.", code="invalid_field",
-                                   details={"field": "files"})
+            raise ValidationFailed(
+                "'files' phải là danh sách số hiệu tệp đã tải lên.",
+                code="invalid_field",
+                details={"field": "files"},
+            )
         clean["files"] = [_int(x, f"files[{i}]", minimum=1, maximum=2**31 - 1) for i, x in enumerate(files)]
     return clean
 
@@ -795,47 +964,70 @@ def _resolve_to(d: Dossier, target: str | None, actor, kinds: set[str]) -> tuple
         if d.status == Status.NEW:
             return d.agency, None  # the one-stop hands over to the competent agency
         if SPECIALIST in kinds:
-            leaders = list(get_user_model().objects.filter(
-                assignments__agency=d.current_agency, assignments__role=Role.LEADER, is_active=True)[:2])
+            leaders = list(
+                get_user_model().objects.filter(
+                    assignments__agency=d.current_agency, assignments__role=Role.LEADER, is_active=True
+                )[:2]
+            )
             if len(leaders) == 1:
                 return d.current_agency, leaders[0]
-        raise ValidationFailed("Cần chọn nơi chuyển đến ('to': mã định danh cơ quan hoặc tên đăng nhập).",
-                               code="missing_field", details={"field": "to"})
+        raise ValidationFailed(
+            "Cần chọn nơi chuyển đến ('to': mã định danh cơ quan hoặc tên đăng nhập).",
+            code="missing_field",
+            details={"field": "to"},
+        )
     agency = Agency.objects.filter(identifier=target, is_active=True).first()
     if agency is not None:
         return agency, None
     user = get_user_model().objects.filter(username=target, is_active=True).first()
     if user is not None:
-        rows = list(StaffAssignment.objects.filter(user=user, role__in=[Role.SPECIALIST, Role.LEADER])
-                    .select_related("agency").order_by("id"))
+        rows = list(
+            StaffAssignment.objects.filter(user=user, role__in=[Role.SPECIALIST, Role.LEADER])
+            .select_related("agency")
+            .order_by("id")
+        )
         if rows:
             here = next((r for r in rows if r.agency_id == d.current_agency_id), rows[0])
             return here.agency, user
-    raise ValidationFailed(f"Không có cơ quan hoặc cán bộ xử lý '{target}'.", code="unknown_recipient",
-                           details={"field": "to"})
+    raise ValidationFailed(
+        f"Không có cơ quan hoặc cán bộ xử lý '{target}'.", code="unknown_recipient", details={"field": "to"}
+    )
 
 
 def _hand_in_files(d: Dossier, since: datetime | None, chosen: list[int] | None) -> list[dict[str, Any]]:
     """Mark the files uploaded while the dossier waited (all, or the `chosen` ids) as handed in by the
     supplement event about to be written; the event records which."""
-    pending = [] if since is None else list(
-        d.files.filter(event_seq__isnull=True, uploaded_at__gte=since).select_related("component").order_by("id"))
+    pending = (
+        []
+        if since is None
+        else list(
+            d.files.filter(event_seq__isnull=True, uploaded_at__gte=since)
+            .select_related("component")
+            .order_by("id")
+        )
+    )
     if chosen is not None:
         unknown = sorted(set(chosen) - {f.pk for f in pending})
         if unknown:
-            raise ValidationFailed(f"Tệp số {', '.join(map(str, unknown))} không phải tệp bổ sung đang chờ nộp.",
-                                   code="unknown_file", details={"field": "files", "ids": unknown})
+            raise ValidationFailed(
+                f"Tệp số {', '.join(map(str, unknown))} không phải tệp bổ sung đang chờ nộp.",
+                code="unknown_file",
+                details={"field": "files", "ids": unknown},
+            )
         pending = [f for f in pending if f.pk in set(chosen)]
     if pending:
         DossierFile.objects.filter(pk__in=[f.pk for f in pending]).update(event_seq=d.version + 1)
-    return [{"id": f.pk, "name": f.name, "component": f.component.code if f.component_id else None}
-            for f in pending]
+    return [
+        {"id": f.pk, "name": f.name, "component": f.component.code if f.component_id else None}
+        for f in pending
+    ]
 
 
 def _in_working_time(cal, t: datetime) -> bool:
     second = timedelta(seconds=1)
-    return cal.is_working_day(t) and (cal.working_hours_between(t - second, t) > 0
-                                      or cal.working_hours_between(t, t + second) > 0)
+    return cal.is_working_day(t) and (
+        cal.working_hours_between(t - second, t) > 0 or cal.working_hours_between(t, t + second) > 0
+    )
 
 
 def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -> dict[str, Any]:
@@ -867,8 +1059,11 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
             data["files"] = handed_in
     elif action == "forward":
         agency, user = _resolve_to(d, clean.get("to"), actor, kinds)
-        data = {"from_agency": d.current_agency.identifier, "to_agency": agency.identifier,
-                "to_user": user.get_username() if user else None}
+        data = {
+            "from_agency": d.current_agency.identifier,
+            "to_agency": agency.identifier,
+            "to_user": user.get_username() if user else None,
+        }
         d.current_agency, d.assignee = agency, user
     elif action == "request_payment":
         DossierFee.objects.create(dossier=d, name=clean["note"] or "Phí, lệ phí", amount=clean["amount"])
@@ -885,11 +1080,17 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
         new_due = clean["new_due_at"]
         cal = permissions.calendar_of(d)
         if new_due <= d.due_at:
-            raise ValidationFailed("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", code="invalid_new_due_at",
-                                   details={"field": "new_due_at"})
+            raise ValidationFailed(
+                "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.",
+                code="invalid_new_due_at",
+                details={"field": "new_due_at"},
+            )
         if not _in_working_time(cal, new_due):
-            raise ValidationFailed("Ngày hẹn trả mới phải trong giờ làm việc của ngày làm việc.",
-                                   code="invalid_new_due_at", details={"field": "new_due_at"})
+            raise ValidationFailed(
+                "Ngày hẹn trả mới phải trong giờ làm việc của ngày làm việc.",
+                code="invalid_new_due_at",
+                details={"field": "new_due_at"},
+            )
         data = {"old_due_at": d.due_at.isoformat(), "new_due_at": new_due.isoformat()}
         d.due_at = new_due
         d.apology_count += 1
@@ -910,8 +1111,15 @@ def _row_values(d: Dossier) -> dict[str, Any]:
     return {name: getattr(d, attname) for name, attname in _ROW_FIELDS}
 
 
-def perform(actor, code: str, action: str, payload: dict[str, Any] | None = None, *,
-            at: datetime | None = None, expected_version: int | None = None) -> Dossier:
+def perform(
+    actor,
+    code: str,
+    action: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Dossier:
     """Take one lifecycle action on a dossier (contract §4); returns the changed dossier."""
     at = _now(at)
     if action not in machine.BY_NAME:
@@ -934,14 +1142,35 @@ def perform(actor, code: str, action: str, payload: dict[str, Any] | None = None
         # The row is locked and was read in this transaction: writing only what changed is the same row.
         _update(d, [name for name, value in _row_values(d).items() if before[name] != value])
         # One event per version: submission writes version 1 with event 1, every action adds one of each.
-        _append(d, d.version, actor, action, from_status, at=at, note=clean["note"], reason=clean["reason"],
-                data=data)
+        _append(
+            d,
+            d.version,
+            actor,
+            action,
+            from_status,
+            at=at,
+            note=clean["note"],
+            reason=clean["reason"],
+            data=data,
+        )
     return d
 
 
 # ----------------------------------------------------------------------------------------------- replay
-REBUILT_FIELDS = ("status", "received_at", "due_at", "original_due_at", "finished_at", "returned_at", "refused_at",
-                  "paused_at", "paused_from_status", "supplement_count", "guidance_count", "apology_count")
+REBUILT_FIELDS = (
+    "status",
+    "received_at",
+    "due_at",
+    "original_due_at",
+    "finished_at",
+    "returned_at",
+    "refused_at",
+    "paused_at",
+    "paused_from_status",
+    "supplement_count",
+    "guidance_count",
+    "apology_count",
+)
 
 
 def rebuild_from_events(events) -> dict[str, Any]:

@@ -11,15 +11,34 @@ from .worker import retry_now
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "topic", "key", "status", "attempts", "next_attempt_at", "created_at", "delivered_at",
-                    "short_error")
+    list_display = (
+        "id",
+        "topic",
+        "key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+        "short_error",
+    )
     list_filter = ("status", "topic")
     search_fields = ("key", "idempotency_key", "topic")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     actions = ["retry_selected"]
-    readonly_fields = ("topic", "key", "payload", "idempotency_key", "status", "attempts", "next_attempt_at",
-                       "last_error", "created_at", "delivered_at")
+    readonly_fields = (
+        "topic",
+        "key",
+        "payload",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    )
 
     @admin.display(description=_("lỗi gần nhất"))
     def short_error(self, obj: OutboxMessage) -> str:

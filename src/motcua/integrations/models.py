@@ -13,7 +13,9 @@ class OutboxMessage(models.Model):
         DEAD = "dead", _("Gửi lỗi (dừng thử lại)")
 
     topic = models.CharField(max_length=60)
-    key = models.CharField(max_length=80, db_index=True, help_text=_("e.g. the dossier code; delivery is ordered per key"))
+    key = models.CharField(
+        max_length=80, db_index=True, help_text=_("e.g. the dossier code; delivery is ordered per key")
+    )
     payload = models.JSONField()
     idempotency_key = models.CharField(max_length=120, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -79,7 +79,9 @@ class WebhookTransport:
     def deliver(self, message: OutboxMessage) -> None:
         body = json.dumps(envelope(message), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
         request = urllib.request.Request(
-            self.url, data=body, method="POST",
+            self.url,
+            data=body,
+            method="POST",
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": message.idempotency_key,

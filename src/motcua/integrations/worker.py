@@ -100,7 +100,9 @@ class OutboxWorker:
     def _usable(self, topic: str) -> Transport | None:
         transport = self.registry.resolve(topic)
         if transport is None:
-            self._say_once(f"none:{topic}", f"Không có kênh gửi cho chủ đề {topic!r}; bản tin được giữ chờ gửi.")
+            self._say_once(
+                f"none:{topic}", f"Không có kênh gửi cho chủ đề {topic!r}; bản tin được giữ chờ gửi."
+            )
             return None
         reason = transport.unavailable_reason()
         if reason:
@@ -191,8 +193,13 @@ class OutboxWorker:
                 outcome = self.deliver(message)
                 setattr(stats, outcome, getattr(stats, outcome) + 1)
 
-    def run_forever(self, *, sleep: float = 5.0, stop: threading.Event | None = None,
-                    purge: Callable[[], int] | None = None) -> None:
+    def run_forever(
+        self,
+        *,
+        sleep: float = 5.0,
+        stop: threading.Event | None = None,
+        purge: Callable[[], int] | None = None,
+    ) -> None:
         stop = stop or threading.Event()
         last_purge: datetime | None = None
         while not stop.is_set():

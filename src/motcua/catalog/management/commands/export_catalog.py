@@ -15,8 +15,14 @@ class Command(MotcuaCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="tệp .json, .csv hoặc .xlsx")
-        parser.add_argument("--code", action="extend", nargs="+", default=[], metavar="C",
-                            help="chỉ xuất các thủ tục có mã này (lặp lại được)")
+        parser.add_argument(
+            "--code",
+            action="extend",
+            nargs="+",
+            default=[],
+            metavar="C",
+            help="chỉ xuất các thủ tục có mã này (lặp lại được)",
+        )
         parser.add_argument("--published-only", action="store_true", help="chỉ xuất thủ tục đang công khai")
 
     def handle(self, *args, file: str, code: list[str], published_only: bool = False, **opts):

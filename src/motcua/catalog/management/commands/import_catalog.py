@@ -11,12 +11,16 @@ from ._progress import ProgressLine
 
 
 class Command(MotcuaCommand):
-    help = ("Nhập danh mục thủ tục hành chính từ tệp .json, .csv hoặc .xlsx. Tất cả hoặc không: nếu có dòng "
-            "lỗi, liệt kê mọi dòng lỗi và không ghi gì.")
+    help = (
+        "Nhập danh mục thủ tục hành chính từ tệp .json, .csv hoặc .xlsx. Tất cả hoặc không: nếu có dòng "
+        "lỗi, liệt kê mọi dòng lỗi và không ghi gì."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="tệp .json, .csv hoặc .xlsx")
-        parser.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi vào cơ sở dữ liệu")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="chỉ kiểm tra, không ghi vào cơ sở dữ liệu"
+        )
 
     def handle(self, *args, file: str, dry_run: bool = False, **opts):
         progress = ProgressLine(getattr(self.stderr, "_out", sys.stderr), "Đã nhập")

@@ -45,6 +45,18 @@ class Command(MotcuaCommand):
         self.stdout.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
         os.environ.setdefault("MOTCUA_HOME", str(settings.PROJECT_DIR))
-        argv = [granian, "--interface", "wsgi", "--host", opts["host"], "--port", str(opts["port"]),
-                "--workers", str(opts["workers"]), "--blocking-threads", str(opts["threads"]), "motcua.wsgi:application"]
+        argv = [
+            granian,
+            "--interface",
+            "wsgi",
+            "--host",
+            opts["host"],
+            "--port",
+            str(opts["port"]),
+            "--workers",
+            str(opts["workers"]),
+            "--blocking-threads",
+            str(opts["threads"]),
+            "motcua.wsgi:application",
+        ]
         os.execv(granian, argv)

@@ -12,8 +12,9 @@ class Command(MotcuaCommand):
     help = "Nạp dữ liệu minh họa: tỉnh Nghệ An, cơ quan, tài khoản, lịch, thủ tục hành chính (chạy lại không đổi gì)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--quiet-accounts", action="store_true",
-                            help="không in danh sách tài khoản minh họa ở cuối")
+        parser.add_argument(
+            "--quiet-accounts", action="store_true", help="không in danh sách tài khoản minh họa ở cuối"
+        )
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()

@@ -17,7 +17,9 @@ class Command(MotcuaCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--years", nargs="+", metavar="YEAR", help="các năm cần nạp, ví dụ: 2025 2026 2027")
+        parser.add_argument(
+            "--years", nargs="+", metavar="YEAR", help="các năm cần nạp, ví dụ: 2025 2026 2027"
+        )
 
     def handle(self, *args, years=None, **opts):
         if years is None:
@@ -35,4 +37,6 @@ class Command(MotcuaCommand):
                 year_list.append(year)
         changed = seed_calendar(year_list)
         span = ", ".join(str(y) for y in sorted(set(year_list)))
-        self.stdout.write(f"Đã nạp lịch nghỉ lễ, làm bù các năm {span}: {changed} ngày được thêm hoặc cập nhật.")
+        self.stdout.write(
+            f"Đã nạp lịch nghỉ lễ, làm bù các năm {span}: {changed} ngày được thêm hoặc cập nhật."
+        )

@@ -16,7 +16,9 @@ class Command(MotcuaCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="gửi những bản tin đến hạn rồi thoát")
         parser.add_argument("--batch", type=int, default=50, help="số bản tin nhận mỗi lượt (mặc định 50)")
-        parser.add_argument("--sleep", type=float, default=5.0, help="giây nghỉ khi không có việc (mặc định 5)")
+        parser.add_argument(
+            "--sleep", type=float, default=5.0, help="giây nghỉ khi không có việc (mặc định 5)"
+        )
 
     def handle(self, *args, once: bool, batch: int, sleep: float, **opts):
         if not 1 <= batch <= 1000:
