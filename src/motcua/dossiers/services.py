@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.core import statements
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.identity import check_personal_id, check_tax_code
@@ -214,7 +215,7 @@ def _fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
             f"WHERE {qn('dossier_id')} = %s ORDER BY {qn('id')} ASC"
         )
 
-    conn, sql = _plan("dossier:fees", build)
+    conn, sql = statements.plan("dossier:fees", build)
     with conn.cursor() as cursor:  # d.fees.values_list("name", "kind", "amount"), precompiled
         cursor.execute(sql, [d.pk])
         return [tuple(row) for row in cursor.fetchall()]
@@ -304,178 +305,19 @@ def _append(
         due_at=d.due_at,
         agency=d.current_agency,
     )
-    _insert(event)
-    _enqueue(d.code, sync_payload(d, event, fees), idempotency_key=f"{d.code}:{seq}", at=at)
+    statements.insert(event)
+    outbox.enqueue(
+        OUTBOX_TOPIC, d.code, sync_payload(d, event, fees), idempotency_key=f"{d.code}:{seq}", at=at
+    )
     return event
 
 
 # ------------------------------------------------------------------------------------------ hot statements
-# Intake runs a handful of fixed statements per call. Compiling them through the ORM every time cost more
-# than executing them (the benchmark's service/raw ratio was 10-20 %), so the hot ones are built once per
-# database vendor from the models' own metadata and run through Django's cursor with the fields' own
-# conversions (get_db_prep_save on the way in, the backend's and the fields' converters on the way out):
-# the same SQL values and the same instances as the ORM, without the per-call compilation. No model here
-# has save signals or auto fields beyond the id (checked by tests/dossiers through the ORM reads).
-_SQL: dict[tuple[str, str], Any] = {}
-
-
-def _plan(key: str, build, conn=None):
-    conn = conn or transaction.get_connection()
-    plan = _SQL.get((conn.vendor, key))
-    if plan is None:
-        plan = _SQL[(conn.vendor, key)] = build(conn)
-    return conn, plan
-
-
-# What get_db_prep_save does to the commonest values, done directly (it was half of an intake's CPU time):
-# text and boolean fields return a str / bool unchanged; integer fields and foreign keys to an integer
-# primary key return an int unchanged; a date-time field passes an aware datetime to the backend's
-# adapt_datetimefield_value; and these all return None unchanged. Any other value takes the field's path.
-_TEXT, _BOOL, _INT, _MOMENT, _OTHER = range(5)
-_INT_FIELDS = (
-    models.IntegerField,
-    models.BigIntegerField,
-    models.PositiveIntegerField,
-    models.PositiveSmallIntegerField,
-    models.SmallIntegerField,
-)
-
-
-def _kind(f) -> int:
-    cls = type(f)
-    if cls in (models.CharField, models.TextField, models.EmailField):
-        return _TEXT
-    if cls is models.BooleanField:
-        return _BOOL
-    if cls in _INT_FIELDS or (
-        cls is models.ForeignKey
-        and type(f.target_field) in (*_INT_FIELDS, models.AutoField, models.BigAutoField)
-    ):
-        return _INT
-    if cls is models.DateTimeField:
-        return _MOMENT
-    return _OTHER
-
-
-def _preparer(fields, conn, add: bool):
-    """obj -> the db values of `fields`: `[f.get_db_prep_save(f.pre_save(obj, add), conn) for f in fields]`,
-    with the calls that return their input unchanged skipped."""
-    spec = []
-    for f in fields:
-        plain = (
-            not isinstance(f, models.FileField)
-            and not getattr(f, "auto_now", False)
-            and not getattr(f, "auto_now_add", False)
-        )  # pre_save is then the attribute itself
-        spec.append((f.attname, f, plain, _kind(f)))
-    passthrough = {_TEXT: str, _BOOL: bool, _INT: int}
-    adapt = conn.ops.adapt_datetimefield_value
-
-    def prepare(obj) -> list:
-        out = []
-        for attname, f, plain, kind in spec:
-            value = getattr(obj, attname) if plain else f.pre_save(obj, add)
-            if kind == _OTHER:
-                out.append(f.get_db_prep_save(value, conn))
-            elif value is None or type(value) is passthrough.get(kind):
-                out.append(value)
-            elif kind == _MOMENT and type(value) is datetime and value.tzinfo is not None:
-                out.append(adapt(value))
-            else:
-                out.append(f.get_db_prep_save(value, conn))
-        return out
-
-    return prepare
-
+# The fixed statements of intake and actions, built once per database by motcua.core.statements.
 
 # What a dossier needs of its procedure (its checks, the portal payload, the API): the wide text and JSON
 # columns (search text, requirements, subjects) stay deferred, as with `.only(...)`.
 PROCEDURE_COLUMNS = ("id", "code", "name", "publication_state", "version", "field_id")
-
-
-def _columns(model, alias: str, conn, only: tuple[str, ...] | None = None) -> tuple[str, Any]:
-    """(select list, loader(row, offset) -> instance) for the concrete columns of `model` (or `only` these
-    attnames, the others deferred)."""
-    fields = [f for f in model._meta.concrete_fields if only is None or f.attname in only]
-    qn = conn.ops.quote_name
-    names = [f.attname for f in fields]
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(alias)
-        found = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
-        if found:
-            converters.append((i, found, col))
-    width = len(fields)
-
-    def load(row, offset: int = 0):
-        values = list(row[offset : offset + width])
-        for i, found, col in converters:
-            value = values[i]
-            for converter in found:
-                value = converter(value, col, conn)
-            values[i] = value
-        return model.from_db(conn.alias, names, values)
-
-    load.width = width
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in fields), load
-
-
-def _insert(*objs) -> None:
-    """INSERT new instances of one model (every concrete field but the id) and set their ids, as `save()`
-    or `bulk_create()` would: one statement with RETURNING, or one per row where there is no RETURNING."""
-    if not objs:
-        return
-    model = type(objs[0])
-    conn = transaction.get_connection()
-    rows = len(objs) if conn.features.can_return_rows_from_bulk_insert else 1
-
-    def build(conn):
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        qn = conn.ops.quote_name
-        one = f"({', '.join(['%s'] * len(fields))})"
-        sql = (
-            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES {', '.join([one] * rows)}"
-        )
-        returning = conn.features.can_return_columns_from_insert
-        if returning:
-            sql += f" RETURNING {qn(model._meta.pk.column)}"
-        return sql, _preparer(fields, conn, True), returning
-
-    conn, (sql, prepare, returning) = _plan(f"insert:{model._meta.label}:{rows}", build, conn)
-    for start in range(0, len(objs), rows):
-        chunk = objs[start : start + rows]
-        with conn.cursor() as cursor:
-            cursor.execute(sql, [value for obj in chunk for value in prepare(obj)])
-            ids = (
-                [r[0] for r in cursor.fetchall()]
-                if returning
-                else [conn.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)]
-            )
-        for obj, pk in zip(chunk, ids, strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = conn.alias
-
-
-def _update(obj, names: list[str]) -> None:
-    """UPDATE these fields of a saved instance (`save(update_fields=names)` without the compilation)."""
-    model = type(obj)
-
-    def build(conn):
-        fields = [model._meta.get_field(n) for n in names]
-        qn = conn.ops.quote_name
-        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-        return (
-            f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {qn(model._meta.pk.column)} = %s",
-            _preparer(fields, conn, False),
-        )
-
-    conn, (sql, prepare) = _plan(f"update:{model._meta.label}:{','.join(names)}", build)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [*prepare(obj), obj.pk])
-        if cursor.rowcount != 1:
-            raise DatabaseError("the dossier row to update is gone")
 
 
 _LOCK_JOINS = (
@@ -489,14 +331,14 @@ _LOCK_JOINS = (
 def _build_lock(conn):
     qn = conn.ops.quote_name
     select, loaders = [], []
-    cols, load = _columns(Dossier, "d", conn)
+    cols, load = statements.columns(Dossier, "d", conn)
     select.append(cols)
     loaders.append((None, load, load.width))
     joins = []
     for name, alias, only in _LOCK_JOINS:
         field = Dossier._meta.get_field(name)
         target = field.related_model
-        cols, load = _columns(target, alias, conn, only)
+        cols, load = statements.columns(target, alias, conn, only)
         select.append(cols)
         loaders.append((field, load, load.width))
         joins.append(
@@ -514,7 +356,7 @@ def _build_lock(conn):
 
 def _select_locked(code: str) -> Dossier | None:
     """`select_related(agencies, procedure).select_for_update(of=self).get(code=code)`, precompiled."""
-    conn, (sql, loaders) = _plan("lock:dossier", _build_lock)
+    conn, (sql, loaders) = statements.plan("lock:dossier", _build_lock)
     with conn.cursor() as cursor:
         cursor.execute(sql, [code])
         row = cursor.fetchone()
@@ -534,20 +376,6 @@ def _select_locked(code: str) -> Dossier | None:
     return d
 
 
-def _select_one(key: str, model, where: str, params: list) -> Any:
-    """The instance of `model` matching `where` (SQL on alias t, unique), or None: a precompiled `.first()`."""
-
-    def build(conn):
-        cols, load = _columns(model, "t", conn)
-        return f"SELECT {cols} FROM {conn.ops.quote_name(model._meta.db_table)} t WHERE {where}", load
-
-    conn, (sql, load) = _plan(key, build)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else load(row)
-
-
 def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]:
     """The procedure with this code (PROCEDURE_COLUMNS only) and its implementing agencies (by identifier),
     in one statement: `Procedure.objects.only(...).get(code=...)` and `list(procedure.agencies.all())`."""
@@ -555,8 +383,8 @@ def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]
     def build(conn):
         qn = conn.ops.quote_name
         m2m = Procedure._meta.get_field("agencies")
-        pcols, pload = _columns(Procedure, "p", conn, PROCEDURE_COLUMNS)
-        acols, aload = _columns(Agency, "a", conn)
+        pcols, pload = statements.columns(Procedure, "p", conn, PROCEDURE_COLUMNS)
+        acols, aload = statements.columns(Agency, "a", conn)
         return (
             (
                 f"SELECT {pcols}, {acols} FROM {qn(Procedure._meta.db_table)} p "
@@ -568,18 +396,13 @@ def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]
             aload,
         )
 
-    conn, (sql, pload, aload) = _plan("procedure:with-agencies", build)
+    conn, (sql, pload, aload) = statements.plan("procedure:with-agencies", build)
     with conn.cursor() as cursor:
         cursor.execute(sql, [code])
         rows = cursor.fetchall()
     if not rows:
         return None, []
     return pload(rows[0]), [aload(row, pload.width) for row in rows if row[pload.width] is not None]
-
-
-def _enqueue(key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime) -> None:
-    """`outbox.enqueue(OUTBOX_TOPIC, ...)`: the same row, through the precompiled INSERT."""
-    _insert(outbox.new_message(OUTBOX_TOPIC, key, payload, idempotency_key=idempotency_key, at=at))
 
 
 def _account_of(id_number: str) -> int | None:
@@ -592,7 +415,7 @@ def _account_of(id_number: str) -> int | None:
             f"ORDER BY {qn('id')} ASC LIMIT 1"
         )
 
-    conn, sql = _plan("applicant:account", build)
+    conn, sql = statements.plan("applicant:account", build)
     with conn.cursor() as cursor:
         cursor.execute(sql, [id_number])
         row = cursor.fetchone()
@@ -762,7 +585,9 @@ def submit_dossier(
     if not isinstance(data, dict):
         raise ValidationFailed("Nội dung hồ sơ phải là một đối tượng JSON.", code="invalid_body")
     if idempotency_key:
-        existing = _select_one("dossier:idempotency", Dossier, "t.idempotency_key = %s", [idempotency_key])
+        existing = statements.select_one(
+            "dossier:idempotency", Dossier, "t.idempotency_key = %s", [idempotency_key]
+        )
         if existing is not None:
             return existing
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -869,13 +694,13 @@ def submit_dossier(
             if counter:
                 d.received_at = at
                 d.due_at = d.original_due_at = compute_due(d, at)
-            _insert(d)
+            statements.insert(d)
             for c in components:
                 c.dossier = d
-            _insert(*components)
+            statements.insert(*components)
             for f in fees:
                 f.dossier = d
-            _insert(*fees)
+            statements.insert(*fees)
             _append(
                 d,
                 1,
@@ -1140,7 +965,7 @@ def perform(
         d.version += 1
         d.updated_at = at
         # The row is locked and was read in this transaction: writing only what changed is the same row.
-        _update(d, [name for name, value in _row_values(d).items() if before[name] != value])
+        statements.update(d, [name for name, value in _row_values(d).items() if before[name] != value])
         # One event per version: submission writes version 1 with event 1, every action adds one of each.
         _append(
             d,

@@ -1,4 +1,5 @@
-"""Write side of the outbox. Call only inside the transaction that makes the change."""
+"""Write side of the outbox: the one writer of `OutboxMessage` rows. Call only inside the transaction that
+makes the change it reports."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from motcua.core import statements
+
 from .models import OutboxMessage
 
 
-def new_message(
+def enqueue(
     topic: str, key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime | None = None
 ) -> OutboxMessage:
-    """The unsaved row; refuses to exist outside the transaction of the change it reports."""
+    """Insert the message in the current transaction; refuses to run outside one."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
     at = at or timezone.now()
-    return OutboxMessage(
+    message = OutboxMessage(
         topic=topic,
         key=key,
         payload=payload,
@@ -26,11 +29,5 @@ def new_message(
         created_at=at,
         next_attempt_at=at,
     )
-
-
-def enqueue(
-    topic: str, key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime | None = None
-) -> OutboxMessage:
-    message = new_message(topic, key, payload, idempotency_key=idempotency_key, at=at)
-    message.save()
+    statements.insert(message)
     return message

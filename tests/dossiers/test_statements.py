@@ -1,10 +1,11 @@
-"""The precompiled statements of `services` write exactly what the ORM would write (ADR 0004)."""
+"""The precompiled statements (motcua.core.statements) write exactly what the ORM would write."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
 
+from motcua.core import statements
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFee
 from motcua.integrations.models import OutboxMessage
@@ -35,7 +36,7 @@ def test_prepared_values_equal_the_orm_ones_for_every_row_an_intake_writes(peopl
     assert {type(r) for r in rows} == {Dossier, DossierComponent, DossierFee, DossierEvent, OutboxMessage}
     for obj in rows:
         fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
-        prepare = services._preparer(fields, connection, True)
+        prepare = statements.preparer(fields, connection, True)
         assert prepare(obj) == orm_values(obj), type(obj).__name__
 
 
@@ -43,7 +44,7 @@ def test_insert_sets_ids_like_save(people, procedure):
     d = services.submit_dossier(people["tiepnhan"], submission(channel=1), at=local(2025, 8, 15, 15))
     with transaction.atomic():
         fees = [DossierFee(dossier=d, name="Phí thẩm định", amount=n) for n in (1000, 2000, 3000)]
-        services._insert(*fees)
+        statements.insert(*fees)
     assert [f.pk for f in fees] == list(
         DossierFee.objects.filter(name="Phí thẩm định").order_by("id").values_list("id", flat=True)
     )
