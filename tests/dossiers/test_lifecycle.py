@@ -205,10 +205,16 @@ def test_payment_stop_withdraw_and_the_paths_to_the_end(counter, perform):
 
 def test_forward_routes_to_agency_leader_and_other_agencies(counter, perform, agencies):
     d = counter(at=FRI_1500)
+    # `to` omitted: the built-in workflow, the department's only specialist, then its only leader.
     d = perform("tiepnhan", d, "forward", local(2025, 8, 15, 16))
-    assert (d.status, d.current_agency, d.assignee) == (4, agencies["justice"], None)
-    d = perform("chuyenvien", d, "forward", local(2025, 8, 18, 8))  # omitted: the department's only leader
-    assert d.assignee.username == "lanhdao"
+    assert (d.status, d.current_agency, d.assignee.username, d.step) == (
+        4,
+        agencies["justice"],
+        "chuyenvien",
+        1,
+    )
+    d = perform("chuyenvien", d, "forward", local(2025, 8, 18, 8))
+    assert (d.assignee.username, d.step) == ("lanhdao", 2)
     d = perform("lanhdao", d, "forward", local(2025, 8, 18, 9), to=agencies["health"].identifier)
     assert (d.current_agency, d.assignee) == (agencies["health"], None)
     refused(

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from motcua.core.admin import ReadOnlyAdminMixin
 
-from .models import Dossier, DossierComponent, DossierEvent, DossierFee, DossierFile
+from .models import Dossier, DossierComponent, DossierEvent, DossierFee, DossierFile, Workflow, WorkflowStep
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -91,3 +91,23 @@ class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("dossier__code", "actor_name")
     list_select_related = ("dossier",)
     show_full_result_count = False
+
+
+class WorkflowStepInline(admin.TabularInline):
+    model = WorkflowStep
+    extra = 1
+    fields = ("order", "title", "agency", "role", "assignee")
+    autocomplete_fields = ("agency",)
+    raw_id_fields = ("assignee",)
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    """Internal workflows are configuration: administrators edit them; `forward` without `to` follows them."""
+
+    list_display = ("name", "agency", "procedure")
+    list_filter = ("agency",)
+    search_fields = ("name", "procedure__code", "procedure__name")
+    autocomplete_fields = ("agency", "procedure")
+    list_select_related = ("agency", "procedure")
+    inlines = (WorkflowStepInline,)

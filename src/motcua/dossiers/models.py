@@ -65,6 +65,11 @@ class Dossier(models.Model):
         related_name="+",
         verbose_name=_("người đang xử lý"),
     )
+    step = models.PositiveSmallIntegerField(
+        _("bước của quy trình"),
+        default=0,
+        help_text=_("0: tại bộ phận một cửa; n: bước thứ n của quy trình xử lý"),
+    )
     channel = models.PositiveSmallIntegerField(_("kênh"), choices=Channel.choices)
     status = models.PositiveSmallIntegerField(_("trạng thái"), choices=Status.choices)
 
@@ -289,3 +294,78 @@ class DossierFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkflowRole(models.TextChoices):
+    SPECIALIST = "specialist", _("Chuyên viên xử lý")
+    LEADER = "leader", _("Lãnh đạo phê duyệt")
+
+
+class Workflow(models.Model):
+    """The internal processing workflow (quy trình nội bộ) an agency follows for a procedure, or for all its
+    procedures when `procedure` is empty. A `forward` without a recipient goes to the next step.
+
+    Without any workflow the built-in one applies: a specialist of the competent agency, then its leader.
+    """
+
+    agency = models.ForeignKey(
+        "directory.Agency",
+        on_delete=models.CASCADE,
+        related_name="workflows",
+        verbose_name=_("cơ quan giải quyết"),
+    )
+    procedure = models.ForeignKey(
+        "catalog.Procedure",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="workflows",
+        help_text=_("trống: quy trình chung cho mọi thủ tục của cơ quan"),
+    )
+    name = models.CharField(_("tên quy trình"), max_length=300)
+
+    class Meta:
+        ordering = ["agency", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "procedure"], name="workflow_agency_procedure_uniq"),
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=models.Q(procedure__isnull=True),
+                name="workflow_agency_default_uniq",
+            ),
+        ]
+        verbose_name = _("quy trình xử lý")
+        verbose_name_plural = _("quy trình xử lý")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowStep(models.Model):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    title = models.CharField(_("tên bước"), max_length=300)
+    agency = models.ForeignKey(
+        "directory.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("trống: cơ quan giải quyết của hồ sơ"),
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=WorkflowRole.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("trống: người duy nhất giữ vai trò này ở cơ quan, nếu có nhiều thì cả nhóm"),
+    )
+
+    class Meta:
+        ordering = ["workflow", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "order"], name="workflow_step_order_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"

@@ -28,9 +28,9 @@ from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 from motcua.integrations import outbox
 
-from . import machine, permissions
+from . import machine, permissions, workflows
 from .codes import next_code
-from .machine import APPLICANT, CLOCK_STATUSES, RECEPTION, SPECIALIST, Status
+from .machine import APPLICANT, CLOCK_STATUSES, RECEPTION, Status
 from .models import (
     ApplicantKind,
     Channel,
@@ -783,27 +783,23 @@ def _lock(code: str) -> Dossier:
     return d
 
 
-def _resolve_to(d: Dossier, target: str | None, actor, kinds: set[str]) -> tuple[Agency, Any]:
-    """(agency, user or None) a forward goes to."""
+def _resolve_to(d: Dossier, target: str | None) -> tuple[Agency, Any, workflows.Step | None]:
+    """(agency, user or None, workflow step or None) a forward goes to: the named agency or person, or the
+    next step of the dossier's workflow when `to` is omitted (contract §4)."""
     if target is None:
-        if d.status == Status.NEW:
-            return d.agency, None  # the one-stop hands over to the competent agency
-        if SPECIALIST in kinds:
-            leaders = list(
-                get_user_model().objects.filter(
-                    assignments__agency=d.current_agency, assignments__role=Role.LEADER, is_active=True
-                )[:2]
+        steps = workflows.steps_for(d)
+        number = 1 if d.status == Status.NEW else d.step + 1  # the one-stop hands over to the first step
+        if number > len(steps):
+            raise ValidationFailed(
+                "Hồ sơ đã ở bước cuối của quy trình xử lý: hãy phê duyệt (complete) hoặc chọn nơi chuyển ('to').",
+                code="no_next_step",
+                details={"field": "to"},
             )
-            if len(leaders) == 1:
-                return d.current_agency, leaders[0]
-        raise ValidationFailed(
-            "Cần chọn nơi chuyển đến ('to': mã định danh cơ quan hoặc tên đăng nhập).",
-            code="missing_field",
-            details={"field": "to"},
-        )
+        step = steps[number - 1]
+        return step.agency, workflows.recipient(step), step
     agency = Agency.objects.filter(identifier=target, is_active=True).first()
     if agency is not None:
-        return agency, None
+        return agency, None, None
     user = get_user_model().objects.filter(username=target, is_active=True).first()
     if user is not None:
         rows = list(
@@ -813,7 +809,7 @@ def _resolve_to(d: Dossier, target: str | None, actor, kinds: set[str]) -> tuple
         )
         if rows:
             here = next((r for r in rows if r.agency_id == d.current_agency_id), rows[0])
-            return here.agency, user
+            return here.agency, user, None
     raise ValidationFailed(
         f"Không có cơ quan hoặc cán bộ xử lý '{target}'.", code="unknown_recipient", details={"field": "to"}
     )
@@ -883,12 +879,15 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
         if handed_in:
             data["files"] = handed_in
     elif action == "forward":
-        agency, user = _resolve_to(d, clean.get("to"), actor, kinds)
+        agency, user, step = _resolve_to(d, clean.get("to"))
         data = {
             "from_agency": d.current_agency.identifier,
             "to_agency": agency.identifier,
             "to_user": user.get_username() if user else None,
         }
+        if step is not None:  # an explicit recipient leaves the workflow position as it was
+            data.update(step=step.number, step_title=step.title)
+            d.step = step.number
         d.current_agency, d.assignee = agency, user
     elif action == "request_payment":
         DossierFee.objects.create(dossier=d, name=clean["note"] or "Phí, lệ phí", amount=clean["amount"])
