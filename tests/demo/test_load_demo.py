@@ -91,7 +91,7 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     text = out.getvalue()
-    assert "[1/6] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
+    assert "[1/7] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
     assert "congdan" in text and "mật khẩu 'demo'" in text
 
     # administrative units from the vietnam-provinces package
@@ -142,6 +142,15 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     assert not selectors.is_staff_member(users["congdan"])
     assert not users["tiepnhan"].is_staff  # only the administrator enters the Django admin
 
+    # Sở Xây dựng's own workflow names its specialist on the first step
+    from motcua.dossiers.models import Workflow
+
+    flow = Workflow.objects.get(agency__name="Sở Xây dựng tỉnh Nghệ An", procedure=None)
+    assert [(s.role, s.assignee and s.assignee.username) for s in flow.steps.all()] == [
+        ("specialist", "chuyenvien_xaydung"),
+        ("leader", None),
+    ]
+
     # calendar seeded for three years
     assert CalendarDay.objects.filter(kind="holiday").count() >= 3 * 10
 
@@ -154,7 +163,7 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     assert row_counts() == before
     assert dict(Procedure.objects.values_list("code", "version")) == versions
     assert dict(User.objects.values_list("username", "password")) == passwords
-    assert "giữ nguyên" in lines[4] and "thêm 0," in lines[4]
+    assert "giữ nguyên" in lines[5] and "thêm 0," in lines[5]
 
 
 def test_procedure_file_is_the_canonical_shape():

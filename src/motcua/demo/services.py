@@ -519,6 +519,34 @@ def load_accounts() -> str:
     return f"{len(ACCOUNTS)} tài khoản (mật khẩu '{PASSWORD}'), thêm {created}"
 
 
+# Sở Xây dựng's own internal workflow (the others use the built-in one: specialist, then leader): the
+# construction specialist named on the first step, the department's leader on the second.
+WORKFLOW = (
+    "construction",
+    "Quy trình nội bộ giải quyết thủ tục của Sở Xây dựng",
+    (
+        ("Chuyên viên Phòng Quản lý hoạt động xây dựng thẩm định", Role.SPECIALIST, "chuyenvien_xaydung"),
+        ("Lãnh đạo Sở xem xét, ký duyệt", Role.LEADER, None),
+    ),
+)
+
+
+def load_workflows() -> str:
+    from django.contrib.auth import get_user_model
+
+    from motcua.dossiers.models import Workflow
+
+    key, name, steps = WORKFLOW
+    spec = next(a for a in AGENCIES if a.key == key)
+    agency = Agency.objects.get(identifier=spec.identifier)
+    workflow, created = Workflow.objects.get_or_create(agency=agency, procedure=None, defaults={"name": name})
+    if created:
+        users = get_user_model().objects.in_bulk([u for _, _, u in steps if u], field_name="username")
+        for order, (title, role, username) in enumerate(steps, start=1):
+            workflow.steps.create(order=order, title=title, role=role, assignee=users.get(username))
+    return f"1 quy trình riêng ({agency.name}, {len(steps)} bước){'' if created else ', đã có'}"
+
+
 def load_calendar() -> str:
     from motcua.directory.calendars import seed_calendar
 
@@ -584,6 +612,7 @@ STEPS: tuple[Step, ...] = (
     ("Đơn vị hành chính", load_admin_units),
     ("Cơ quan, quầy tiếp nhận", load_agencies),
     ("Tài khoản minh họa", load_accounts),
+    ("Quy trình xử lý nội bộ", load_workflows),
     ("Lịch làm việc", load_calendar),
     ("Danh mục thủ tục hành chính", load_procedures),
     ("Hồ sơ", load_history),  # <- dossier history step: motcua.demo.history.load_history(...)
