@@ -31,8 +31,8 @@ from datetime import date, datetime, timedelta
 
 from benchmarks.common import setup_django
 
-N = int(os.environ.get("BENCH_INTAKE_N", "200"))
-ROUNDS = int(os.environ.get("BENCH_INTAKE_ROUNDS", "5"))
+N = int(os.environ.get("BENCH_INTAKE_N", "100"))
+ROUNDS = int(os.environ.get("BENCH_INTAKE_ROUNDS", "11"))
 PROCEDURE = "1.001193"
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
 from django.utils import timezone
 
+from motcua.core import statements
 from motcua.directory.models import Agency, DailySequence
 
 _TABLE = DailySequence._meta.db_table
@@ -26,10 +26,9 @@ def local_day(at: datetime) -> date:
 
 
 def next_code(agency: Agency, at: datetime) -> str:
-    if not transaction.get_connection().in_atomic_block:
+    conn = statements.connection()
+    if not conn.in_atomic_block:
         raise RuntimeError("next_code must run inside the transaction that creates the dossier")
     day = local_day(at)
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [agency.pk, day])
-        (number,) = cursor.fetchone()
+    [(number,)] = statements.execute(conn, _UPSERT, [agency.pk, day])
     return f"{agency.identifier}-{day:%y%m%d}-{number:04d}"

@@ -216,9 +216,8 @@ def _fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
         )
 
     conn, sql = statements.plan("dossier:fees", build)
-    with conn.cursor() as cursor:  # d.fees.values_list("name", "kind", "amount"), precompiled
-        cursor.execute(sql, [d.pk])
-        return [tuple(row) for row in cursor.fetchall()]
+    # d.fees.values_list("name", "kind", "amount"), precompiled
+    return [tuple(row) for row in statements.execute(conn, sql, [d.pk])]
 
 
 def sync_payload(
@@ -357,11 +356,10 @@ def _build_lock(conn):
 def _select_locked(code: str) -> Dossier | None:
     """`select_related(agencies, procedure).select_for_update(of=self).get(code=code)`, precompiled."""
     conn, (sql, loaders) = statements.plan("lock:dossier", _build_lock)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [code])
-        row = cursor.fetchone()
-    if row is None:
+    rows = statements.execute(conn, sql, [code])
+    if not rows:
         return None
+    row = rows[0]
     offset, d, loaded = 0, None, {}
     for field, load, width in loaders:
         if field is None:
@@ -397,9 +395,7 @@ def _procedure_with_agencies(code: str) -> tuple[Procedure | None, list[Agency]]
         )
 
     conn, (sql, pload, aload) = statements.plan("procedure:with-agencies", build)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [code])
-        rows = cursor.fetchall()
+    rows = statements.execute(conn, sql, [code])
     if not rows:
         return None, []
     return pload(rows[0]), [aload(row, pload.width) for row in rows if row[pload.width] is not None]
@@ -416,10 +412,8 @@ def _account_of(id_number: str) -> int | None:
         )
 
     conn, sql = statements.plan("applicant:account", build)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [id_number])
-        row = cursor.fetchone()
-    return row[0] if row else None
+    rows = statements.execute(conn, sql, [id_number])
+    return rows[0][0] if rows else None
 
 
 # -------------------------------------------------------------------------------------------- submission
@@ -670,7 +664,7 @@ def submit_dossier(
 
     counter = channel == Channel.COUNTER
     try:
-        with transaction.atomic():
+        with transaction.atomic(), statements.one_cursor():
             d = Dossier(
                 code=next_code(receiving, at),
                 procedure=procedure,
@@ -949,7 +943,7 @@ def perform(
     if action not in machine.BY_NAME:
         raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
     clean = _clean_payload(action, payload)
-    with transaction.atomic():
+    with transaction.atomic(), statements.one_cursor():
         d = _lock(code)
         if expected_version is not None and expected_version != d.version:
             raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from motcua.core import statements
@@ -18,7 +17,7 @@ def enqueue(
     topic: str, key: str, payload: dict[str, Any], *, idempotency_key: str, at: datetime | None = None
 ) -> OutboxMessage:
     """Insert the message in the current transaction; refuses to run outside one."""
-    if not transaction.get_connection().in_atomic_block:
+    if not statements.connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
     at = at or timezone.now()
     message = OutboxMessage(
