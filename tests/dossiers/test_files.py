@@ -199,3 +199,28 @@ def test_file_list_query_count_does_not_grow(clients):
 )
 def test_file_names_are_cleaned(raw, shown):
     assert clean_name(raw) == shown
+
+
+def test_a_file_lost_from_the_store_is_a_clear_404(clients, private_files):
+    code = clients["congdan"].post("/dossiers", submission()).json()["code"]
+    f = upload(clients["congdan"], code, pdf()).json()
+    for path in stored(private_files):
+        path.unlink()
+    r = clients["congdan"].get(f"/dossiers/{code}/files/{f['id']}")
+    assert (r.status_code, r.json()["code"]) == (404, "file_missing")
+
+
+def test_a_row_that_fails_leaves_no_bytes_behind(clients, private_files, people, monkeypatch):
+    from django.db import DatabaseError
+
+    from motcua.dossiers import files
+
+    code = clients["congdan"].post("/dossiers", submission()).json()["code"]
+
+    def broken(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(DossierFile, "save", broken)
+    with pytest.raises(DatabaseError):
+        files.attach(people["congdan"], code, pdf())
+    assert stored(private_files) == [] and DossierFile.objects.count() == 0

@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
 from motcua.api.auth import REQUIRED
-from motcua.core.errors import DomainError, ValidationFailed
+from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
 from . import files, forms_data, machine, selectors, services
@@ -446,9 +446,13 @@ def list_files(request, code: str):
 )
 def download_file(request, code: str, file_id: int):
     f = selectors.dossier_file(request.auth, code, file_id)
-    response = FileResponse(
-        f.file.open("rb"), as_attachment=True, filename=f.name, content_type=f.content_type
-    )
+    try:
+        handle = f.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(
+            f"Tệp số {file_id} không còn trong kho lưu trữ; hãy báo quản trị hệ thống.", code="file_missing"
+        ) from None
+    response = FileResponse(handle, as_attachment=True, filename=f.name, content_type=f.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -54,7 +54,7 @@ def clean_name(name: str | None) -> str:
 
 def _may_touch(actor, d: Dossier) -> set[str]:
     """The actor kinds under which `actor` may add or remove files of `d` now (403/409 otherwise)."""
-    if not ({APPLICANT, RECEPTION} & permissions.global_kinds(actor)) or actor is None:
+    if actor is None or not ({APPLICANT, RECEPTION} & permissions.global_kinds(actor)):
         raise PermissionDenied("Vai trò của bạn không được đính kèm tệp vào hồ sơ.", code="forbidden_action")
     kinds = {k for k in permissions.actor_kinds(actor, d) if k in OPEN_TO}
     if not kinds:
@@ -95,40 +95,44 @@ def attach(
     for chunk in upload.chunks():
         digest.update(chunk)
 
-    with transaction.atomic():
-        d = services._lock(code)
-        _may_touch(actor, d)
-        part = None
-        if component_code:
-            part = d.components.filter(code=component_code).first()
-            if part is None:
-                raise ValidationFailed(
-                    f"Hồ sơ không có thành phần '{component_code}'.",
-                    code="unknown_component",
-                    details={"field": "component"},
+    stored = None
+    try:
+        with transaction.atomic():
+            d = services._lock(code)
+            _may_touch(actor, d)
+            part = None
+            if component_code:
+                part = d.components.filter(code=component_code).first()
+                if part is None:
+                    raise ValidationFailed(
+                        f"Hồ sơ không có thành phần '{component_code}'.",
+                        code="unknown_component",
+                        details={"field": "component"},
+                    )
+            if d.files.count() >= settings.DOSSIER_MAX_FILES:
+                raise Conflict(
+                    f"Hồ sơ đã có {settings.DOSSIER_MAX_FILES} tệp, không nhận thêm.", code="too_many_files"
                 )
-        if d.files.count() >= settings.DOSSIER_MAX_FILES:
-            raise Conflict(
-                f"Hồ sơ đã có {settings.DOSSIER_MAX_FILES} tệp, không nhận thêm.", code="too_many_files"
+            f = DossierFile(
+                dossier=d,
+                component=part,
+                name=clean_name(upload.name),
+                content_type=kind[0],
+                size=upload.size,
+                sha256=digest.hexdigest(),
+                uploaded_at=at,
+                uploaded_by=actor,
             )
-        f = DossierFile(
-            dossier=d,
-            component=part,
-            name=clean_name(upload.name),
-            content_type=kind[0],
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            uploaded_at=at,
-            uploaded_by=actor,
-        )
-        upload.seek(0)
-        f.file.save(f"upload{kind[1]}", upload, save=False)
-        # The bytes are on disk before the row is written: a failed insert must not leave them behind.
-        try:
+            upload.seek(0)
+            f.file.save(f"upload{kind[1]}", upload, save=False)
+            stored = f.file.name
             f.save()
-        except Exception:
-            f.file.delete(save=False)
-            raise
+    except BaseException:
+        # The bytes went to disk before the row; whatever stopped the row (a refusal, a failed commit)
+        # must not leave them behind.
+        if stored:
+            private_delete(stored)
+        raise
     return f
 
 
