@@ -240,3 +240,21 @@ class TestDetail:
         assert procedure_detail("1.000006").publication_state == Procedure.PublicationState.DRAFT
         with pytest.raises(NotFound):
             procedure_detail("1.000006", published_only=True)
+
+
+def test_renaming_a_field_on_import_refolds_every_procedure_of_that_field(agencies):
+    from motcua.catalog.records import apply_record
+    from tests.api.catalog_data import record
+
+    field = {"code": "G09-HT09", "name": "Chứng thực"}
+    make_procedure("1.000101", "Chứng thực bản sao từ bản chính", field=field)
+    make_procedure("1.000102", "Chứng thực chữ ký", field=field)
+    apply_record(
+        record(
+            "1.000101",
+            "Chứng thực bản sao từ bản chính",
+            field={"code": "G09-HT09", "name": "Công chứng và chứng thực điện tử"},
+        )
+    )
+    found = {p.code for p in search_procedures("cong chung dien tu")}
+    assert found == {"1.000101", "1.000102"}

@@ -36,11 +36,7 @@ class FieldAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Field, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "name" in form.changed_data:
-            # The field name is part of every procedure's search text.
-            procedures = list(obj.procedures.all())
-            for p in procedures:
-                records.set_search_columns(p, obj)
-            Procedure.objects.bulk_update(procedures, ["name_folded", "search_text"], batch_size=500)
+            records.refold_field(obj)
 
 
 class _Inline(admin.TabularInline):

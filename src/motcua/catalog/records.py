@@ -473,6 +473,15 @@ def set_search_columns(p: Procedure, field: Field | None = None) -> None:
     )
 
 
+def refold_field(field: Field) -> int:
+    """After a field is renamed: the search text of its procedures, which includes the field's name."""
+    procedures = list(field.procedures.all())
+    for p in procedures:
+        set_search_columns(p, field)
+    Procedure.objects.bulk_update(procedures, ["name_folded", "search_text"], batch_size=500)
+    return len(procedures)
+
+
 def _replace_parts(p: Procedure, clean: dict) -> None:
     for part in PARTS:
         getattr(p, part).all().delete()
@@ -533,6 +542,7 @@ def apply_record(record: Any, *, at: datetime | None = None) -> tuple[Procedure,
     if field.name != clean["field"]["name"]:
         field.name = clean["field"]["name"]
         field.save()
+        refold_field(field)
     p = Procedure.objects.filter(code=clean["code"]).first()
     outcome = "updated" if p else "created"
     p = p or Procedure(code=clean["code"])
