@@ -15,9 +15,14 @@ from .conftest import local, submission
 pytestmark = pytest.mark.django_db
 
 
+def comparable(values: list) -> list:
+    # psycopg wraps JSON in Jsonb adapters, which do not compare equal: compare what they wrap.
+    return [("json", v.obj) if type(v).__name__ == "Jsonb" else v for v in values]
+
+
 def orm_values(obj) -> list:
     fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    return comparable([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def test_prepared_values_equal_the_orm_ones_for_every_row_an_intake_writes(people, procedure):
@@ -37,7 +42,7 @@ def test_prepared_values_equal_the_orm_ones_for_every_row_an_intake_writes(peopl
     for obj in rows:
         fields = [f for f in obj._meta.concrete_fields if not f.primary_key]
         prepare = statements.preparer(fields, connection, True)
-        assert prepare(obj) == orm_values(obj), type(obj).__name__
+        assert comparable(prepare(obj)) == orm_values(obj), type(obj).__name__
 
 
 def test_insert_sets_ids_like_save(people, procedure):
