@@ -224,3 +224,20 @@ def test_a_row_that_fails_leaves_no_bytes_behind(clients, private_files, people,
     with pytest.raises(DatabaseError):
         files.attach(people["congdan"], code, pdf())
     assert stored(private_files) == [] and DossierFile.objects.count() == 0
+
+
+def test_a_retried_upload_with_the_same_idempotency_key_stores_one_file(clients, private_files):
+    code = clients["congdan"].post("/dossiers", submission()).json()["code"]
+    first = clients["congdan"].upload(
+        f"/dossiers/{code}/files", {"file": pdf()}, HTTP_IDEMPOTENCY_KEY="tai-len-1"
+    )
+    again = clients["congdan"].upload(
+        f"/dossiers/{code}/files", {"file": pdf()}, HTTP_IDEMPOTENCY_KEY="tai-len-1"
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+    assert DossierFile.objects.count() == 1 and len(stored(private_files)) == 1
+    other = clients["congdan"].upload(
+        f"/dossiers/{code}/files", {"file": pdf(body=PDF + b"%x")}, HTTP_IDEMPOTENCY_KEY="tai-len-1"
+    )
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
