@@ -54,3 +54,59 @@ def test_insert_sets_ids_like_save(people, procedure):
         DossierFee.objects.filter(name="Phí thẩm định").order_by("id").values_list("id", flat=True)
     )
     assert all(not f._state.adding for f in fees)
+
+
+def test_new_builds_the_same_instance_as_the_keyword_constructor(people, procedure, agencies):
+    from datetime import UTC, datetime
+
+    from motcua.dossiers.models import Dossier as D
+
+    now = datetime(2025, 8, 15, 8, tzinfo=UTC)
+    cases = [
+        (
+            D,
+            {
+                "code": "X-1",
+                "procedure": procedure,
+                "agency": agencies["justice"],
+                "channel": 1,
+                "status": 2,
+                "applicant_user_id": None,
+                "submitted_at": now,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ),
+        (
+            DossierEvent,
+            {
+                "seq": 1,
+                "at": now,
+                "actor": people["tiepnhan"],
+                "action": "receive",
+                "to_status": 2,
+                "data": {"components": ["TP1"]},
+                "agency": None,
+            },
+        ),
+        (DossierComponent, {"code": "TP1", "name": "Tờ khai", "copies": 2}),
+        (
+            OutboxMessage,
+            {
+                "topic": "t",
+                "key": "k",
+                "payload": {"a": 1},
+                "idempotency_key": "k:1",
+                "created_at": now,
+                "next_attempt_at": now,
+            },
+        ),
+    ]
+    for model, values in cases:
+        fast, slow = statements.new(model, **values), model(**values)
+        assert {k: v for k, v in vars(fast).items() if k != "_state"} == {
+            k: v for k, v in vars(slow).items() if k != "_state"
+        }, model.__name__
+        assert fast._state.fields_cache == slow._state.fields_cache and fast._state.adding
+    with pytest.raises(TypeError, match="nonsense"):
+        statements.new(DossierComponent, code="TP1", nonsense=1)

@@ -57,6 +57,33 @@ def execute(conn, sql: str, params: list, *, fetch: bool = True) -> Any:
         return cursor.fetchall() if fetch else cursor.rowcount
 
 
+_NEW: dict[type, tuple] = {}
+
+
+def new(model, **values: Any):
+    """`model(**values)`, built through Django's positional fast path: keyword initialisation of a dossier
+    alone took 40 µs, a twentieth of a counter reception. Missing fields take their defaults; a related
+    object given by name is cached on the instance, as the keyword path does."""
+    spec = _NEW.get(model)
+    if spec is None:
+        fields = model._meta.concrete_fields
+        spec = _NEW[model] = (fields, [(f.name, f) for f in fields if f.is_relation])
+    fields, relations = spec
+    related = []
+    for name, field in relations:
+        if name in values:
+            obj = values.pop(name)
+            values[field.attname] = None if obj is None else obj.pk
+            related.append((field, obj))
+    args = [values.pop(f.attname) if f.attname in values else f.get_default() for f in fields]
+    if values:
+        raise TypeError(f"{model.__name__}() got unexpected fields: {', '.join(sorted(values))}")
+    instance = model(*args)
+    for field, obj in related:
+        field.set_cached_value(instance, obj)
+    return instance
+
+
 def plan(key: str, build, conn=None):
     """(connection, what `build(connection)` made for `key` on this database vendor, built once)."""
     conn = conn or connection()

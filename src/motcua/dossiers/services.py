@@ -289,7 +289,8 @@ def _append(
     data: dict | None = None,
     fees: list[tuple[str, str, int]] | None = None,
 ) -> DossierEvent:
-    event = DossierEvent(
+    event = statements.new(
+        DossierEvent,
         dossier=d,
         seq=seq,
         at=at,
@@ -527,7 +528,8 @@ def _components(version: ProcedureVersion, case_code: str, raw: Any) -> list[Dos
         )
     order = {code: i for i, code in enumerate(known)}
     return [
-        DossierComponent(
+        statements.new(
+            DossierComponent,
             code=code,
             name=known[code]["name"],
             copies=copies,
@@ -541,7 +543,8 @@ def _components(version: ProcedureVersion, case_code: str, raw: Any) -> list[Dos
 def _fees(version: ProcedureVersion, channel: int) -> list[DossierFee]:
     name = CHANNEL_NAMES[channel]
     fees = [
-        DossierFee(
+        statements.new(
+            DossierFee,
             name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
             kind=f.get("kind") or DossierFee.Kind.CHARGE,
             amount=int(f.get("amount") or 0),
@@ -552,7 +555,11 @@ def _fees(version: ProcedureVersion, channel: int) -> list[DossierFee]:
     if not fees:
         for c in version.record.get("channels") or []:
             if c.get("channel") == name and c.get("fee"):
-                fees.append(DossierFee(name="Lệ phí", kind=DossierFee.Kind.CHARGE, amount=int(c["fee"])))
+                fees.append(
+                    statements.new(
+                        DossierFee, name="Lệ phí", kind=DossierFee.Kind.CHARGE, amount=int(c["fee"])
+                    )
+                )
     return fees
 
 
@@ -665,7 +672,8 @@ def submit_dossier(
     counter = channel == Channel.COUNTER
     try:
         with transaction.atomic(), statements.one_cursor():
-            d = Dossier(
+            d = statements.new(
+                Dossier,
                 code=next_code(receiving, at),
                 procedure=procedure,
                 procedure_version=version,

@@ -20,7 +20,8 @@ def enqueue(
     if not statements.connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change it reports")
     at = at or timezone.now()
-    message = OutboxMessage(
+    message = statements.new(
+        OutboxMessage,
         topic=topic,
         key=key,
         payload=payload,
