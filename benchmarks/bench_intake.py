@@ -14,6 +14,10 @@ captured once and re-inserted with raw SQL through Django's cursor (stack.md §4
 dossier; for the online path also split into the two transactions production needs (the service can do
 no better than that, so service / raw-2txn is the cost of the service code itself).
 
+Each round runs every path once (N intakes, the paths interleaved); a ratio is the median of the per-round
+ratios, printed with their quartiles, because a round's service and floor run seconds apart and a slow
+spell of the machine hits both (ADR 0006).
+
 Target: service >= 50 % of the raw 1-transaction rate. Also printed: the statements per call and, with
 BENCH_PROFILE=counter|online, a cProfile of that path (BENCH_SORT=tottime for self time).
 """

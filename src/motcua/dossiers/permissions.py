@@ -81,15 +81,17 @@ def _apology(dossier, now: datetime) -> None:
 GUARDS: dict[str, Callable[[object, datetime], None]] = {"guidance_once": _guidance_once, "apology": _apology}
 
 
-def check(user, dossier, action: str, now: datetime) -> Transition:
-    """The table row `action` would execute for this user, dossier and time, or a DomainError."""
+def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = None) -> Transition:
+    """The table row `action` would execute for this user, dossier and time, or a DomainError.
+
+    `kinds`: the user's `actor_kinds` for this dossier when the caller has them already."""
     rows = machine.BY_NAME.get(action)
     if rows is None:
         raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
     wanted = set().union(*(r.roles for r in rows))
     if not wanted & global_kinds(user):
         raise PermissionDenied("Vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action")
-    kinds = actor_kinds(user, dossier)
+    kinds = actor_kinds(user, dossier) if kinds is None else kinds
     if not wanted & kinds:
         raise PermissionDenied("Hồ sơ này không thuộc phạm vi xử lý của bạn.", code="not_your_dossier")
     in_state = [r for r in rows if dossier.status in r.sources]

@@ -955,8 +955,8 @@ def perform(
         d = _lock(code)
         if expected_version is not None and expected_version != d.version:
             raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")
-        row = permissions.check(actor, d, action, at)
         kinds = permissions.actor_kinds(actor, d)
+        row = permissions.check(actor, d, action, at, kinds)
         from_status = d.status
         before = _row_values(d)
         data = _apply(d, row, clean, actor, kinds, at)
