@@ -140,10 +140,10 @@ def remove(actor, code: str, file_id: int) -> None:
     """Remove a file its uploader added, while it is not yet part of the dossier's record."""
     with transaction.atomic():
         d = services._lock(code)
+        _may_touch(actor, d)  # before looking for the file: a stranger learns nothing about its files
         f = d.files.filter(pk=file_id).first()
         if f is None:
             raise NotFound(f"Hồ sơ không có tệp số {file_id}.", code="file_not_found")
-        _may_touch(actor, d)
         if f.uploaded_by_id != getattr(actor, "pk", None):
             raise PermissionDenied("Chỉ người tải tệp lên mới xóa được tệp đó.", code="not_your_file")
         if f.event_seq is not None:
