@@ -320,10 +320,13 @@ def _append(
 PROCEDURE_COLUMNS = ("id", "code", "name", "publication_state", "version", "field_id")
 
 
+# The competent agency is loaded whole (its working windows make the calendar); the receiving and current
+# agencies, when they are other agencies, with what an action and its payload read (the rest deferred).
+AGENCY_COLUMNS = ("id", "identifier", "name", "parent_id", "level", "kind", "province_id", "is_active")
 _LOCK_JOINS = (
     ("agency", "a1", None),
-    ("receiving_agency", "a2", None),
-    ("current_agency", "a3", None),
+    ("receiving_agency", "a2", AGENCY_COLUMNS),
+    ("current_agency", "a3", AGENCY_COLUMNS),
     ("procedure", "p", PROCEDURE_COLUMNS),
 )
 
