@@ -241,3 +241,23 @@ def test_a_retried_upload_with_the_same_idempotency_key_stores_one_file(clients,
         f"/dossiers/{code}/files", {"file": pdf(body=PDF + b"%x")}, HTTP_IDEMPOTENCY_KEY="tai-len-1"
     )
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+
+
+def test_bad_file_requests_get_a_clear_4xx(clients):
+    c = clients["congdan"]
+    code = c.post("/dossiers", submission()).json()["code"]
+    cases = [
+        (c.upload(f"/dossiers/{code}/files", {"file": "không phải tệp"}), 422),
+        (c.upload(f"/dossiers/{code}/files", {"file": pdf(), "component": "TP\x001"}), 422),
+        (c.upload(f"/dossiers/{code}/files", {"file": pdf(), "component": "x" * 500}), 422),
+        (c.upload("/dossiers/KHONG-CO/files", {"file": pdf()}), 404),
+        (c.get(f"/dossiers/{code}/files/abc"), 422),
+        (c.get(f"/dossiers/{code}/files/99999999999999999999"), 404),
+        (c.delete(f"/dossiers/{code}/files/-1"), 404),
+        (c.post(f"/dossiers/{code}/actions/supplement", {"files": ["x"]}), 422),
+        (c.post(f"/dossiers/{code}/actions/supplement", {"files": [10**12]}), 422),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.content
+        assert response.json()["message"]
+    assert DossierFile.objects.count() == 0
