@@ -713,7 +713,7 @@ def submit_dossier(
                 "receive" if counter else "submit",
                 None,
                 at=at,
-                data={"components": [c.code for c in components]},
+                data={"components": [c.code for c in components], "fee_total": d.fee_total},
                 fees=[(str(f.name), str(f.kind), f.amount) for f in fees],
             )  # as read back
     except IntegrityError:
@@ -889,6 +889,7 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
             "from_agency": d.current_agency.identifier,
             "to_agency": agency.identifier,
             "to_user": user.get_username() if user else None,
+            "to_user_id": user.pk if user else None,
         }
         if step is not None:  # an explicit recipient leaves the workflow position as it was
             data.update(step=step.number, step_title=step.title)
@@ -926,6 +927,7 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
     elif action == "complete":
         d.result_name = clean["result"]["name"]
         d.finished_at = at
+        data = {"result": d.result_name}
     elif action in ("stop", "withdraw"):
         d.finished_at = at
     elif action == "return_result":
@@ -999,18 +1001,26 @@ REBUILT_FIELDS = (
     "supplement_count",
     "guidance_count",
     "apology_count",
+    "current_agency_id",
+    "assignee_id",
+    "step",
+    "fee_total",
+    "fee_paid",
+    "result_name",
+    "version",
 )
 
 
 def rebuild_from_events(events) -> dict[str, Any]:
     """Replay an event log (in `seq` order) into the state fields of the dossier row."""
     s: dict[str, Any] = dict.fromkeys(REBUILT_FIELDS)
-    s.update(supplement_count=0, guidance_count=0, apology_count=0)
+    s.update(
+        supplement_count=0, guidance_count=0, apology_count=0, step=0, fee_total=0, fee_paid=0, result_name=""
+    )
     for e in sorted(events, key=lambda e: e.seq):
-        if e.action == "receive":
-            s["received_at"] = e.at
-            s["original_due_at"] = e.due_at
-        elif e.action == "accept":
+        if e.action in ("submit", "receive"):
+            s["fee_total"] = e.data.get("fee_total", 0)
+        if e.action in ("receive", "accept"):
             s["received_at"] = e.at
             s["original_due_at"] = e.due_at
         elif e.action == "refuse":
@@ -1019,13 +1029,23 @@ def rebuild_from_events(events) -> dict[str, Any]:
             key = "supplement_count" if e.from_status in CLOCK_STATUSES else "guidance_count"
             s[key] += 1
             s["paused_at"], s["paused_from_status"] = e.at, e.from_status
+        elif e.action == "forward":
+            s["assignee_id"] = e.data.get("to_user_id")
+            s["step"] = e.data.get("step", s["step"])
+        elif e.action == "request_payment":
+            s["fee_total"] += e.data["amount"]
+        elif e.action == "pay":
+            s["fee_paid"] += e.data["amount"]
         elif e.action == "apologize":
             s["apology_count"] += 1
         elif e.action in ("complete", "stop", "withdraw"):
             s["finished_at"] = e.at
+            if e.action == "complete":
+                s["result_name"] = e.data["result"]
         elif e.action == "return_result":
             s["returned_at"] = e.at
         s["status"], s["due_at"] = e.to_status, e.due_at
+        s["current_agency_id"], s["version"] = e.agency_id, e.seq
         if e.to_status != Status.WAITING:
             s["paused_at"] = s["paused_from_status"] = None
     return s
