@@ -377,3 +377,30 @@ def test_stale_version_is_refused(counter, people):
         ).status
         == 4
     )
+
+
+def test_a_component_of_another_case_is_named_as_such(people, agencies):
+    from motcua.catalog.records import apply_record
+    from tests.api.catalog_data import record
+
+    apply_record(
+        record(
+            "1.000777",
+            "Đăng ký khai sinh",
+            agencies=[agencies["justice"].identifier],
+            cases=[
+                {"code": "TH1", "name": "Trẻ sinh tại Việt Nam"},
+                {"code": "TH2", "name": "Trẻ bị bỏ rơi"},
+            ],
+            components=[
+                {"code": "TP1", "name": "Tờ khai"},
+                {"code": "TP2", "name": "Giấy chứng sinh", "case": "TH1"},
+                {"code": "TP3", "name": "Biên bản trẻ bị bỏ rơi", "case": "TH2"},
+            ],
+        )
+    )
+    body = submission(procedure="1.000777", case="TH1", components=[{"code": "TP1"}, {"code": "TP3"}])
+    with pytest.raises(DomainError) as info:
+        services.submit_dossier(people["congdan"], body, at=FRI_1500)
+    assert info.value.code == "unknown_component"
+    assert "'TP3' thuộc trường hợp 'TH2', không thuộc trường hợp 'TH1'" in str(info.value)

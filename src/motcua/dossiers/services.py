@@ -510,10 +510,15 @@ def _components(version: ProcedureVersion, case_code: str, raw: Any) -> list[Dos
     for i, item in enumerate(raw):
         code = _text(item.get("code"), f"components[{i}].code", required=True, max_len=40)
         if code not in known:
+            other = next((c for c in version.record.get("components") or [] if c["code"] == code), None)
+            message = (
+                f"Thành phần hồ sơ '{code}' thuộc trường hợp '{other.get('case')}', không thuộc trường hợp "
+                f"'{case_code}' của hồ sơ này."
+                if other is not None
+                else f"Thành phần hồ sơ '{code}' không thuộc thủ tục này."
+            )
             raise ValidationFailed(
-                f"Thành phần hồ sơ '{code}' không thuộc thủ tục này.",
-                code="unknown_component",
-                details={"field": f"components[{i}].code"},
+                message, code="unknown_component", details={"field": f"components[{i}].code"}
             )
         if code in given:
             raise ValidationFailed(
