@@ -146,9 +146,9 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     from motcua.dossiers.models import Workflow
 
     flow = Workflow.objects.get(agency__name="Sở Xây dựng tỉnh Nghệ An", procedure=None)
-    assert [(s.role, s.assignee and s.assignee.username) for s in flow.steps.all()] == [
-        ("specialist", "chuyenvien_xaydung"),
-        ("leader", None),
+    assert [(s.role, s.assignee and s.assignee.username, s.time) for s in flow.steps.all()] == [
+        ("specialist", "chuyenvien_xaydung", 10),
+        ("leader", None, 2),
     ]
 
     # calendar seeded for three years

@@ -67,3 +67,44 @@ def test_a_named_person_without_the_role_there_falls_back_to_the_holders(counter
     d = counter(at=local(2025, 8, 15, 9))
     d = perform("tiepnhan", d, "forward", local(2025, 8, 15, 10))
     assert d.assignee.username == "chuyenvien"
+
+
+def test_step_times_give_each_step_a_deadline_that_pauses_and_shows_on_form_05(
+    counter, perform, agencies, people
+):
+    from decimal import Decimal
+
+    from motcua.dossiers import forms_data, services
+    from motcua.integrations.models import OutboxMessage
+
+    flow = Workflow.objects.create(agency=agencies["justice"], name="Quy trình có thời gian từng bước")
+    flow.steps.create(order=1, title="Thụ lý", role=WorkflowRole.SPECIALIST, time=Decimal("1.5"))
+    flow.steps.create(order=2, title="Ký duyệt", role=WorkflowRole.LEADER, time=Decimal("0.5"))
+    d = counter(at=local(2025, 8, 15, 9))  # Friday
+    d = perform("tiepnhan", d, "forward", local(2025, 8, 15, 10))
+    # 12 working hours from Fri 10:00: 5 h on Friday, 4.5 h on Monday morning, 2.5 h after 13:30.
+    assert d.step_due_at == local(2025, 8, 18, 16)
+    message = OutboxMessage.objects.filter(key=d.code).order_by("-id").first()
+    [line] = message.payload["QuaTrinhXuLy"]
+    assert (line["NgayBatDau"], line["NgayKetThucTheoQuyDinh"]) == ("20250815100000", "20250818160000")
+    assert line["PhongBanXuLy"] == agencies["justice"].name
+
+    # A supplement pauses the step's clock as it pauses the dossier's: 2 working hours here.
+    d = perform(
+        "chuyenvien", d, "request_supplement", local(2025, 8, 18, 8), reason="Thiếu", items=["Tờ khai"]
+    )
+    d = perform("tiepnhan", d, "supplement", local(2025, 8, 18, 10))
+    assert d.step_due_at == local(2025, 8, 19, 8)  # Mon 16:00 + 2 h: one on Monday, one on Tuesday
+    d = perform("chuyenvien", d, "forward", local(2025, 8, 19, 9))  # an hour after the step's deadline
+    assert (d.step, d.step_due_at) == (2, local(2025, 8, 19, 15))  # 4 h: 2.5 before noon, 1.5 after
+    d = perform("lanhdao", d, "forward", local(2025, 8, 19, 10), to="chuyenvien")  # off the workflow
+    assert (d.step, d.step_due_at) == (2, None)
+
+    rows = forms_data.form_data(d, "05")["rows"]
+    assert [(r["step"], r["result"]) for r in rows] == [
+        ("Thụ lý", "trước hạn"),  # the one-stop's hand-over, against the dossier's due date
+        ("Ký duyệt", "quá hạn"),  # the specialist's step, against its own deadline
+        ("", "đúng hạn"),  # the leader's step, done on its due day
+    ]
+    events = list(d.events.all())
+    assert services.rebuild_from_events(events) == {f: getattr(d, f) for f in services.REBUILT_FIELDS}

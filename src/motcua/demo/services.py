@@ -524,9 +524,9 @@ def load_accounts() -> str:
 WORKFLOW = (
     "construction",
     "Quy trình nội bộ giải quyết thủ tục của Sở Xây dựng",
-    (
-        ("Chuyên viên Phòng Quản lý hoạt động xây dựng thẩm định", Role.SPECIALIST, "chuyenvien_xaydung"),
-        ("Lãnh đạo Sở xem xét, ký duyệt", Role.LEADER, None),
+    (  # title, role, named person, working days of the step
+        ("Chuyên viên Phòng Quản lý hoạt động xây dựng thẩm định", Role.SPECIALIST, "chuyenvien_xaydung", 10),
+        ("Lãnh đạo Sở xem xét, ký duyệt", Role.LEADER, None, 2),
     ),
 )
 
@@ -541,9 +541,11 @@ def load_workflows() -> str:
     agency = Agency.objects.get(identifier=spec.identifier)
     workflow, created = Workflow.objects.get_or_create(agency=agency, procedure=None, defaults={"name": name})
     if created:
-        users = get_user_model().objects.in_bulk([u for _, _, u in steps if u], field_name="username")
-        for order, (title, role, username) in enumerate(steps, start=1):
-            workflow.steps.create(order=order, title=title, role=role, assignee=users.get(username))
+        users = get_user_model().objects.in_bulk([u for _, _, u, _ in steps if u], field_name="username")
+        for order, (title, role, username, days) in enumerate(steps, start=1):
+            workflow.steps.create(
+                order=order, title=title, role=role, assignee=users.get(username), time=days
+            )
     return f"1 quy trình riêng ({agency.name}, {len(steps)} bước){'' if created else ', đã có'}"
 
 

@@ -96,7 +96,7 @@ class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class WorkflowStepInline(admin.TabularInline):
     model = WorkflowStep
     extra = 1
-    fields = ("order", "title", "agency", "role", "assignee")
+    fields = ("order", "title", "agency", "role", "time", "assignee")
     autocomplete_fields = ("agency",)
     raw_id_fields = ("assignee",)
 

@@ -166,6 +166,8 @@ class DossierOut(Schema):
     current_agency: str
     current_agency_name: str
     assignee: str | None
+    step: int = Field(..., description="bước của quy trình nội bộ: 0 tại một cửa")
+    step_due_at: datetime | None = Field(..., description="hạn của bước đang xử lý, nếu quy trình có")
     channel: int
     status: int
     status_name: str
@@ -252,6 +254,8 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
         "current_agency": d.current_agency.identifier,
         "current_agency_name": d.current_agency.name,
         "assignee": d.assignee.get_username() if d.assignee_id else None,
+        "step": d.step,
+        "step_due_at": _local(d.step_due_at),
         "channel": d.channel,
         "status": d.status,
         "status_name": machine.Status(d.status).label,

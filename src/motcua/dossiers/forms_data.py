@@ -7,11 +7,14 @@ NotFound(code="form_not_applicable") when a form does not apply to the dossier (
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.utils.dateparse import parse_datetime
 
 from motcua.catalog.models import TimeUnit
 from motcua.core.errors import NotFound
-from motcua.core.formatting import day, moment, money
+from motcua.core.formatting import LOCAL_TZ, day, moment, money
 
 from . import machine
 from .models import Dossier, DossierEvent
@@ -125,16 +128,32 @@ def form_data(d: Dossier, number: str | int) -> dict[str, Any]:
         handovers = [e for e in events if e.action == "forward"]
         if not handovers:
             raise _not_applicable(number, "hồ sơ chưa được chuyển xử lý.")
-        data["rows"] = [
-            {
-                "from": e.data.get("from_agency", ""),
-                "to": e.data.get("to_agency", ""),
-                "to_user": e.data.get("to_user") or "",
-                "by": e.actor_name,
-                "at": moment(e.at),
-                "due_at": moment(e.due_at),
-                "result": "quá hạn" if e.due_at and e.at > e.due_at else "đúng hạn",
-            }
-            for e in handovers
-        ]
+        # Each row hands the dossier on; its result judges the step being handed over: against that step's
+        # own deadline (set by the previous hand-over from the internal workflow), else the dossier's.
+        rows, step_due = [], None
+        for e in handovers:
+            deadline = step_due or e.due_at
+            rows.append(
+                {
+                    "from": e.data.get("from_agency", ""),
+                    "to": e.data.get("to_agency", ""),
+                    "to_user": e.data.get("to_user") or "",
+                    "step": e.data.get("step_title", ""),
+                    "by": e.actor_name,
+                    "at": moment(e.at),
+                    "due_at": moment(deadline),
+                    "result": _step_result(e.at, deadline),
+                }
+            )
+            step_due = parse_datetime(e.data["step_due_at"]) if e.data.get("step_due_at") else None
+        data["rows"] = rows
     return data
+
+
+def _step_result(done: datetime, deadline: datetime | None) -> str:
+    """Form 05's column: trước hạn / đúng hạn / quá hạn (on the due day counts as on time)."""
+    if deadline is None or done <= deadline:
+        if deadline is not None and done.astimezone(LOCAL_TZ).date() < deadline.astimezone(LOCAL_TZ).date():
+            return "trước hạn"
+        return "đúng hạn"
+    return "quá hạn"

@@ -7,10 +7,12 @@ The row holds the current state; `DossierEvent` is the history, never rewritten.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from uuid import uuid4
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +71,12 @@ class Dossier(models.Model):
         _("bước của quy trình"),
         default=0,
         help_text=_("0: tại bộ phận một cửa; n: bước thứ n của quy trình xử lý"),
+    )
+    step_due_at = models.DateTimeField(
+        _("hạn của bước đang xử lý"),
+        null=True,
+        blank=True,
+        help_text=_("theo thời gian của bước trong quy trình"),
     )
     channel = models.PositiveSmallIntegerField(_("kênh"), choices=Channel.choices)
     status = models.PositiveSmallIntegerField(_("trạng thái"), choices=Status.choices)
@@ -354,6 +362,15 @@ class WorkflowStep(models.Model):
         help_text=_("trống: cơ quan giải quyết của hồ sơ"),
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=WorkflowRole.choices)
+    time = models.DecimalField(
+        _("thời gian của bước (ngày làm việc)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("trống: bước không có hạn riêng"),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

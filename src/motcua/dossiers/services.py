@@ -269,8 +269,11 @@ def sync_payload(
                 "NguoiXuLy": event.actor_name,
                 "ThoiDiemXuLy": portal_time(event.at),
                 "NoiDungXuLy": event.note or event.reason or machine.LABELS.get(event.action, event.action),
+                "PhongBanXuLy": d.current_agency.name,
                 "TrangThai": event.to_status,
-                "NgayKetThucTheoQuyDinh": portal_time(event.due_at),
+                "NgayBatDau": portal_time(event.at),
+                # The step's deadline where the internal workflow gives one, else the dossier's.
+                "NgayKetThucTheoQuyDinh": portal_time(d.step_due_at or event.due_at),
             }
         ],
     }
@@ -884,6 +887,9 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
             hours = cal.working_hours_between(paused_at, at)
             if hours > 0:
                 d.due_at = cal.add(d.due_at, hours, "hours")
+                if d.step_due_at is not None:  # the step's own deadline pauses with the dossier's
+                    d.step_due_at = cal.add(d.step_due_at, hours, "hours")
+                    data["step_due_at"] = d.step_due_at.isoformat()
             data["paused_hours"] = str(hours)
         handed_in = _hand_in_files(d, paused_at, clean.get("files"))
         if handed_in:
@@ -896,9 +902,14 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
             "to_user": user.get_username() if user else None,
             "to_user_id": user.pk if user else None,
         }
-        if step is not None:  # an explicit recipient leaves the workflow position as it was
-            data.update(step=step.number, step_title=step.title)
+        # An explicit recipient leaves the workflow position as it was, without a step deadline.
+        d.step_due_at = None
+        if step is not None:
             d.step = step.number
+            if step.time:
+                d.step_due_at = permissions.calendar_of(d).add(at, step.time, "working_days")
+            data.update(step=step.number, step_title=step.title)
+        data["step_due_at"] = d.step_due_at.isoformat() if d.step_due_at else None
         d.current_agency, d.assignee = agency, user
     elif action == "request_payment":
         DossierFee.objects.create(dossier=d, name=clean["note"] or "Phí, lệ phí", amount=clean["amount"])
@@ -1009,6 +1020,7 @@ REBUILT_FIELDS = (
     "current_agency_id",
     "assignee_id",
     "step",
+    "step_due_at",
     "fee_total",
     "fee_paid",
     "result_name",
@@ -1050,6 +1062,8 @@ def rebuild_from_events(events) -> dict[str, Any]:
         elif e.action == "return_result":
             s["returned_at"] = e.at
         s["status"], s["due_at"] = e.to_status, e.due_at
+        if "step_due_at" in e.data:
+            s["step_due_at"] = parse_datetime(e.data["step_due_at"]) if e.data["step_due_at"] else None
         s["current_agency_id"], s["version"] = e.agency_id, e.seq
         if e.to_status != Status.WAITING:
             s["paused_at"] = s["paused_from_status"] = None

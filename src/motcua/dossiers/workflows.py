@@ -10,6 +10,7 @@ assignee: any of them picks it up) when there are several.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -33,6 +34,7 @@ class Step:
     agency: Agency
     role: str
     assignee: Any = None
+    time: Decimal | None = None  # working days the step may take (the approved internal workflow)
 
 
 def steps_for(d: Dossier) -> list[Step]:
@@ -50,7 +52,10 @@ def steps_for(d: Dossier) -> list[Step]:
     rows = list(workflow.steps.all()) if workflow is not None else []
     if not rows:
         return [Step(i, title, d.agency, role) for i, (title, role) in enumerate(BUILT_IN, start=1)]
-    return [Step(i, s.title, s.agency or d.agency, s.role, s.assignee) for i, s in enumerate(rows, start=1)]
+    return [
+        Step(i, s.title, s.agency or d.agency, s.role, s.assignee, s.time)
+        for i, s in enumerate(rows, start=1)
+    ]
 
 
 def recipient(step: Step):
