@@ -151,3 +151,30 @@ def test_language_switch_to_english_and_back(browser, site):
         assert "1.500.000 ₫" in page.locator("#phi").inner_text()
     finally:
         context.close()
+
+
+def test_a_citizen_looks_up_a_dossier_on_a_phone(browser, site, people, agencies):
+    from motcua.catalog.records import apply_record
+    from motcua.dossiers import services
+    from tests.api.catalog_data import record
+    from tests.dossiers.conftest import local, submission
+
+    apply_record(record("1.001193", "Đăng ký khai sinh có yếu tố nước ngoài", agencies=["000.00.15.H40"]))
+    d = services.submit_dossier(people["tiepnhan"], submission(channel=1), at=local(2025, 8, 15, 15))
+    context, page = new_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        page.goto(site + "/")
+        page.get_by_role("link", name="Tra cứu hồ sơ").click()
+        page.fill("#lookup-code", d.code)
+        page.fill("#lookup-last4", "1234")
+        page.locator(".lookup-form button").click()
+        page.wait_for_url("**/tra-cuu-ho-so/?ma=*")
+        assert page.locator(".status").inner_text() == "Được tiếp nhận"
+        assert "Ngày hẹn trả kết quả" in page.locator(".facts").inner_text()
+        assert page.locator(".timeline li").count() == 1
+        scroll_width, inner_width = page.evaluate(
+            "[document.scrollingElement.scrollWidth, window.innerWidth]"
+        )
+        assert scroll_width <= inner_width
+    finally:
+        context.close()

@@ -334,7 +334,7 @@ def event_json(e: DossierEvent) -> dict[str, Any]:
         "actor": e.actor_name,
         "actor_username": e.actor.get_username() if e.actor_id else None,
         "action": e.action,
-        "action_label": machine.LABELS.get(e.action, e.action),
+        "action_label": machine.label_of(e.action, e.from_status),
         "from_status": e.from_status,
         "to_status": e.to_status,
         "note": e.note,

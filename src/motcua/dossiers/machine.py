@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import models
+from django.utils.translation import gettext_noop as N_  # labels stay Vietnamese; marked for translation
 
 from motcua.core.formatting import LOCAL_TZ
 
@@ -27,16 +28,16 @@ from motcua.core.formatting import LOCAL_TZ
 class Status(models.IntegerChoices):
     """TrangThaiHoSo of the national portal (domain.md §2.1)."""
 
-    RECEIVING = 1, "Mới đăng ký"
-    NEW = 2, "Được tiếp nhận"
-    DENIED = 3, "Không được tiếp nhận"
-    PROCESSING = 4, "Đang xử lý"
-    WAITING = 5, "Yêu cầu bổ sung giấy tờ"
-    PAYING = 6, "Yêu cầu thực hiện nghĩa vụ tài chính"
-    CANCELLED = 7, "Công dân yêu cầu rút hồ sơ"
-    UNRESOLVED = 8, "Dừng xử lý"
-    RELEASING = 9, "Đã xử lý xong"
-    DONE = 10, "Đã trả kết quả"
+    RECEIVING = 1, N_("Mới đăng ký")
+    NEW = 2, N_("Được tiếp nhận")
+    DENIED = 3, N_("Không được tiếp nhận")
+    PROCESSING = 4, N_("Đang xử lý")
+    WAITING = 5, N_("Yêu cầu bổ sung giấy tờ")
+    PAYING = 6, N_("Yêu cầu thực hiện nghĩa vụ tài chính")
+    CANCELLED = 7, N_("Công dân yêu cầu rút hồ sơ")
+    UNRESOLVED = 8, N_("Dừng xử lý")
+    RELEASING = 9, N_("Đã xử lý xong")
+    DONE = 10, N_("Đã trả kết quả")
 
 
 # The national portal's English tokens (DVCQG), used in the API as `status_token`.
@@ -100,7 +101,7 @@ S = Status
 CREATION: tuple[Transition, ...] = (
     _t(
         "submit",
-        "Nộp hồ sơ",
+        N_("Nộp hồ sơ"),
         set(),
         S.RECEIVING,
         {APPLICANT, RECEPTION},
@@ -108,7 +109,7 @@ CREATION: tuple[Transition, ...] = (
     ),
     _t(
         "receive",
-        "Tiếp nhận tại quầy",
+        N_("Tiếp nhận tại quầy"),
         set(),
         S.NEW,
         {RECEPTION},
@@ -118,12 +119,20 @@ CREATION: tuple[Transition, ...] = (
 )
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("accept", "Tiếp nhận", {S.RECEIVING}, S.NEW, {RECEPTION}, form="01"),
-    _t("refuse", "Từ chối tiếp nhận", {S.RECEIVING}, S.DENIED, {RECEPTION}, requires=("reason",), form="03"),
+    _t("accept", N_("Tiếp nhận"), {S.RECEIVING}, S.NEW, {RECEPTION}, form="01"),
+    _t(
+        "refuse",
+        N_("Từ chối tiếp nhận"),
+        {S.RECEIVING},
+        S.DENIED,
+        {RECEPTION},
+        requires=("reason",),
+        form="03",
+    ),
     # Guidance at reception (Form 02, "hướng dẫn một lần"): no clock runs yet; at most once.
     _t(
         "request_supplement",
-        "Hướng dẫn bổ sung hồ sơ",
+        N_("Hướng dẫn bổ sung hồ sơ"),
         {S.RECEIVING},
         S.WAITING,
         {RECEPTION},
@@ -135,28 +144,28 @@ TRANSITIONS: tuple[Transition, ...] = (
     # (the handling agency may need it) but makes the dossier late under Decision 766.
     _t(
         "request_supplement",
-        "Yêu cầu bổ sung hồ sơ",
+        N_("Yêu cầu bổ sung hồ sơ"),
         {S.NEW, S.PROCESSING},
         S.WAITING,
         {SPECIALIST, LEADER, RECEPTION},
         requires=("reason", "items"),
         form="02",
     ),
-    _t("supplement", "Bổ sung hồ sơ", {S.WAITING}, RESUME, {APPLICANT, RECEPTION}),
-    _t("forward", "Chuyển cơ quan giải quyết", {S.NEW}, S.PROCESSING, {RECEPTION}),
-    _t("forward", "Chuyển xử lý", {S.PROCESSING}, SAME, {SPECIALIST, LEADER}),
+    _t("supplement", N_("Bổ sung hồ sơ"), {S.WAITING}, RESUME, {APPLICANT, RECEPTION}),
+    _t("forward", N_("Chuyển cơ quan giải quyết"), {S.NEW}, S.PROCESSING, {RECEPTION}),
+    _t("forward", N_("Chuyển xử lý"), {S.PROCESSING}, SAME, {SPECIALIST, LEADER}),
     _t(
         "request_payment",
-        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
         {S.PROCESSING},
         S.PAYING,
         {SPECIALIST, LEADER},
         requires=("amount",),
     ),
-    _t("pay", "Xác nhận nộp phí, lệ phí", {S.PAYING}, S.PROCESSING, {APPLICANT, RECEPTION}),
+    _t("pay", N_("Xác nhận nộp phí, lệ phí"), {S.PAYING}, S.PROCESSING, {APPLICANT, RECEPTION}),
     _t(
         "apologize",
-        "Xin lỗi và hẹn lại ngày trả",
+        N_("Xin lỗi và hẹn lại ngày trả"),
         {S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
         SAME,
         {SPECIALIST, LEADER},
@@ -164,12 +173,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         guard="apology",
         form="04",
     ),
-    _t("stop", "Dừng xử lý", {S.PROCESSING}, S.UNRESOLVED, {LEADER}, requires=("reason",)),
-    _t("complete", "Phê duyệt, hoàn thành", {S.PROCESSING}, S.RELEASING, {LEADER}, requires=("result",)),
-    _t("return_result", "Trả kết quả", {S.RELEASING}, S.DONE, {RECEPTION}),
+    _t("stop", N_("Dừng xử lý"), {S.PROCESSING}, S.UNRESOLVED, {LEADER}, requires=("reason",)),
+    _t("complete", N_("Phê duyệt, hoàn thành"), {S.PROCESSING}, S.RELEASING, {LEADER}, requires=("result",)),
+    _t("return_result", N_("Trả kết quả"), {S.RELEASING}, S.DONE, {RECEPTION}),
     _t(
         "withdraw",
-        "Rút hồ sơ",
+        N_("Rút hồ sơ"),
         {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
         S.CANCELLED,
         {APPLICANT, RECEPTION},
@@ -182,6 +191,17 @@ BY_NAME: dict[str, tuple[Transition, ...]] = {
     name: tuple(t for t in TRANSITIONS if t.name == name) for name in ACTION_NAMES
 }
 LABELS: dict[str, str] = {t.name: t.label for t in (*CREATION, *TRANSITIONS)}
+
+
+def label_of(action: str, from_status: int | None) -> str:
+    """The button text of the row an event executed: 'forward' from 2 is the hand-over to the competent
+    agency, from 4 a hand-over inside processing; creation rows have no source status."""
+    for t in TRANSITIONS:
+        if t.name == action and from_status in t.sources:
+            return t.label
+    return LABELS.get(action, action)
+
+
 ALL_INPUTS = ("note", "reason", "items", "to", "amount", "new_due_at", "result", "files")
 
 

@@ -201,6 +201,30 @@ def dossier_detail_light(user, code: str) -> Dossier:
     return d
 
 
+def public_lookup(code: str, last4: str) -> tuple[Dossier, list[DossierEvent]] | None:
+    """A dossier and its history for the public status page, or None.
+
+    The code alone is not enough: codes are sequential per agency and day, so anyone could walk other
+    people's dossiers. The last four digits of the applicant's (or the authorised submitter's) ID number,
+    the organisation's tax code or the phone number must match too. A miss says nothing about which part
+    was wrong. Personal data stays off the page; the caller shows status, dates and agencies only.
+    """
+    code = (code or "").strip()
+    if not _code_ok(code) or not (len(last4) == 4 and last4.isdigit() and last4.isascii()):
+        return None
+    d = (
+        Dossier.objects.select_related("procedure", "agency", "receiving_agency", "current_agency")
+        .filter(code=code)
+        .first()
+    )
+    if d is None:
+        return None
+    numbers = (d.applicant_id_number, d.applicant_tax_code, d.applicant_phone, d.authorised_id_number)
+    if not any("".join(ch for ch in n if ch.isdigit())[-4:] == last4 for n in numbers if n):
+        return None
+    return d, list(DossierEvent.objects.filter(dossier=d).select_related("agency").order_by("seq"))
+
+
 def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
     """The actions `services.perform` would accept from this user now (given valid inputs)."""
     return permissions.allowed(user, dossier, now or timezone.now())

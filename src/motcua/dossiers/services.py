@@ -268,7 +268,9 @@ def sync_payload(
                 "MaHoSo": d.code,
                 "NguoiXuLy": event.actor_name,
                 "ThoiDiemXuLy": portal_time(event.at),
-                "NoiDungXuLy": event.note or event.reason or machine.LABELS.get(event.action, event.action),
+                "NoiDungXuLy": event.note
+                or event.reason
+                or machine.label_of(event.action, event.from_status),
                 "PhongBanXuLy": d.current_agency.name,
                 "TrangThai": event.to_status,
                 "NgayBatDau": portal_time(event.at),

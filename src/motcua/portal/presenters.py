@@ -30,6 +30,15 @@ ONLINE_SHORT = {
     Procedure.OnlineLevel.NONE: gettext_lazy("Cung cấp thông tin"),
 }
 
+# machine.timeliness values as the public sees them (domain.md §2.3).
+TIMELINESS = {
+    "early": gettext_lazy("Trước hạn"),
+    "on_time": gettext_lazy("Đúng hạn"),
+    "late": gettext_lazy("Trễ hạn"),
+    "in_time": gettext_lazy("Đang trong hạn"),
+    "overdue": gettext_lazy("Quá hạn"),
+}
+
 
 def _money(amount: int) -> str:
     return formatting.money(amount, locale=get_language() or "vi")

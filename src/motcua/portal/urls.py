@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("thu-tuc/", views.procedure_list, name="procedures"),
     path("thu-tuc/<str:code>/", views.procedure_page, name="procedure"),
+    path("tra-cuu-ho-so/", views.dossier_lookup, name="dossier_lookup"),
 ]

@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_detail, search_procedures
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.dossiers import machine
+from motcua.dossiers import selectors as dossiers
 
 from . import presenters, selectors
 
@@ -95,3 +99,31 @@ def procedure_page(request: HttpRequest, code: str) -> HttpResponse:
         and p.online_level in (Procedure.OnlineLevel.FULL, Procedure.OnlineLevel.PARTIAL),
     }
     return render(request, "portal/procedure_detail.html", context)
+
+
+def dossier_lookup(request: HttpRequest) -> HttpResponse:
+    """Tra cứu hồ sơ: status and history of one dossier by its code and 4 digits only its applicant knows."""
+    code, last4 = _param(request, "ma", 60), _param(request, "so", 10)
+    context: dict = {"code": code, "last4": last4}
+    status = 200
+    if code or last4:
+        found = dossiers.public_lookup(code, last4)
+        if found is None:
+            context["not_found"] = True
+            status = 404
+        else:
+            d, events = found
+            context.update(
+                d=d,
+                status_label=_(machine.Status(d.status).label),
+                timeliness=presenters.TIMELINESS.get(machine.timeliness(d, timezone.now()) or ""),
+                events=[
+                    {
+                        "e": e,
+                        "label": _(machine.label_of(e.action, e.from_status)),
+                        "status": _(machine.Status(e.to_status).label),
+                    }
+                    for e in events
+                ],
+            )
+    return render(request, "portal/dossier_lookup.html", context, status=status)
