@@ -70,3 +70,24 @@ def test_english_labels(client, dossier):
 def test_lookup_query_count(client, dossier, django_assert_num_queries):
     with django_assert_num_queries(LOOKUP_QUERIES):
         client.get("/tra-cuu-ho-so/", {"ma": dossier.code, "so": "1234"})
+
+
+def test_the_page_says_what_the_applicant_must_do_now(client, dossier, people):
+    d = services.perform(
+        people["chuyenvien"],
+        dossier.code,
+        "request_supplement",
+        {"reason": "Bản sao chưa chứng thực", "items": ["Giấy chứng sinh (bản sao chứng thực)"]},
+        at=local(2025, 8, 18, 9),
+    )
+    text = visible(client.get("/tra-cuu-ho-so/", {"ma": d.code, "so": "1234"}))
+    assert (
+        "Cần bổ sung hồ sơ: Bản sao chưa chứng thực" in text
+        and "Giấy chứng sinh (bản sao chứng thực)" in text
+    )
+    d = services.perform(people["tiepnhan"], d.code, "supplement", {}, at=local(2025, 8, 18, 10))
+    d = services.perform(
+        people["chuyenvien"], d.code, "request_payment", {"amount": 1500000}, at=local(2025, 8, 18, 11)
+    )
+    text = visible(client.get("/tra-cuu-ho-so/", {"ma": d.code, "so": "1234"}))
+    assert "Cần nộp phí, lệ phí: 1.520.000 ₫" in text  # the counter charge of 20.000 ₫ is still unpaid too

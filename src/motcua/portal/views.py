@@ -113,6 +113,12 @@ def dossier_lookup(request: HttpRequest) -> HttpResponse:
             status = 404
         else:
             d, events = found
+            # What the applicant has to do now: the papers asked for, or the amount to pay.
+            asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
+            if d.status == machine.Status.WAITING and asked is not None:
+                context["supplement"] = {"items": asked.data.get("items", []), "reason": asked.reason}
+            if d.status == machine.Status.PAYING:
+                context["to_pay"] = d.fee_total - d.fee_paid
             context.update(
                 d=d,
                 status_label=_(machine.Status(d.status).label),
