@@ -54,10 +54,16 @@ def test_a_procedure_workflow_wins_over_the_agency_default(
     assert (d.assignee.username, d.step) == ("chuyenvien", 1)  # named, although cv2 is a specialist there too
     d = perform("chuyenvien", d, "forward", local(2025, 8, 15, 11))
     assert (d.assignee.username, d.step) == ("lanhdao", 2)
-    # An explicit recipient keeps the workflow position.
+    # An explicit recipient keeps the workflow position: the leader sends it back for a correction...
     d = perform("lanhdao", d, "forward", local(2025, 8, 15, 14), to="chuyenvien")
     assert (d.assignee.username, d.step) == ("chuyenvien", 2)
-    d = perform("chuyenvien", d, "forward", local(2025, 8, 15, 15))
+    # ...and the specialist cannot move it past the leader's approval step, only hand it back.
+    before = state(d.code)
+    with pytest.raises(ValidationFailed) as e:
+        perform("chuyenvien", d, "forward", local(2025, 8, 15, 15))
+    assert e.value.code == "not_your_step" and state(d.code) == before
+    d = perform("chuyenvien", d, "forward", local(2025, 8, 15, 15), to="lanhdao")
+    d = perform("lanhdao", d, "forward", local(2025, 8, 15, 16))
     assert (d.current_agency, d.assignee.username, d.step) == (agencies["health"], "yte_ld", 3)
 
 

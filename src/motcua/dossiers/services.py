@@ -798,12 +798,23 @@ def _lock(code: str) -> Dossier:
     return d
 
 
-def _resolve_to(d: Dossier, target: str | None) -> tuple[Agency, Any, workflows.Step | None]:
+def _resolve_to(d: Dossier, target: str | None, actor) -> tuple[Agency, Any, workflows.Step | None]:
     """(agency, user or None, workflow step or None) a forward goes to: the named agency or person, or the
     next step of the dossier's workflow when `to` is omitted (contract §4)."""
     if target is None:
         steps = workflows.steps_for(d)
         number = 1 if d.status == Status.NEW else d.step + 1  # the one-stop hands over to the first step
+        current = steps[d.step - 1] if d.status != Status.NEW and 0 < d.step <= len(steps) else None
+        if current is not None and not directory.has_role(actor, current.role, d.current_agency_id):
+            # Only the role the current step is addressed to moves the workflow on: a specialist cannot
+            # push a dossier past the leader's approval step. Naming a recipient stays open to them, so
+            # this is a missing input (422), like the end of the workflow, not a forbidden action.
+            raise ValidationFailed(
+                f"Bước '{current.title}' của quy trình không phải của bạn: hãy chọn nơi chuyển ('to'), "
+                "ví dụ trả lại người được giao bước này.",
+                code="not_your_step",
+                details={"field": "to"},
+            )
         if number > len(steps):
             raise ValidationFailed(
                 "Hồ sơ đã ở bước cuối của quy trình xử lý: hãy phê duyệt (complete) hoặc chọn nơi chuyển ('to').",
@@ -897,7 +908,7 @@ def _apply(d: Dossier, row, clean: dict, actor, kinds: set[str], at: datetime) -
         if handed_in:
             data["files"] = handed_in
     elif action == "forward":
-        agency, user, step = _resolve_to(d, clean.get("to"))
+        agency, user, step = _resolve_to(d, clean.get("to"), actor)
         data = {
             "from_agency": d.current_agency.identifier,
             "to_agency": agency.identifier,
