@@ -282,3 +282,25 @@ def test_openapi_documents_the_dossier_endpoints(api_as):
     ):
         assert path in paths, path
     assert "requestBody" in paths["/api/v1/dossiers/{code}/actions/{action}"]["post"]
+
+
+def test_work_queues_by_assignee(clients, people, make_staff, agencies):
+    make_staff("lanhdao2", "leader", agencies["justice"])  # two leaders: the leader step goes to the group
+    tiepnhan = people["tiepnhan"]
+    mine = services.submit_dossier(tiepnhan, submission(channel=1), at=local(2025, 8, 15, 9))
+    services.perform(tiepnhan, mine.code, "forward", {}, at=local(2025, 8, 15, 10))  # -> chuyenvien
+    group = services.submit_dossier(tiepnhan, submission(channel=1), at=local(2025, 8, 15, 9, 5))
+    services.perform(tiepnhan, group.code, "forward", {}, at=local(2025, 8, 15, 10))
+    services.perform(people["chuyenvien"], group.code, "forward", {}, at=local(2025, 8, 15, 11))  # -> leaders
+
+    def codes(client, **params):
+        r = client.get("/dossiers", **params)
+        assert r.status_code == 200, r.content
+        return {x["code"] for x in r.json()["items"]}
+
+    assert codes(clients["chuyenvien"], assignee="me") == {mine.code}
+    assert codes(clients["lanhdao"], assignee="none") == {group.code}
+    assert codes(clients["lanhdao"], assignee="chuyenvien") == {mine.code}
+    assert codes(clients["lanhdao"], assignee="me") == set()
+    r = clients["lanhdao"].get("/dossiers", assignee="x" * 200)
+    assert r.status_code == 422

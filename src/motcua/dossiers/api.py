@@ -92,6 +92,9 @@ class DossierFilters(Schema):
     q: str | None = Field(
         None, max_length=100, description="Mã hồ sơ hoặc tên chủ hồ sơ (không dấu cũng được)"
     )
+    assignee: str | None = Field(
+        None, max_length=150, description="me (giao cho tôi) | none (chưa giao ai) | tên đăng nhập cán bộ"
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=settings.API_MAX_PAGE_SIZE)
 

@@ -107,10 +107,13 @@ def filter_dossiers(
     received_from: Any = None,
     received_to: Any = None,
     q: str | None = None,
+    assignee: str | None = None,
+    user=None,
     now: datetime | None = None,
 ) -> QuerySet[Dossier]:
     now = now or timezone.now()
     for name, value in (
+        ("assignee", assignee),
         ("status", status),
         ("agency", agency),
         ("procedure", procedure),
@@ -147,6 +150,15 @@ def filter_dossiers(
         qs = qs.filter(received_at__gte=_day_start(start))
     if end:
         qs = qs.filter(received_at__lt=_day_start(end + timedelta(days=1)))
+    if assignee:
+        # A work queue: "me" (assigned to the caller), "none" (waiting for anyone of the holding unit to
+        # pick it up) or a username.
+        if assignee == "none":
+            qs = qs.filter(assignee__isnull=True)
+        elif assignee == "me":
+            qs = qs.filter(assignee_id=getattr(user, "pk", None))
+        else:
+            qs = qs.filter(assignee__username=assignee)
     if q:
         text = q.strip()[:100]
         folded = fold(text)
@@ -164,7 +176,8 @@ def with_parts(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
 
 
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
-    return with_parts(filter_dossiers(dossiers_visible_to(user), **filters)).order_by("-submitted_at", "-id")
+    qs = filter_dossiers(dossiers_visible_to(user), user=user, **filters)
+    return with_parts(qs).order_by("-submitted_at", "-id")
 
 
 def _code_ok(code: str | None) -> bool:
