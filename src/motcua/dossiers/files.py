@@ -24,7 +24,7 @@ from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 
 from . import permissions, services
 from .machine import APPLICANT, RECEPTION, Status
-from .models import Dossier, DossierFile
+from .models import Dossier, DossierFile, private_storage
 
 # Magic bytes -> (content type, extension).
 SIGNATURES = (
@@ -154,4 +154,4 @@ def remove(actor, code: str, file_id: int) -> None:
 
 
 def private_delete(name: str) -> None:
-    DossierFile._meta.get_field("file").storage.delete(name)
+    private_storage.delete(name)

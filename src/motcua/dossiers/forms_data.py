@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from motcua.catalog.models import TimeUnit
 from motcua.core.errors import NotFound
-from motcua.core.formatting import LOCAL_TZ, day, moment, money
+from motcua.core.formatting import day, moment, money
 
 from . import machine
 from .models import Dossier, DossierEvent
@@ -150,10 +150,10 @@ def form_data(d: Dossier, number: str | int) -> dict[str, Any]:
     return data
 
 
+# Form 05's result column.
+STEP_RESULT = {machine.EARLY: "trước hạn", machine.ON_TIME: "đúng hạn", machine.LATE: "quá hạn"}
+
+
 def _step_result(done: datetime, deadline: datetime | None) -> str:
-    """Form 05's column: trước hạn / đúng hạn / quá hạn (on the due day counts as on time)."""
-    if deadline is None or done <= deadline:
-        if deadline is not None and done.astimezone(LOCAL_TZ).date() < deadline.astimezone(LOCAL_TZ).date():
-            return "trước hạn"
-        return "đúng hạn"
-    return "quá hạn"
+    """Without a deadline to judge against, a hand-over counts as on time."""
+    return STEP_RESULT[machine.judge(done, deadline) if deadline is not None else machine.ON_TIME]

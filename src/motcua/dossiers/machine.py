@@ -236,6 +236,14 @@ def _local_date(dt: datetime):
     return dt.astimezone(LOCAL_TZ).date() if dt.tzinfo else dt.date()
 
 
+def judge(done: datetime, due: datetime) -> str:
+    """Work finished at `done` against its deadline `due`: late after the due instant, early on a calendar
+    day before the due day, on time on the due day (domain.md §2.3). Dossiers and workflow steps alike."""
+    if done > due:
+        return LATE
+    return EARLY if _local_date(done) < _local_date(due) else ON_TIME
+
+
 def timeliness(d: DossierLike, now: datetime) -> str | None:
     """Early/on time/late for finished dossiers, in time/overdue for running ones (domain.md §2.3).
 
@@ -258,9 +266,7 @@ def timeliness(d: DossierLike, now: datetime) -> str | None:
         end = d.finished_at
         if end is None:  # defensive: a finished status always has its end time
             return None
-        if end > d.due_at:
-            return LATE
-        return EARLY if _local_date(end) < _local_date(d.due_at) else ON_TIME
+        return judge(end, d.due_at)
     at = now
     if d.status == Status.WAITING and d.paused_at is not None and d.paused_from_status in CLOCK_STATUSES:
         at = d.paused_at
