@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q
 from ninja import Field as F
 from ninja import Path, Query, Router, Schema
 
-from motcua.api.auth import OptionalAuth
+from motcua.access.auth import OptionalAuth
 from motcua.core.errors import NotFound
 from motcua.core.formatting import money
 

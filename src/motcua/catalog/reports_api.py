@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Field as F
 from ninja import Query, Router, Schema
 
-from motcua.api.auth import REQUIRED
+from motcua.access.auth import REQUIRED
 from motcua.core.errors import PermissionDenied
 
 from . import quality

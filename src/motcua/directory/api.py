@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args
 from django.conf import settings
 from ninja import Field, Query, Router, Schema
 
-from motcua.api.auth import OptionalAuth
+from motcua.access.auth import OptionalAuth
 
 from . import selectors
 from .models import AdminUnit, Agency

@@ -125,7 +125,7 @@ def assign_role(
 
 def issue_api_token(user) -> str:
     """A new bearer token for ``user`` (only its hash is stored); the raw value is shown once."""
-    from motcua.api.auth import issue_token
+    from motcua.access.auth import issue_token
 
     if not user.is_active:
         raise ValidationFailed(f"Tài khoản '{user}' đã bị khóa.", code="inactive_user")

@@ -19,7 +19,7 @@ from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
-from motcua.api.auth import REQUIRED
+from motcua.access.auth import REQUIRED
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 

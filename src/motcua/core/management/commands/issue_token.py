@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
 
-from motcua.api.auth import issue_token
+from motcua.access.auth import issue_token
 from motcua.core.management.base import MotcuaCommand, UsageError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from motcua.api.idempotency import purge_idempotency_records
+from motcua.access.idempotency import purge_idempotency_records
 from motcua.core.management.base import MotcuaCommand, UsageError
 from motcua.integrations.worker import OutboxWorker
 

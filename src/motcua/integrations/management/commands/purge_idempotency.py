@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from motcua.api.idempotency import RETENTION, purge_idempotency_records
+from motcua.access.idempotency import RETENTION, purge_idempotency_records
 from motcua.core.management.base import MotcuaCommand, UsageError
 
 

@@ -24,8 +24,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostE
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
-from motcua.api.auth import hash_token
-from motcua.api.models import IdempotencyRecord
+from motcua.access.auth import hash_token
+from motcua.access.models import IdempotencyRecord
 from motcua.directory.models import ApiToken
 
 HEADER = "Idempotency-Key"

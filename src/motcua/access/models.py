@@ -15,6 +15,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "api_idempotencyrecord"  # created by the api app before it moved here (access 0001)
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]
 
     def __str__(self) -> str:
