@@ -288,7 +288,7 @@ def main() -> int:
     def online_intake() -> str:
         at = tick()
         d = services.submit_dossier(citizen, BODY, at=at)
-        services.perform(officer, d.code, "accept", {}, at=at + timedelta(minutes=5))
+        services.perform(officer, d.code, "accept", at=at + timedelta(minutes=5))
         return d.code
 
     day = base.date()
@@ -306,7 +306,7 @@ def main() -> int:
     with CaptureQueriesContext(connection) as submit_q:
         d = services.submit_dossier(citizen, BODY, at=at)
     with CaptureQueriesContext(connection) as accept_q:
-        services.perform(officer, d.code, "accept", {}, at=at + timedelta(minutes=5))
+        services.perform(officer, d.code, "accept", at=at + timedelta(minutes=5))
 
     rounds = _rounds(
         {

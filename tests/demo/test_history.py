@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from motcua.demo import history
 from motcua.demo import services as demo
-from motcua.dossiers import services
+from motcua.dossiers import replay
 from motcua.dossiers.machine import timeliness
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.integrations.models import OutboxMessage
@@ -46,7 +46,7 @@ def test_history_covers_every_status_consistently_and_once(demo_base):
     for d in dossiers:
         events = sorted(d.events.all(), key=lambda e: e.seq)
         # The append-only history replays to the stored state.
-        rebuilt = services.rebuild_from_events(events)
+        rebuilt = replay.rebuild_from_events(events)
         assert {k: getattr(d, k) for k in rebuilt} == rebuilt, d.code
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
         assert all(year_ago <= e.at <= now for e in events)

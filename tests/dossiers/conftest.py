@@ -105,6 +105,6 @@ def perform(people):
 
     def run(username: str, dossier, action: str, at: datetime, **payload):
         code = dossier if isinstance(dossier, str) else dossier.code
-        return services.perform(people[username], code, action, payload, at=at)
+        return services.perform(people[username], code, action, at=at, **payload)
 
     return run

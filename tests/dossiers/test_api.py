@@ -135,7 +135,9 @@ def test_refusals_are_4xx_with_a_code_and_change_nothing(clients, api_as):
         ("tiepnhan", "return_result", {}, 409, "invalid_transition"),
         ("tiepnhan", "fly", {}, 404, "unknown_action"),
         ("tiepnhan", "refuse", {}, 422, "missing_field"),
-        ("tiepnhan", "refuse", {"reason": 5}, 422, "validation_error"),
+        ("tiepnhan", "refuse", {"reason": 5}, 422, "invalid_field"),
+        ("tiepnhan", "refuse", {"reason": "x\udfff"}, 422, "invalid_field"),
+        ("tiepnhan", "refuse", {"reason": "x", "note": "\x00"}, 422, "invalid_field"),
         ("tiepnhan", "request_supplement", {"reason": "x", "items": []}, 422, "invalid_field"),
     ]
     for who, action, body, status, error in cases:
@@ -182,7 +184,7 @@ def test_visibility_and_filters(clients, people, make_staff, agencies):
         ),
         at=local(2025, 8, 4, 9),
     )
-    services.perform(tiepnhan, old.code, "forward", {}, at=local(2025, 8, 4, 10))
+    services.perform(tiepnhan, old.code, "forward", at=local(2025, 8, 4, 10))
     fresh = services.submit_dossier(congdan, submission(), at=local(2025, 8, 15, 9))
     t = clients["tiepnhan"]
 
@@ -221,7 +223,7 @@ def test_visibility_and_filters(clients, people, make_staff, agencies):
     assert {x["code"] for x in clients["admin"].get("/dossiers").json()["items"]} == {old.code, fresh.code}
     health = make_staff("yte", "specialist", agencies["health"])
     assert clients["tiepnhan"].get("/dossiers").json()["count"] == 2
-    from motcua.api.auth import issue_token
+    from motcua.access.auth import issue_token
     from tests.conftest import ApiClient
 
     assert ApiClient(issue_token(health)).get("/dossiers").json() == {"items": [], "count": 0}
@@ -241,7 +243,7 @@ def test_query_counts_are_pinned_and_do_not_grow_with_the_list(clients, people):
     for i in range(20):
         d = services.submit_dossier(people["tiepnhan"], submission(channel=1), at=local(2025, 8, 15, 8, i))
         if i % 2:
-            services.perform(people["tiepnhan"], d.code, "forward", {}, at=local(2025, 8, 15, 10))
+            services.perform(people["tiepnhan"], d.code, "forward", at=local(2025, 8, 15, 10))
         made.append(d)
     for who in ("tiepnhan", "chuyenvien", "congdan"):
         few = _count(clients[who], "/dossiers", page_size=3)
@@ -288,10 +290,10 @@ def test_work_queues_by_assignee(clients, people, make_staff, agencies):
     make_staff("lanhdao2", "leader", agencies["justice"])  # two leaders: the leader step goes to the group
     tiepnhan = people["tiepnhan"]
     mine = services.submit_dossier(tiepnhan, submission(channel=1), at=local(2025, 8, 15, 9))
-    services.perform(tiepnhan, mine.code, "forward", {}, at=local(2025, 8, 15, 10))  # -> chuyenvien
+    services.perform(tiepnhan, mine.code, "forward", at=local(2025, 8, 15, 10))  # -> chuyenvien
     group = services.submit_dossier(tiepnhan, submission(channel=1), at=local(2025, 8, 15, 9, 5))
-    services.perform(tiepnhan, group.code, "forward", {}, at=local(2025, 8, 15, 10))
-    services.perform(people["chuyenvien"], group.code, "forward", {}, at=local(2025, 8, 15, 11))  # -> leaders
+    services.perform(tiepnhan, group.code, "forward", at=local(2025, 8, 15, 10))
+    services.perform(people["chuyenvien"], group.code, "forward", at=local(2025, 8, 15, 11))  # -> leaders
 
     def codes(client, **params):
         r = client.get("/dossiers", **params)

@@ -110,7 +110,7 @@ def test_too_large_a_file_is_refused_with_the_limit(clients, settings, private_f
 def test_who_may_upload_and_when(clients):
     code = clients["congdan"].post("/dossiers", submission()).json()["code"]
     r = upload(clients["chuyenvien"], code, pdf())
-    assert (r.status_code, r.json()["code"]) == (403, "not_your_dossier")
+    assert (r.status_code, r.json()["code"]) == (403, "forbidden_action")
     assert clients["tiepnhan"].post(f"/dossiers/{code}/actions/accept").status_code == 200
     # Received: the citizen's papers are closed; the reception officer still scans at the counter.
     r = upload(clients["congdan"], code, pdf())
@@ -254,8 +254,9 @@ def test_bad_file_requests_get_a_clear_4xx(clients):
         (c.get(f"/dossiers/{code}/files/abc"), 422),
         (c.get(f"/dossiers/{code}/files/99999999999999999999"), 404),
         (c.delete(f"/dossiers/{code}/files/-1"), 404),
-        (c.post(f"/dossiers/{code}/actions/supplement", {"files": ["x"]}), 422),
-        (c.post(f"/dossiers/{code}/actions/supplement", {"files": [10**12]}), 422),
+        # A dossier that cannot take the action says so before its input is looked at.
+        (c.post(f"/dossiers/{code}/actions/supplement", {"files": ["x"]}), 409),
+        (c.post(f"/dossiers/{code}/actions/supplement", {"files": [10**12]}), 409),
     ]
     for response, status in cases:
         assert response.status_code == status, response.content

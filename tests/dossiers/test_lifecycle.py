@@ -11,6 +11,7 @@ from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from motcua.directory.calendars import calendar_for
 from motcua.directory.models import Agency, Role
 from motcua.dossiers import forms_data, services
+from motcua.integrations.dvcqg import hoso as dvcqg
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.integrations.models import OutboxMessage
 from tests.dossiers.conftest import local, state, submission
@@ -41,10 +42,12 @@ def test_counter_reception_friday_afternoon_is_due_three_working_days_later(coun
     assert (event.action, event.from_status, event.to_status, event.due_at) == ("receive", None, 2, DUE)
     message = OutboxMessage.objects.get(key=d.code)
     assert message.topic == "dossier.status" and message.idempotency_key == f"{d.code}:1"
-    assert message.payload["MaHoSo"] == d.code and message.payload["TrangThaiHoSo"] == 2
-    assert message.payload["NgayTiepNhan"] == "20250815150000"
-    assert message.payload["NgayHenTra"] == "20250820150000"
-    assert message.payload["MaTTHC"] == "1.001193" and message.payload["KenhThucHien"] == 1
+    assert message.payload["dossier"]["code"] == d.code and message.payload["event"]["action"] == "receive"
+    hoso = dvcqg.hoso(message.payload)  # the portal's own field names exist only at the edge
+    assert hoso["MaHoSo"] == d.code and hoso["TrangThaiHoSo"] == 2
+    assert hoso["NgayTiepNhan"] == "20250815150000"
+    assert hoso["NgayHenTra"] == "20250820150000"
+    assert hoso["MaTTHC"] == "1.001193" and hoso["KenhThucHien"] == 1
 
 
 def test_reception_after_hours_counts_from_the_next_opening(counter):
@@ -188,8 +191,15 @@ def test_payment_stop_withdraw_and_the_paths_to_the_end(counter, perform):
         "chuyenvien", d, "request_payment", local(2025, 8, 18, 8), amount=150000, note="Lệ phí thẩm định"
     )
     assert (d.status, d.fee_total) == (6, 170000)
-    d = perform("congdan", d, "pay", local(2025, 8, 18, 9))
-    assert (d.status, d.fee_paid, d.paid_online) == (4, 170000, 2)
+    refused(
+        lambda: perform("tiepnhan", d, "pay", local(2025, 8, 18, 9), method="transfer"),
+        ValidationFailed,
+        "missing_field",
+        d.code,
+    )
+    d = perform("tiepnhan", d, "pay", local(2025, 8, 18, 9), method="transfer", reference="FT2508180001")
+    assert (d.status, d.fee_paid, d.paid_online) == (4, 170000, 0), "collected at the counter: not online"
+    assert set(d.fees.values_list("method", "reference")) == {("transfer", "FT2508180001")}
     d = perform("lanhdao", d, "stop", local(2025, 8, 18, 10), reason="Không đủ điều kiện")
     assert (d.status, d.finished_at) == (8, local(2025, 8, 18, 10))
     refused(
@@ -220,13 +230,14 @@ def test_forward_routes_to_agency_leader_and_other_agencies(counter, perform, ag
     refused(
         lambda: perform("lanhdao", d, "complete", local(2025, 8, 18, 10), result={"name": "x"}),
         PermissionDenied,
-        "not_your_dossier",
+        "forbidden_action",
         d.code,
     )
+    # The one-stop forwards from status 2; the dossier has moved on: a conflict, as for a lost race.
     refused(
         lambda: perform("tiepnhan", d, "forward", local(2025, 8, 18, 10)),
-        PermissionDenied,
-        "forbidden_action",
+        Conflict,
+        "invalid_transition",
         d.code,
     )
     assert [r["to"] for r in forms_data.form_data(d, "05")["rows"]] == ["000.00.15.H40"] * 2 + [
@@ -253,7 +264,8 @@ def test_wrong_role_wrong_state_and_other_province(
         province=other_province,
     )
     people["ngoaitinh"] = make_staff("ngoaitinh", Role.RECEPTION, centre)
-    refused(lambda: perform("ngoaitinh", d, "accept", FRI_1500), PermissionDenied, "not_your_dossier", d.code)
+    # A dossier the caller may not see is 404, as for a code that does not exist (codes are sequential).
+    refused(lambda: perform("ngoaitinh", d, "accept", FRI_1500), NotFound, "dossier_not_found", d.code)
     with pytest.raises(PermissionDenied):
         services.submit_dossier(people["ngoaitinh"], submission(channel=1), at=FRI_1500)
     assert not Dossier.objects.filter(receiving_agency=centre).exists()
@@ -263,8 +275,8 @@ def test_wrong_role_wrong_state_and_other_province(
     people["other"] = get_user_model().objects.create_user("other", password="x")
     refused(
         lambda: perform("other", d, "withdraw", FRI_1500, reason="x"),
-        PermissionDenied,
-        "not_your_dossier",
+        NotFound,
+        "dossier_not_found",
         d.code,
     )
     with pytest.raises(PermissionDenied):
@@ -368,12 +380,12 @@ def test_stale_version_is_refused(counter, people):
     d = counter(at=FRI_1500)
     with pytest.raises(Conflict) as info:
         services.perform(
-            people["tiepnhan"], d.code, "forward", {}, at=FRI_1500, expected_version=d.version + 1
+            people["tiepnhan"], d.code, "forward", at=FRI_1500, expected_version=d.version + 1
         )
     assert info.value.code == "stale_version"
     assert (
         services.perform(
-            people["tiepnhan"], d.code, "forward", {}, at=FRI_1500, expected_version=d.version
+            people["tiepnhan"], d.code, "forward", at=FRI_1500, expected_version=d.version
         ).status
         == 4
     )

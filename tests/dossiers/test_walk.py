@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from motcua.core.errors import DomainError
 from motcua.directory.calendars import calendar_for
 from motcua.directory.models import Role
-from motcua.dossiers import machine, services
+from motcua.dossiers import machine, replay, services
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.selectors import available_actions
 from tests.dossiers.conftest import local, state, submission
@@ -69,8 +69,8 @@ def check_invariants(d: Dossier) -> None:
         assert d.due_at >= d.original_due_at
     assert d.apology_count <= 1 and d.guidance_count <= 1
     assert d.fee_paid <= d.fee_total
-    rebuilt = services.rebuild_from_events(list(DossierEvent.objects.filter(dossier=d)))
-    assert rebuilt == {f: getattr(d, f) for f in services.REBUILT_FIELDS}
+    rebuilt = replay.rebuild_from_events(list(DossierEvent.objects.filter(dossier=d)))
+    assert rebuilt == {f: getattr(d, f) for f in replay.REBUILT_FIELDS}
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_random_walks_keep_the_dossier_legal(cast, at_counter, steps):
             offered = action in actions
             before = state(d.code)
             try:
-                after = services.perform(user, d.code, action, payload_for(action, d, to), at=at)
+                after = services.perform(user, d.code, action, at=at, **payload_for(action, d, to))
             except DomainError as exc:
                 assert state(d.code) == before, f"{who} {action}: refused but changed something"
                 if exc.status in (403, 409):

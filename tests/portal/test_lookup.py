@@ -16,7 +16,7 @@ LOOKUP_QUERIES = 3  # dossier with its agencies and procedure, events with their
 @pytest.fixture
 def dossier(people, procedure):  # noqa: F811
     d = services.submit_dossier(people["tiepnhan"], submission(channel=1), at=local(2025, 8, 15, 15))
-    return services.perform(people["tiepnhan"], d.code, "forward", {}, at=local(2025, 8, 15, 16))
+    return services.perform(people["tiepnhan"], d.code, "forward", at=local(2025, 8, 15, 16))
 
 
 def test_code_and_last_four_digits_show_status_dates_and_history_without_personal_data(client, dossier):
@@ -77,7 +77,7 @@ def test_the_page_says_what_the_applicant_must_do_now(client, dossier, people):
         people["chuyenvien"],
         dossier.code,
         "request_supplement",
-        {"reason": "Bản sao chưa chứng thực", "items": ["Giấy chứng sinh (bản sao chứng thực)"]},
+        **{"reason": "Bản sao chưa chứng thực", "items": ["Giấy chứng sinh (bản sao chứng thực)"]},
         at=local(2025, 8, 18, 9),
     )
     text = visible(client.get("/tra-cuu-ho-so/", {"ma": d.code, "so": "1234"}))
@@ -85,9 +85,9 @@ def test_the_page_says_what_the_applicant_must_do_now(client, dossier, people):
         "Cần bổ sung hồ sơ: Bản sao chưa chứng thực" in text
         and "Giấy chứng sinh (bản sao chứng thực)" in text
     )
-    d = services.perform(people["tiepnhan"], d.code, "supplement", {}, at=local(2025, 8, 18, 10))
+    d = services.perform(people["tiepnhan"], d.code, "supplement", at=local(2025, 8, 18, 10))
     d = services.perform(
-        people["chuyenvien"], d.code, "request_payment", {"amount": 1500000}, at=local(2025, 8, 18, 11)
+        people["chuyenvien"], d.code, "request_payment", **{"amount": 1500000}, at=local(2025, 8, 18, 11)
     )
     text = visible(client.get("/tra-cuu-ho-so/", {"ma": d.code, "so": "1234"}))
     assert "Cần nộp phí, lệ phí: 1.520.000 ₫" in text  # the counter charge of 20.000 ₫ is still unpaid too

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from motcua.catalog.models import Procedure
+from motcua.catalog.versions import ONLINE, PUBLISHED
 from motcua.core.errors import DomainError
 from motcua.core.identity import BIRTH_PROVINCE_CODES
 from motcua.directory import selectors as directory
@@ -268,9 +269,7 @@ def _cast(seed: int) -> Cast:
             continue
         agency = Agency.objects.get(pk=agency_id)
         procedures = list(
-            Procedure.objects.filter(agencies=agency, publication_state__in=services.PUBLISHED).order_by(
-                "code"
-            )
+            Procedure.objects.filter(agencies=agency, publication_state__in=PUBLISHED).order_by("code")
         )
         procedures = [p for p in procedures if p.versions.exists()]
         reception = [u for u in receptionists if directory.can_receive_for(u, agency)]
@@ -325,13 +324,16 @@ class Story:
     def act(self, actor, action: str, at: datetime, **payload) -> Dossier:
         if at > self.now:
             raise StopScenario
-        self.dossier = services.perform(actor, self.code, action, payload, at=at)
+        self.dossier = services.perform(actor, self.code, action, at=at, **payload)
         self.t = at
         return self.dossier
 
     def submit(self, start: datetime, key: str, channel: int) -> Dossier:
         rng, desk = self.rng, self.desk
-        procedure = rng.choice(desk.procedures)
+        offered = [p for p in desk.procedures if p.online_level in ONLINE]
+        if channel == 2 and not offered:
+            channel = 3  # nothing of this desk is offered online: the citizen posts the papers
+        procedure = rng.choice(offered if channel == 2 else desk.procedures)
         case, components = _components(procedure, rng)
         body: dict[str, Any] = {
             "procedure": procedure.code,
@@ -453,7 +455,15 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
         )
         if scenario == "paying":
             return
-        story.act(story.applicant_or_desk(), "pay", story.later(rng.uniform(2, 24)))
+        # Paid at the one-stop (the payment platform's confirmations come with the online payment).
+        method = rng.choice(["cash", "transfer"])
+        story.act(
+            reception,
+            "pay",
+            story.later(rng.uniform(2, 24)),
+            method=method,
+            reference=f"GD{rng.randrange(10**9):09d}" if method == "transfer" else "",
+        )
     if scenario == "done_apology" and story.dossier.due_at is not None:
         at = story.due_fraction(0.3)
         if story.cal.add(at, 1, "working_days") <= story.dossier.due_at:

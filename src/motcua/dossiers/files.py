@@ -20,6 +20,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from motcua.core import inputs
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import permissions, services
@@ -53,12 +54,13 @@ def clean_name(name: str | None) -> str:
 
 
 def _may_touch(actor, d: Dossier) -> set[str]:
-    """The actor kinds under which `actor` may add or remove files of `d` now (403/409 otherwise)."""
-    if actor is None or not ({APPLICANT, RECEPTION} & permissions.global_kinds(actor)):
-        raise PermissionDenied("Vai trò của bạn không được đính kèm tệp vào hồ sơ.", code="forbidden_action")
+    """The actor kinds under which `actor` may add or remove files of `d` now (404/403/409 otherwise, in
+    the order of `permissions.check`: a dossier the caller cannot see is 404, as if it did not exist)."""
+    if not permissions.can_see(actor, d):
+        raise permissions.not_found(d.code)
     kinds = {k for k in permissions.actor_kinds(actor, d) if k in OPEN_TO}
     if not kinds:
-        raise PermissionDenied("Hồ sơ này không thuộc phạm vi xử lý của bạn.", code="not_your_dossier")
+        raise PermissionDenied("Vai trò của bạn không được đính kèm tệp vào hồ sơ này.", code="forbidden_action")
     if not any(d.status in OPEN_TO[k] for k in kinds):
         raise Conflict(
             f"Hồ sơ ở trạng thái '{Status(d.status).label}' không nhận thêm hoặc bớt tệp.",
@@ -71,7 +73,7 @@ def attach(
     actor, code: str, upload, *, component: str | None = None, at: datetime | None = None
 ) -> DossierFile:
     """Store one uploaded file with the dossier (and its component, when given)."""
-    at = services._now(at)
+    at = services.now(at)
     if upload is None:
         raise ValidationFailed("Thiếu tệp ('file').", code="missing_field", details={"field": "file"})
     limit = settings.DOSSIER_FILE_MAX_BYTES
@@ -89,7 +91,7 @@ def attach(
         raise ValidationFailed(
             "Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type", details={"field": "file"}
         )
-    component_code = services._text(component, "component", max_len=40)
+    component_code = inputs.text(component, "component", max_length=40)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -98,7 +100,7 @@ def attach(
     stored = None
     try:
         with transaction.atomic():
-            d = services._lock(code)
+            d = services.lock(code)
             _may_touch(actor, d)
             part = None
             if component_code:
@@ -139,7 +141,7 @@ def attach(
 def remove(actor, code: str, file_id: int) -> None:
     """Remove a file its uploader added, while it is not yet part of the dossier's record."""
     with transaction.atomic():
-        d = services._lock(code)
+        d = services.lock(code)
         _may_touch(actor, d)  # before looking for the file: a stranger learns nothing about its files
         f = d.files.filter(pk=file_id).first()
         if f is None:

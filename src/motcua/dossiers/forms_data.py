@@ -17,8 +17,8 @@ from motcua.core.errors import NotFound
 from motcua.core.formatting import day, moment, money
 
 from . import machine
+from .deadlines import processing_time
 from .models import Dossier, DossierEvent
-from .services import processing_time
 
 FORM_TITLES = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",

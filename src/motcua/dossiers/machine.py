@@ -1,84 +1,73 @@
-"""The dossier lifecycle, declared once as data (domain.md §2.1-§2.3, ADR 0004).
+"""The dossier lifecycle: every action declared once, with all its rules (domain.md §2, ADR 0004).
 
-Everything that decides *whether* an action may happen lives here as rows of ``TRANSITIONS``: the statuses
-it starts from, the status it leads to, the roles that may take it, the inputs it needs and the guard
-that must hold. ``services.perform`` executes a row, ``selectors.available_actions`` lists the rows that
-``perform`` would accept, and the tests walk the table. Nothing else may change a dossier's status.
+An action is one class below. Together they are the state machine:
 
-Roles in the table are *actor kinds* relative to one dossier (``permissions.actor_kinds``):
+* ``rows``: from which statuses, to which status, for which actor kinds (``statuses``), with which guard
+  and which official form;
+* ``Input``: its typed input (a pydantic schema: the API documents it and the service validates with it);
+* ``apply``: what it changes on the dossier row, and the data its event records;
+* ``replay``: how that event is replayed into the row's state (``replay.rebuild_from_events``).
 
-* ``applicant``: the citizen/organisation account that submitted the dossier;
-* ``reception``: a one-stop reception officer who may receive for the dossier's competent agency
-  (any centre of the same province, Nghị định 118/2025: no administrative boundaries);
-* ``specialist`` / ``leader``: staff holding that role at the agency that currently holds the dossier.
+``services.perform`` executes a row, ``permissions`` decides who may take it and
+``selectors.available_actions`` lists what ``perform`` would accept. Adding an action is adding a class
+here (and its tests). Nothing else may change a dossier's status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
-from django.db import models
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop as N_  # labels stay Vietnamese; marked for translation
+from pydantic import BaseModel, ConfigDict, Field
 
-from motcua.core.formatting import LOCAL_TZ
+from motcua.core import inputs
+from motcua.core.errors import Conflict, ValidationFailed
 
+from . import deadlines, workflows
+from .models import DossierFee, DossierFile
+from .statuses import (  # noqa: F401 - the lifecycle's vocabulary, re-exported for its users
+    ACTOR_KINDS,
+    APPLICANT,
+    CLOCK_STATUSES,
+    EARLY,
+    FINISHED,
+    IN_TIME,
+    LATE,
+    LEADER,
+    ON_TIME,
+    OPEN,
+    OVERDUE,
+    RECEPTION,
+    RESUME,
+    SAME,
+    SPECIALIST,
+    STATUSES,
+    TERMINAL,
+    TIMELINESS,
+    TOKENS,
+    Status,
+    judge,
+    timeliness,
+)
 
-class Status(models.IntegerChoices):
-    """TrangThaiHoSo of the national portal (domain.md §2.1)."""
-
-    RECEIVING = 1, N_("Mới đăng ký")
-    NEW = 2, N_("Được tiếp nhận")
-    DENIED = 3, N_("Không được tiếp nhận")
-    PROCESSING = 4, N_("Đang xử lý")
-    WAITING = 5, N_("Yêu cầu bổ sung giấy tờ")
-    PAYING = 6, N_("Yêu cầu thực hiện nghĩa vụ tài chính")
-    CANCELLED = 7, N_("Công dân yêu cầu rút hồ sơ")
-    UNRESOLVED = 8, N_("Dừng xử lý")
-    RELEASING = 9, N_("Đã xử lý xong")
-    DONE = 10, N_("Đã trả kết quả")
-
-
-# The national portal's English tokens (DVCQG), used in the API as `status_token`.
-TOKENS: dict[int, str] = {
-    1: "receiving",
-    2: "new",
-    3: "denied",
-    4: "processing",
-    5: "waiting",
-    6: "paying",
-    7: "cancelled",
-    8: "unresolved",
-    9: "releasing",
-    10: "done",
-}
-STATUSES = frozenset(TOKENS)
-TERMINAL = frozenset({Status.DENIED, Status.CANCELLED, Status.UNRESOLVED, Status.DONE})
-# Processing is over (the clock has stopped) in these; 9 still waits for the hand-over of the result.
-FINISHED = frozenset({Status.DENIED, Status.CANCELLED, Status.UNRESOLVED, Status.RELEASING, Status.DONE})
-# Received and still running against a due date.
-OPEN = frozenset({Status.NEW, Status.PROCESSING, Status.WAITING, Status.PAYING})
-# Statuses in which a supplement request pauses the legal clock (processing has started).
-CLOCK_STATUSES = frozenset({Status.NEW, Status.PROCESSING})
-
-APPLICANT, RECEPTION, SPECIALIST, LEADER = "applicant", "reception", "specialist", "leader"
-ACTOR_KINDS = (APPLICANT, RECEPTION, SPECIALIST, LEADER)
-
-# Targets that are not a fixed status.
-SAME = 0  # the status does not change (apology, hand-over inside processing)
-RESUME = -1  # back to the status the dossier was paused from (supplement received)
+S = Status
+MAX_TEXT = 5000
 
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the machine: the action `name` from `sources` to `target` for `roles`."""
+
     name: str
     label: str  # Vietnamese button text
     sources: frozenset[int]
     target: int  # a Status, SAME or RESUME
     roles: frozenset[str]
-    requires: tuple[str, ...] = ()  # payload fields that must be present and non-empty
-    guard: str | None = None  # name of a check in permissions.GUARDS
+    guard: Callable[[Any, datetime], None] | None = None  # raises Conflict when the row may not run now
     form: str | None = None  # official form issued by this action (TT 01/2018)
     note: str = ""
 
@@ -92,105 +81,480 @@ class Transition:
         return self.target
 
 
-def _t(name: str, label: str, sources: set[int], target: int, roles: set[str], **kw: Any) -> Transition:
+def row(name: str, label: str, sources: set[int], target: int, roles: set[str], **kw: Any) -> Transition:
     return Transition(name, label, frozenset(sources), target, frozenset(roles), **kw)
 
 
-S = Status
-# The creation rows: not reachable through `perform`, only through `services.submit_dossier`.
-CREATION: tuple[Transition, ...] = (
-    _t(
-        "submit",
-        N_("Nộp hồ sơ"),
-        set(),
-        S.RECEIVING,
-        {APPLICANT, RECEPTION},
-        note="online (channel 2) or postal (channel 3): waits for the one-stop check",
-    ),
-    _t(
-        "receive",
-        N_("Tiếp nhận tại quầy"),
-        set(),
-        S.NEW,
-        {RECEPTION},
-        form="01",
-        note="counter reception (channel 1): received at once, receipt and due date (Form 01)",
-    ),
-)
+# ---------------------------------------------------------------------------------------------- inputs
+class Input(BaseModel):
+    """Every action accepts a note; unknown fields are ignored (a form may post more than one action's)."""
 
-TRANSITIONS: tuple[Transition, ...] = (
-    _t("accept", N_("Tiếp nhận"), {S.RECEIVING}, S.NEW, {RECEPTION}, form="01"),
-    _t(
-        "refuse",
-        N_("Từ chối tiếp nhận"),
-        {S.RECEIVING},
-        S.DENIED,
-        {RECEPTION},
-        requires=("reason",),
-        form="03",
-    ),
-    # Guidance at reception (Form 02, "hướng dẫn một lần"): no clock runs yet; at most once.
-    _t(
-        "request_supplement",
-        N_("Hướng dẫn bổ sung hồ sơ"),
-        {S.RECEIVING},
-        S.WAITING,
-        {RECEPTION},
-        requires=("reason", "items"),
-        guard="guidance_once",
-        form="02",
-    ),
-    # During processing (Form 02 through the one-stop): pauses the clock. A second request is allowed
-    # (the handling agency may need it) but makes the dossier late under Decision 766.
-    _t(
-        "request_supplement",
-        N_("Yêu cầu bổ sung hồ sơ"),
-        {S.NEW, S.PROCESSING},
-        S.WAITING,
-        {SPECIALIST, LEADER, RECEPTION},
-        requires=("reason", "items"),
-        form="02",
-    ),
-    _t("supplement", N_("Bổ sung hồ sơ"), {S.WAITING}, RESUME, {APPLICANT, RECEPTION}),
-    _t("forward", N_("Chuyển cơ quan giải quyết"), {S.NEW}, S.PROCESSING, {RECEPTION}),
-    _t("forward", N_("Chuyển xử lý"), {S.PROCESSING}, SAME, {SPECIALIST, LEADER}),
-    _t(
-        "request_payment",
-        N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
-        {S.PROCESSING},
-        S.PAYING,
-        {SPECIALIST, LEADER},
-        requires=("amount",),
-    ),
-    _t("pay", N_("Xác nhận nộp phí, lệ phí"), {S.PAYING}, S.PROCESSING, {APPLICANT, RECEPTION}),
-    _t(
-        "apologize",
-        N_("Xin lỗi và hẹn lại ngày trả"),
-        {S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
-        SAME,
-        {SPECIALIST, LEADER},
-        requires=("reason", "new_due_at"),
-        guard="apology",
-        form="04",
-    ),
-    _t("stop", N_("Dừng xử lý"), {S.PROCESSING}, S.UNRESOLVED, {LEADER}, requires=("reason",)),
-    _t("complete", N_("Phê duyệt, hoàn thành"), {S.PROCESSING}, S.RELEASING, {LEADER}, requires=("result",)),
-    _t("return_result", N_("Trả kết quả"), {S.RELEASING}, S.DONE, {RECEPTION}),
-    _t(
-        "withdraw",
-        N_("Rút hồ sơ"),
-        {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
-        S.CANCELLED,
-        {APPLICANT, RECEPTION},
-        requires=("reason",),
-    ),
-)
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    note: inputs.Text(MAX_TEXT, multiline=True) = ""
 
-ACTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(t.name for t in TRANSITIONS))
-BY_NAME: dict[str, tuple[Transition, ...]] = {
-    name: tuple(t for t in TRANSITIONS if t.name == name) for name in ACTION_NAMES
-}
-LABELS: dict[str, str] = {t.name: t.label for t in (*CREATION, *TRANSITIONS)}
+
+class Reasoned(Input):
+    reason: inputs.RequiredText(MAX_TEXT, multiline=True)
+
+
+@dataclass
+class Step:
+    """One action being taken: what `apply` reads and changes."""
+
+    dossier: Any  # the locked Dossier row
+    actor: Any
+    kinds: set[str]
+    at: datetime
+    row: Transition
+
+
+class Action:
+    name: ClassVar[str]
+    rows: ClassVar[tuple[Transition, ...]]
+    Input: ClassVar[type[Input]] = Input
+
+    def apply(self, step: Step, given: Any) -> dict[str, Any]:
+        """Change the dossier for this action; return the event's data."""
+        return {}
+
+    def replay(self, s: dict[str, Any], event) -> None:
+        """Replay this action's event into the rebuilt state `s` (beyond what every event sets)."""
+
+
+# ------------------------------------------------------------------------------------------- creation
+# Not reachable through `perform`: `services.intake.submit_dossier` writes these events.
+class Submit(Action):
+    name = "submit"
+    rows = (
+        row(
+            "submit",
+            N_("Nộp hồ sơ"),
+            set(),
+            S.RECEIVING,
+            {APPLICANT, RECEPTION},
+            note="online (channel 2) or postal (channel 3), or registered at the counter without receiving "
+            "it yet (to guide or refuse): waits for the one-stop check",
+        ),
+    )
+
+    def replay(self, s, event):
+        s["fee_total"] = event.data.get("fee_total", 0)
+
+
+class Receive(Submit):
+    name = "receive"
+    rows = (
+        row(
+            "receive",
+            N_("Tiếp nhận tại quầy"),
+            set(),
+            S.NEW,
+            {RECEPTION},
+            form="01",
+            note="counter reception (channel 1): received at once, receipt and due date (Form 01)",
+        ),
+    )
+
+    def replay(self, s, event):
+        super().replay(s, event)
+        s["received_at"], s["original_due_at"] = event.at, event.due_at
+
+
+# ------------------------------------------------------------------------------------------ reception
+class Accept(Action):
+    name = "accept"
+    rows = (row("accept", N_("Tiếp nhận"), {S.RECEIVING}, S.NEW, {RECEPTION}, form="01"),)
+
+    def apply(self, step, given):
+        d = step.dossier
+        d.received_at = step.at
+        d.due_at = d.original_due_at = deadlines.compute_due(d, step.at)
+        return {}
+
+    def replay(self, s, event):
+        s["received_at"], s["original_due_at"] = event.at, event.due_at
+
+
+class Refuse(Action):
+    name = "refuse"
+    rows = (row("refuse", N_("Từ chối tiếp nhận"), {S.RECEIVING}, S.DENIED, {RECEPTION}, form="03"),)
+    Input = Reasoned
+
+    def apply(self, step, given):
+        step.dossier.refused_at = step.at
+        return {}
+
+    def replay(self, s, event):
+        s["refused_at"] = event.at
+
+
+def _guidance_once(dossier, now: datetime) -> None:
+    if dossier.guidance_count > 0:
+        raise Conflict(
+            "Hồ sơ đã được hướng dẫn bổ sung một lần khi tiếp nhận; nếu vẫn chưa đủ, hãy từ chối "
+            "tiếp nhận (Mẫu 03).",
+            code="guidance_once",
+        )
+
+
+class SupplementRequest(Reasoned):
+    items: list[inputs.RequiredText(500)] = Field(min_length=1, max_length=100)
+
+
+class RequestSupplement(Action):
+    """Guidance at reception (before the dossier is received: no clock runs yet; at most once) and a
+    request during processing (pauses the clock; a second one is allowed but makes the dossier late
+    under Decision 766). Only the latter counts as a supplement request."""
+
+    name = "request_supplement"
+    rows = (
+        row(
+            "request_supplement",
+            N_("Hướng dẫn bổ sung hồ sơ"),
+            {S.RECEIVING},
+            S.WAITING,
+            {RECEPTION},
+            guard=_guidance_once,
+            form="02",
+        ),
+        row(
+            "request_supplement",
+            N_("Yêu cầu bổ sung hồ sơ"),
+            {S.NEW, S.PROCESSING},
+            S.WAITING,
+            {SPECIALIST, LEADER, RECEPTION},
+            form="02",
+        ),
+    )
+    Input = SupplementRequest
+
+    def apply(self, step, given):
+        d = step.dossier
+        if d.status in CLOCK_STATUSES:
+            d.supplement_count += 1
+        else:
+            d.guidance_count += 1
+        d.paused_at, d.paused_from_status = step.at, d.status
+        return {"items": list(given.items)}
+
+    def replay(self, s, event):
+        s["supplement_count" if event.from_status in CLOCK_STATUSES else "guidance_count"] += 1
+        s["paused_at"], s["paused_from_status"] = event.at, event.from_status
+
+
+class SupplementInput(Input):
+    files: list[inputs.Integer(1, 2**31 - 1)] | None = Field(None, max_length=100)
+
+
+class Supplement(Action):
+    name = "supplement"
+    rows = (row("supplement", N_("Bổ sung hồ sơ"), {S.WAITING}, RESUME, {APPLICANT, RECEPTION}),)
+    Input = SupplementInput
+
+    def apply(self, step, given):
+        d, data = step.dossier, {}
+        if d.paused_from_status in CLOCK_STATUSES and d.due_at is not None:
+            cal = deadlines.calendar_of(d)
+            hours = cal.working_hours_between(d.paused_at, step.at)
+            if hours > 0:
+                # A new date promised in an apology during this pause stands as promised (61/2018 Art. 19).
+                if not (d.apologized_at and d.apologized_at >= d.paused_at):
+                    d.due_at = cal.add(d.due_at, hours, "hours")
+                if d.step_due_at is not None:  # the step's own deadline pauses with the dossier's
+                    d.step_due_at = cal.add(d.step_due_at, hours, "hours")
+                    data["step_due_at"] = d.step_due_at.isoformat()
+            data["paused_hours"] = str(hours)
+        handed_in = _hand_in_files(d, d.paused_at, given.files)
+        if handed_in:
+            data["files"] = handed_in
+        return data
+
+
+def _hand_in_files(d, since: datetime | None, chosen: list[int] | None) -> list[dict[str, Any]]:
+    """Mark the files uploaded while the dossier waited (all, or the `chosen` ids) as handed in by the
+    supplement event about to be written; the event records which."""
+    pending = (
+        []
+        if since is None
+        else list(
+            d.files.filter(event_seq__isnull=True, uploaded_at__gte=since)
+            .select_related("component")
+            .order_by("id")
+        )
+    )
+    if chosen is not None:
+        unknown = sorted(set(chosen) - {f.pk for f in pending})
+        if unknown:
+            raise ValidationFailed(
+                f"Tệp số {', '.join(map(str, unknown))} không phải tệp bổ sung đang chờ nộp.",
+                code="unknown_file",
+                details={"field": "files", "ids": unknown},
+            )
+        pending = [f for f in pending if f.pk in set(chosen)]
+    if pending:
+        DossierFile.objects.filter(pk__in=[f.pk for f in pending]).update(event_seq=d.version + 1)
+    return [
+        {"id": f.pk, "name": f.name, "component": f.component.code if f.component_id else None}
+        for f in pending
+    ]
+
+
+class Withdraw(Action):
+    name = "withdraw"
+    rows = (
+        row(
+            "withdraw",
+            N_("Rút hồ sơ"),
+            {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
+            S.CANCELLED,
+            {APPLICANT, RECEPTION},
+        ),
+    )
+    Input = Reasoned
+
+    def apply(self, step, given):
+        step.dossier.finished_at = step.at
+        return {}
+
+    def replay(self, s, event):
+        s["finished_at"] = event.at
+
+
+# ----------------------------------------------------------------------------------------- processing
+class ForwardInput(Input):
+    to: inputs.Text(150) = Field("", description="mã định danh cơ quan hoặc tên đăng nhập cán bộ")
+
+
+class Forward(Action):
+    name = "forward"
+    rows = (
+        row("forward", N_("Chuyển cơ quan giải quyết"), {S.NEW}, S.PROCESSING, {RECEPTION}),
+        row("forward", N_("Chuyển xử lý"), {S.PROCESSING}, SAME, {SPECIALIST, LEADER}),
+    )
+    Input = ForwardInput
+
+    def apply(self, step, given):
+        d = step.dossier
+        agency, user, wstep = workflows.destination(d, given.to, step.actor)
+        data = {
+            "from_agency": d.current_agency.identifier,
+            "to_agency": agency.identifier,
+            "to_user": user.get_username() if user else None,
+            "to_user_id": user.pk if user else None,
+        }
+        # An explicit recipient leaves the workflow position as it was, without a step deadline.
+        d.step_due_at = None
+        if wstep is not None:
+            d.step = wstep.number
+            if wstep.time:
+                d.step_due_at = deadlines.calendar_of(d).add(step.at, wstep.time, "working_days")
+            data.update(step=wstep.number, step_title=wstep.title)
+        data["step_due_at"] = d.step_due_at.isoformat() if d.step_due_at else None
+        d.current_agency, d.assignee = agency, user
+        return data
+
+    def replay(self, s, event):
+        s["assignee_id"] = event.data.get("to_user_id")
+        s["step"] = event.data.get("step", s["step"])
+
+
+class PaymentRequest(Input):
+    amount: inputs.Money = Field(..., description="số tiền (đồng)")
+    name: inputs.Text(300) = Field("", description="tên khoản phí, lệ phí (mặc định: ghi chú)")
+
+
+class RequestPayment(Action):
+    name = "request_payment"
+    rows = (
+        row(
+            "request_payment",
+            N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+            {S.PROCESSING},
+            S.PAYING,
+            {SPECIALIST, LEADER},
+        ),
+    )
+    Input = PaymentRequest
+
+    def apply(self, step, given):
+        d = step.dossier
+        DossierFee.objects.create(
+            dossier=d, name=(given.name or given.note or "Phí, lệ phí")[:300], amount=given.amount
+        )
+        d.fee_total += given.amount
+        return {"amount": given.amount}
+
+    def replay(self, s, event):
+        s["fee_total"] += event.data["amount"]
+
+
+class CounterPayment(Input):
+    method: inputs.Choice(DossierFee.Method.CASH, DossierFee.Method.TRANSFER) = Field(
+        ..., description="cash (tiền mặt) | transfer (chuyển khoản)"
+    )
+    reference: inputs.Text(100) = Field("", description="số biên lai, hoặc mã giao dịch chuyển khoản")
+
+    def model_post_init(self, context: Any) -> None:
+        if self.method == DossierFee.Method.TRANSFER and not self.reference:
+            raise ValidationFailed(
+                "Thanh toán chuyển khoản cần mã giao dịch ('reference').",
+                code="missing_field",
+                details={"field": "reference"},
+            )
+
+
+class Pay(Action):
+    """A payment collected by the one-stop (cash or bank transfer), recorded by the officer who received
+    it. The applicant's own click records nothing: an online payment is set only by the payment
+    platform's confirmation (contract §8), never from this action."""
+
+    name = "pay"
+    rows = (row("pay", N_("Xác nhận đã thu phí, lệ phí"), {S.PAYING}, S.PROCESSING, {RECEPTION}),)
+    Input = CounterPayment
+
+    def apply(self, step, given):
+        d = step.dossier
+        d.fees.filter(paid_at__isnull=True).update(
+            paid_at=step.at, method=given.method, reference=given.reference
+        )
+        amount = d.fee_total - d.fee_paid
+        d.fee_paid = d.fee_total
+        return {"amount": amount, "method": given.method, "reference": given.reference}
+
+    def replay(self, s, event):
+        s["fee_paid"] += event.data["amount"]
+
+
+def _apology(dossier, now: datetime) -> None:
+    if dossier.apology_count > 0:
+        raise Conflict("Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần.", code="apology_once")
+    if dossier.due_at is None:
+        raise Conflict("Hồ sơ không có ngày hẹn trả.", code="no_due_date")
+    # "At least one working day before the deadline" (61/2018 Art. 19, domain.md §2.2).
+    if deadlines.calendar_of(dossier).add(now, 1, "working_days") > dossier.due_at:
+        raise Conflict(
+            "Phải xin lỗi, hẹn lại chậm nhất trước ngày hẹn trả một ngày làm việc.", code="apology_too_late"
+        )
+
+
+class Apology(Reasoned):
+    new_due_at: inputs.Moment = Field(..., description="ngày hẹn trả mới (ISO 8601)")
+
+
+class Apologize(Action):
+    name = "apologize"
+    rows = (
+        row(
+            "apologize",
+            N_("Xin lỗi và hẹn lại ngày trả"),
+            {S.NEW, S.PROCESSING, S.WAITING, S.PAYING},
+            SAME,
+            {SPECIALIST, LEADER},
+            guard=_apology,
+            form="04",
+        ),
+    )
+    Input = Apology
+
+    def apply(self, step, given):
+        d, new_due = step.dossier, given.new_due_at
+        if new_due <= d.due_at:
+            raise ValidationFailed(
+                "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.",
+                code="invalid_new_due_at",
+                details={"field": "new_due_at"},
+            )
+        if not deadlines.in_working_time(deadlines.calendar_of(d), new_due):
+            raise ValidationFailed(
+                "Ngày hẹn trả mới phải trong giờ làm việc của ngày làm việc.",
+                code="invalid_new_due_at",
+                details={"field": "new_due_at"},
+            )
+        data = {"old_due_at": d.due_at.isoformat(), "new_due_at": new_due.isoformat()}
+        # The date being replaced stays beside the new one (Form 04, reports).
+        d.due_at_before_apology, d.due_at = d.due_at, new_due
+        d.apologized_at = step.at
+        d.apology_count += 1
+        return data
+
+    def replay(self, s, event):
+        s["apology_count"] += 1
+        s["apologized_at"] = event.at
+        s["due_at_before_apology"] = parse_datetime(event.data["old_due_at"])
+
+
+class Stop(Action):
+    name = "stop"
+    rows = (row("stop", N_("Dừng xử lý"), {S.PROCESSING}, S.UNRESOLVED, {LEADER}),)
+    Input = Reasoned
+
+    def apply(self, step, given):
+        step.dossier.finished_at = step.at
+        return {}
+
+    def replay(self, s, event):
+        s["finished_at"] = event.at
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: inputs.RequiredText(500)
+
+
+class Completion(Input):
+    result: Result = Field(..., description='kết quả giải quyết {"name": ...}')
+
+
+class Complete(Action):
+    name = "complete"
+    rows = (row("complete", N_("Phê duyệt, hoàn thành"), {S.PROCESSING}, S.RELEASING, {LEADER}),)
+    Input = Completion
+
+    def apply(self, step, given):
+        d = step.dossier
+        d.result_name = given.result.name
+        d.finished_at = step.at
+        return {"result": d.result_name}
+
+    def replay(self, s, event):
+        s["finished_at"] = event.at
+        s["result_name"] = event.data["result"]
+
+
+class ReturnResult(Action):
+    name = "return_result"
+    rows = (row("return_result", N_("Trả kết quả"), {S.RELEASING}, S.DONE, {RECEPTION}),)
+
+    def apply(self, step, given):
+        step.dossier.returned_at = step.at
+        return {}
+
+    def replay(self, s, event):
+        s["returned_at"] = event.at
+
+
+# ------------------------------------------------------------------------------------------- the table
+CREATION: tuple[Action, ...] = (Submit(), Receive())
+# In the order a page shows their buttons.
+ACTIONS: tuple[Action, ...] = (
+    Accept(),
+    Refuse(),
+    RequestSupplement(),
+    Supplement(),
+    Forward(),
+    RequestPayment(),
+    Pay(),
+    Apologize(),
+    Stop(),
+    Complete(),
+    ReturnResult(),
+    Withdraw(),
+)
+BY_ACTION: dict[str, Action] = {a.name: a for a in (*CREATION, *ACTIONS)}
+TRANSITIONS: tuple[Transition, ...] = tuple(r for a in ACTIONS for r in a.rows)
+ACTION_NAMES: tuple[str, ...] = tuple(a.name for a in ACTIONS)
+BY_NAME: dict[str, tuple[Transition, ...]] = {a.name: a.rows for a in ACTIONS}
+LABELS: dict[str, str] = {a.name: a.rows[0].label for a in (*CREATION, *ACTIONS)}
 
 
 def label_of(action: str, from_status: int | None) -> str:
@@ -200,9 +564,6 @@ def label_of(action: str, from_status: int | None) -> str:
         if t.name == action and from_status in t.sources:
             return t.label
     return LABELS.get(action, action)
-
-
-ALL_INPUTS = ("note", "reason", "items", "to", "amount", "new_due_at", "result", "files")
 
 
 def possible_targets(status: int, paused_from: int | None = None) -> set[int]:
@@ -215,59 +576,3 @@ def possible_targets(status: int, paused_from: int | None = None) -> set[int]:
             else:
                 out.add(t.target_from(status, paused_from))
     return out
-
-
-# ------------------------------------------------------------------------------------------- timeliness
-EARLY, ON_TIME, LATE, IN_TIME, OVERDUE = "early", "on_time", "late", "in_time", "overdue"
-TIMELINESS = (EARLY, ON_TIME, LATE, IN_TIME, OVERDUE)
-
-
-class DossierLike(Protocol):
-    status: int
-    received_at: datetime | None
-    due_at: datetime | None
-    finished_at: datetime | None
-    supplement_count: int
-    paused_at: datetime | None
-    paused_from_status: int | None
-
-
-def _local_date(dt: datetime):
-    return dt.astimezone(LOCAL_TZ).date() if dt.tzinfo else dt.date()
-
-
-def judge(done: datetime, due: datetime) -> str:
-    """Work finished at `done` against its deadline `due`: late after the due instant, early on a calendar
-    day before the due day, on time on the due day (domain.md §2.3). Dossiers and workflow steps alike."""
-    if done > due:
-        return LATE
-    return EARLY if _local_date(done) < _local_date(due) else ON_TIME
-
-
-def timeliness(d: DossierLike, now: datetime) -> str | None:
-    """Early/on time/late for finished dossiers, in time/overdue for running ones (domain.md §2.3).
-
-    None when there is no due date to measure against (not yet received, refused at reception,
-    withdrawn before reception, or a procedure without a time limit).
-
-    * More than one supplement request during processing: late (finished) or overdue (running),
-      whatever the dates (Decision 766).
-    * Finished (9/10, or 8/7 after reception): `late` after the due instant; otherwise `early` on a
-      calendar day before the due day, `on_time` on the due day.
-    * Running: while waiting for a supplement the clock is paused, so the dossier is judged at the
-      request time; otherwise at `now`.
-    """
-    if d.due_at is None or d.received_at is None:
-        return None
-    finished = d.status in FINISHED
-    if d.supplement_count > 1:
-        return LATE if finished else OVERDUE
-    if finished:
-        end = d.finished_at
-        if end is None:  # defensive: a finished status always has its end time
-            return None
-        return judge(end, d.due_at)
-    at = now
-    if d.status == Status.WAITING and d.paused_at is not None and d.paused_from_status in CLOCK_STATUSES:
-        at = d.paused_at
-    return IN_TIME if at <= d.due_at else OVERDUE

@@ -16,7 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .machine import TOKENS, Status
+from .statuses import TOKENS, Status
 
 
 class Channel(models.IntegerChoices):
@@ -119,6 +119,13 @@ class Dossier(models.Model):
     supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung khi xử lý"), default=0)
     guidance_count = models.PositiveSmallIntegerField(_("số lần hướng dẫn bổ sung khi tiếp nhận"), default=0)
     apology_count = models.PositiveSmallIntegerField(_("số lần xin lỗi, hẹn lại"), default=0)
+    apologized_at = models.DateTimeField(_("ngày xin lỗi, hẹn lại"), null=True, blank=True)
+    due_at_before_apology = models.DateTimeField(
+        _("ngày hẹn trả trước khi xin lỗi"),
+        null=True,
+        blank=True,
+        help_text=_("ngày hẹn được thay bằng ngày hẹn mới trong thư xin lỗi (đã tính thời gian bổ sung)"),
+    )
 
     fee_total = models.BigIntegerField(_("phí, lệ phí phải nộp (đồng)"), default=0)
     fee_paid = models.BigIntegerField(_("đã nộp (đồng)"), default=0)
@@ -183,11 +190,18 @@ class DossierFee(models.Model):
         CHARGE = "charge", _("Lệ phí")
         OTHER = "other", _("Nghĩa vụ tài chính khác")
 
+    class Method(models.TextChoices):
+        CASH = "cash", _("Tiền mặt tại bộ phận một cửa")
+        TRANSFER = "transfer", _("Chuyển khoản")
+        ONLINE = "online", _("Thanh toán trực tuyến")
+
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees")
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.BigIntegerField(_("số tiền (đồng)"))
     paid_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(_("hình thức nộp"), max_length=10, choices=Method.choices, blank=True)
+    reference = models.CharField(_("số biên lai, mã giao dịch"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]

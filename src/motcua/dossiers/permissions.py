@@ -1,19 +1,20 @@
-"""Who may take which action on which dossier now: the one check shared by `perform` and `available_actions`.
+"""Who may see a dossier and take which action on it now: the one check shared by `perform`,
+`available_actions` and the file endpoints.
 
 The order of the checks fixes the error a caller sees (ADR 0004):
 
-1. the caller holds none of the action's roles anywhere -> 403 ``forbidden_action``;
-2. holds one, but not for this dossier (other province, other agency, not their dossier) -> 403
-   ``not_your_dossier``;
-3. the dossier's status does not allow the action -> 409 ``invalid_transition``;
-4. the status allows it, but not for the caller's role (e.g. a specialist forwarding a dossier still at
-   the one-stop) -> 403 ``forbidden_action``;
-5. a guard of the row fails (apology already given, ...) -> 409 with the guard's own code.
+1. the caller may not see the dossier -> 404 ``dossier_not_found``, exactly as for a code that does not
+   exist (codes are sequential: a 403 would tell a stranger which ones do);
+2. the caller is none of the action's roles for this dossier, in any status -> 403 ``forbidden_action``;
+3. no row of the action starts from the dossier's status for the caller's roles -> 409
+   ``invalid_transition`` (the dossier has moved on: a lost race is a conflict, not a refusal);
+4. a guard of the row fails (apology already given, ...) -> 409 with the guard's own code.
+
+The action's input is looked at only after these: a dossier that cannot take the action says so first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from motcua.core.errors import Conflict, NotFound, PermissionDenied
@@ -51,34 +52,20 @@ def actor_kinds(user, dossier) -> set[str]:
     return kinds
 
 
-def calendar_of(dossier):
-    from motcua.directory.calendars import calendar_for
-
-    return calendar_for(dossier.agency)
-
-
-def _guidance_once(dossier, now: datetime) -> None:
-    if dossier.guidance_count > 0:
-        raise Conflict(
-            "Hồ sơ đã được hướng dẫn bổ sung một lần khi tiếp nhận; nếu vẫn chưa đủ, hãy từ chối "
-            "tiếp nhận (Mẫu 03).",
-            code="guidance_once",
-        )
+def can_see(user, dossier) -> bool:
+    """The per-row form of `selectors.dossiers_visible_to` (same rule, for a dossier already loaded)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if dossier.applicant_user_id == user.pk or directory.is_sysadmin(user):
+        return True
+    agencies = directory.roles_at(user)
+    if {dossier.agency_id, dossier.current_agency_id, dossier.receiving_agency_id} & set(agencies):
+        return True
+    return bool(agencies) and directory.can_receive_for(user, dossier.agency)
 
 
-def _apology(dossier, now: datetime) -> None:
-    if dossier.apology_count > 0:
-        raise Conflict("Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần.", code="apology_once")
-    if dossier.due_at is None:
-        raise Conflict("Hồ sơ không có ngày hẹn trả.", code="no_due_date")
-    # "At least one working day before the deadline" (61/2018 Art. 19, domain.md §2.2).
-    if calendar_of(dossier).add(now, 1, "working_days") > dossier.due_at:
-        raise Conflict(
-            "Phải xin lỗi, hẹn lại chậm nhất trước ngày hẹn trả một ngày làm việc.", code="apology_too_late"
-        )
-
-
-GUARDS: dict[str, Callable[[object, datetime], None]] = {"guidance_once": _guidance_once, "apology": _apology}
+def not_found(code: str) -> NotFound:
+    return NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
 
 
 def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = None) -> Transition:
@@ -88,27 +75,21 @@ def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = No
     rows = machine.BY_NAME.get(action)
     if rows is None:
         raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
-    wanted = set().union(*(r.roles for r in rows))
-    if not wanted & global_kinds(user):
-        raise PermissionDenied("Vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action")
+    if not can_see(user, dossier):
+        raise not_found(dossier.code)
     kinds = actor_kinds(user, dossier) if kinds is None else kinds
-    if not wanted & kinds:
-        raise PermissionDenied("Hồ sơ này không thuộc phạm vi xử lý của bạn.", code="not_your_dossier")
-    in_state = [r for r in rows if dossier.status in r.sources]
-    if not in_state:
+    if not any(r.roles & kinds for r in rows):
+        raise PermissionDenied("Vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action")
+    mine = [r for r in rows if dossier.status in r.sources and r.roles & kinds]
+    if not mine:
         raise Conflict(
             f"Không thể '{machine.LABELS[action]}' khi hồ sơ ở trạng thái "
             f"'{machine.Status(dossier.status).label}'.",
             code="invalid_transition",
         )
-    mine = [r for r in in_state if r.roles & kinds]
-    if not mine:
-        raise PermissionDenied(
-            "Ở trạng thái này, vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action"
-        )
     row = mine[0]
     if row.guard:
-        GUARDS[row.guard](dossier, now)
+        row.guard(dossier, now)
     return row
 
 
@@ -127,7 +108,7 @@ def allowed(user, dossier, now: datetime) -> list[str]:
             continue
         if row.guard:
             try:
-                GUARDS[row.guard](dossier, now)
+                row.guard(dossier, now)
             except Conflict:
                 continue
         out.append(name)

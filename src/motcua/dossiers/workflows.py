@@ -16,10 +16,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q
 
+from motcua.core.errors import ValidationFailed
 from motcua.directory import selectors as directory
-from motcua.directory.models import Agency
+from motcua.directory.models import Agency, Role, StaffAssignment
 
 from .models import Dossier, Workflow, WorkflowRole, WorkflowStep
+from .statuses import Status
 
 BUILT_IN = (
     ("Chuyên viên thụ lý, thẩm định hồ sơ", WorkflowRole.SPECIALIST),
@@ -72,3 +74,50 @@ def recipient(step: Step):
         .distinct()[:2]
     )
     return holders[0] if len(holders) == 1 else None
+
+
+def destination(d: Dossier, target: str | None, actor) -> tuple[Agency, Any, Step | None]:
+    """(agency, user or None, workflow step or None) a forward goes to: the named agency or person, or the
+    next step of the dossier's workflow when `target` is empty (contract §4)."""
+    if not target:
+        return _next_step(d, actor)
+    agency = Agency.objects.filter(identifier=target, is_active=True).first()
+    if agency is not None:
+        return agency, None, None
+    user = get_user_model().objects.filter(username=target, is_active=True).first()
+    if user is not None:
+        rows = list(
+            StaffAssignment.objects.filter(user=user, role__in=[Role.SPECIALIST, Role.LEADER])
+            .select_related("agency")
+            .order_by("id")
+        )
+        if rows:
+            here = next((r for r in rows if r.agency_id == d.current_agency_id), rows[0])
+            return here.agency, user, None
+    raise ValidationFailed(
+        f"Không có cơ quan hoặc cán bộ xử lý '{target}'.", code="unknown_recipient", details={"field": "to"}
+    )
+
+
+def _next_step(d: Dossier, actor) -> tuple[Agency, Any, Step]:
+    steps = steps_for(d)
+    number = 1 if d.status == Status.NEW else d.step + 1  # the one-stop hands over to the first step
+    current = steps[d.step - 1] if d.status != Status.NEW and 0 < d.step <= len(steps) else None
+    if current is not None and not directory.has_role(actor, current.role, d.current_agency_id):
+        # Only the role the current step is addressed to moves the workflow on: a specialist cannot
+        # push a dossier past the leader's approval step. Naming a recipient stays open to them, so
+        # this is a missing input (422), like the end of the workflow, not a forbidden action.
+        raise ValidationFailed(
+            f"Bước '{current.title}' của quy trình không phải của bạn: hãy chọn nơi chuyển ('to'), "
+            "ví dụ trả lại người được giao bước này.",
+            code="not_your_step",
+            details={"field": "to"},
+        )
+    if number > len(steps):
+        raise ValidationFailed(
+            "Hồ sơ đã ở bước cuối của quy trình xử lý: hãy phê duyệt (complete) hoặc chọn nơi chuyển ('to').",
+            code="no_next_step",
+            details={"field": "to"},
+        )
+    step = steps[number - 1]
+    return step.agency, recipient(step), step
