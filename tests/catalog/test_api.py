@@ -106,7 +106,7 @@ class TestList:
     def test_out_of_range_is_422(self, three, api_as, params):
         r = api_as(None).get("/procedures", **params)
         assert r.status_code == 422
-        assert r.json()["code"] == "validation_error"
+        assert r.json()["code"] == "invalid_field"
         assert r.json()["message"]
 
     @pytest.mark.parametrize(
@@ -196,8 +196,8 @@ class TestDetail:
         [
             ("/procedures/1.004222/versions/9", 404, "version_not_found"),
             ("/procedures/9.999999/versions/1", 404, "version_not_found"),
-            ("/procedures/1.004222/versions/0", 422, "validation_error"),
-            ("/procedures/1.004222/versions/abc", 422, "validation_error"),
+            ("/procedures/1.004222/versions/0", 422, "invalid_field"),
+            ("/procedures/1.004222/versions/abc", 422, "invalid_field"),
         ],
     )
     def test_missing_version(self, three, api_as, path, status, code):

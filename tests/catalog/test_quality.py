@@ -263,7 +263,7 @@ def test_completeness_endpoint_refuses_citizens_and_anonymous_callers(catalogue,
 )
 def test_completeness_endpoint_rejects_bad_parameters(catalogue, users, api_as, params):
     response = api_as(users["tiepnhan"]).get("/catalog/completeness", **params)
-    assert response.status_code == 422 and response.json()["code"] == "validation_error"
+    assert response.status_code == 422 and response.json()["code"] == "invalid_field"
 
 
 def test_ministry_level_changes_the_windows(catalogue, users, api_as):

@@ -111,7 +111,7 @@ def test_agencies_bad_params_are_422_with_a_code(api_as, agencies, params):
     r = api_as(None).get("/agencies", **params)
     assert r.status_code == 422
     body = r.json()
-    assert body["code"].startswith("invalid") or body["code"] == "validation_error"
+    assert body["code"].startswith("invalid") or body["code"] == "invalid_field"
     assert body["message"]
 
 

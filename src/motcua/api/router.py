@@ -6,6 +6,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from motcua.core import inputs
 from motcua.core.errors import DomainError
 
 api = NinjaAPI(
@@ -28,17 +29,8 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    parts = []
-    for e in exc.errors[:10]:
-        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "payload", "query", "path"))
-        parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
-    return error(
-        request,
-        422,
-        "validation_error",
-        "; ".join(parts) or "Dữ liệu không hợp lệ.",
-        details=[{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg")} for e in exc.errors[:50]],
-    )
+    # The same codes and messages as a service's own validation (motcua.core.inputs).
+    return on_domain_error(request, inputs.from_pydantic(exc.errors))
 
 
 @api.exception_handler(AuthenticationError)
