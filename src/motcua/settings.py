@@ -158,9 +158,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
 LOGIN_URL = "/admin/login/"
 
-# Outbox delivery (integrations): where dossier changes are POSTed; empty = keep pending.
+# Outbox delivery (integrations): where dossier changes are POSTed (https; empty = keep pending), the key
+# every delivery is signed with (HMAC-SHA256, ADR 0005), and how long delivered rows are kept.
 OUTBOX_WEBHOOK_URL = os.environ.get("MOTCUA_OUTBOX_WEBHOOK_URL", "")
+OUTBOX_WEBHOOK_SECRET = os.environ.get("MOTCUA_OUTBOX_WEBHOOK_SECRET", "")
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30"))
+if OUTBOX_RETENTION_DAYS < 1:
+    raise ValueError("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
 
 # API paging bound (contract §4: bounded page size).
 API_MAX_PAGE_SIZE = 100

@@ -2,101 +2,26 @@
 
 from __future__ import annotations
 
-import json
+import logging
+import os
 import random
+import signal
 import threading
-import time
-from collections import deque
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from motcua.integrations.models import OutboxMessage
-from motcua.integrations.outbox import enqueue
 from motcua.integrations.transports import Registry, WebhookTransport
 from motcua.integrations.worker import OutboxWorker, backoff, retry_now
+from tests.integrations.conftest import SECRET, T0, Clock, put
 
 Status = OutboxMessage.Status
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
-
-
-class Receiver:
-    """What the webhook server answers next (FIFO, then `default`) and what it received."""
-
-    def __init__(self) -> None:
-        self.answers: deque = deque()
-        self.default: int | str = 200
-        self.received: list[dict] = []
-        self.url = ""
-
-
-def _handler(receiver: Receiver):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            answer = receiver.answers.popleft() if receiver.answers else receiver.default
-            receiver.received.append(
-                {"headers": dict(self.headers), "body": json.loads(body), "answer": answer}
-            )
-            if answer == "slow":
-                time.sleep(1.0)
-                answer = 200
-            self.send_response(answer)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write(f"answer {answer}".encode())
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def receiver():
-    rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    rec.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    yield rec
-    server.shutdown()
-    server.server_close()
-
-
-class Clock:
-    def __init__(self, now: datetime = T0):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw) -> None:
-        self.now += timedelta(**kw)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def worker(receiver, clock, settings):
-    settings.OUTBOX_WEBHOOK_URL = receiver.url
-    registry = Registry()
-    registry.register("", WebhookTransport(timeout=0.3))
-    return OutboxWorker(registry=registry, clock=clock, rng=random.Random(7), max_attempts=3)
-
-
-def put(topic: str, key: str, n: int, at: datetime = T0) -> OutboxMessage:
-    with transaction.atomic():
-        return enqueue(topic, key, {"n": n, "tên": "Hồ sơ"}, idempotency_key=f"{key}:{n}", at=at)
 
 
 def test_delivers_json_with_idempotency_header(db, worker, receiver):
@@ -161,7 +86,7 @@ def test_dead_after_max_attempts(db, worker, receiver, clock):
     assert "HTTP 503" in message.last_error
 
 
-@pytest.mark.parametrize("code", [400, 404, 422])
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 410, 422])
 def test_client_error_is_dead_at_once(db, worker, receiver, code):
     message = put("dossier.received", "K1", 1)
     receiver.default = code
@@ -172,8 +97,9 @@ def test_client_error_is_dead_at_once(db, worker, receiver, code):
     assert f"HTTP {code}" in message.last_error and f"answer {code}" in message.last_error
 
 
-@pytest.mark.parametrize("code", [408, 429])
-def test_timeout_and_rate_limit_answers_are_retried(db, worker, receiver, code):
+@pytest.mark.parametrize("code", [408, 409, 425, 429])
+def test_answers_that_may_succeed_later_are_retried(db, worker, receiver, code):
+    # Timeout, conflict (the receiver still storing the same message id), too early, rate limit.
     message = put("dossier.received", "K1", 1)
     receiver.default = code
 
@@ -193,6 +119,7 @@ def test_slow_receiver_times_out_and_is_retried(db, worker, receiver):
 
 def test_connection_refused_is_retried(db, clock, settings):
     settings.OUTBOX_WEBHOOK_URL = "http://127.0.0.1:9/nobody-listens"
+    settings.OUTBOX_WEBHOOK_SECRET = SECRET
     message = put("dossier.received", "K1", 1)
 
     assert OutboxWorker(clock=clock, rng=random.Random(1)).run_once().retried == 1
@@ -276,8 +203,7 @@ def test_registry_uses_the_longest_prefix():
     assert registry.resolve("feedback.new") is general
 
 
-def test_command_once(db, receiver, settings, capsys):
-    settings.OUTBOX_WEBHOOK_URL = receiver.url
+def test_command_once(db, webhook, capsys):
     put("dossier.received", "A", 1, at=timezone.now() - timedelta(seconds=1))
 
     call_command("outbox_worker", "--once")
@@ -293,22 +219,210 @@ def test_command_rejects_bad_options_with_status_2(db, args):
     assert excinfo.value.returncode == 2
 
 
-def test_admin_lists_dead_messages_and_retries_them(db, client):
-    admin = get_user_model().objects.create_superuser("root", password=None)  # no hashing: fast
-    client.force_login(admin)
-    dead = put("dossier.received", "A", 1)
-    OutboxMessage.objects.filter(pk=dead.pk).update(
-        status=Status.DEAD, attempts=8, last_error="HTTP 400: bad"
+# -- leases: two workers, a slow receiver ---------------------------------------------------------------------
+
+
+class SlowTransport:
+    """Every send takes 50 s of the shared clock, like a receiver answering near its timeout."""
+
+    name = "slow"
+
+    def __init__(self, clock, sent: list, during=None):
+        self.clock, self.sent, self.during = clock, sent, during
+
+    def unavailable_reason(self):
+        return None
+
+    def deliver(self, message):
+        self.sent.append(message.idempotency_key)
+        self.clock.advance(seconds=50)
+        if self.during is not None:
+            self.during(len(self.sent))
+
+
+def test_a_slow_batch_does_not_let_a_second_worker_send_the_same_message(db, clock):
+    for n in range(1, 6):
+        put("dossier.received", f"K{n}", 1)
+    sent: list[str] = []
+    fast, slow = Registry(), Registry()
+    fast.register("", SlowTransport(Clock(), sent))  # its own clock: sends take no time
+    second = OutboxWorker(registry=fast, clock=clock)
+
+    def meanwhile(count):
+        # While the first worker is on its third message, 150 s after claiming five with a 2-minute lease,
+        # a second worker comes round and takes whatever is due.
+        if count == 3:
+            second.run_once()
+
+    slow.register("", SlowTransport(clock, sent, during=meanwhile))
+    first = OutboxWorker(registry=slow, clock=clock)
+
+    stats = first.run_once()
+
+    assert Counter(sent) == {f"K{n}:1": 1 for n in range(1, 6)}  # each message sent exactly once
+    assert (stats.delivered, stats.lost_lease) == (3, 2)
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
+# -- prompt shutdown ------------------------------------------------------------------------------------------
+
+
+def test_stop_between_messages_finishes_the_one_in_flight_and_gives_back_the_rest(
+    db, worker, receiver, clock
+):
+    for n in range(1, 6):
+        put("dossier.received", f"K{n}", 1)
+    stop = threading.Event()
+    receiver.on_receive = stop.set  # asked to stop while the first message is in flight
+
+    stats = worker.run_once(stop)
+
+    assert stats.delivered == 1 and len(receiver.received) == 1
+    rest = OutboxMessage.objects.filter(status=Status.PENDING)
+    assert rest.count() == 4
+    # Their leases are given back: another worker can take them at once, and no attempt was spent.
+    assert {(m.attempts, m.next_attempt_at) for m in rest} == {(0, clock.now)}
+    assert len(OutboxWorker(registry=worker.registry, clock=clock).claim()) == 4
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals: main thread")
+def test_sigterm_stops_the_worker_command_after_the_message_in_flight(transactional_db, webhook, capsys):
+    before = signal.getsignal(signal.SIGTERM)
+    for n in range(1, 21):
+        put("dossier.received", f"K{n}", 1, at=timezone.now() - timedelta(seconds=1))
+    # The receiver's host gets SIGTERM (systemd stopping the service) while the first delivery is in flight.
+    webhook.on_receive = lambda: len(webhook.received) == 1 and os.kill(os.getpid(), signal.SIGTERM)
+
+    call_command("outbox_worker", "--sleep", "0.1")
+
+    assert len(webhook.received) == 1
+    assert OutboxMessage.objects.filter(status=Status.DELIVERED).count() == 1
+    assert OutboxMessage.objects.filter(status=Status.PENDING, attempts=0).count() == 19
+    assert capsys.readouterr().out.endswith("Đã dừng.\n")
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is the command's only while it runs
+
+
+# -- database trouble -----------------------------------------------------------------------------------------
+
+
+def test_a_database_error_does_not_end_the_worker_loop(transactional_db, webhook, caplog):
+    message = put("dossier.received", "K1", 1, at=timezone.now() - timedelta(seconds=1))
+    failures = iter(range(3))
+
+    def flaky(execute, sql, params, many, context):
+        # The connection drops three times in a row; the error text quotes a row, as drivers' texts do.
+        if next(failures, None) is not None:
+            raise OperationalError("server closed the connection unexpectedly: Nguyễn Văn An")
+        return execute(sql, params, many, context)
+
+    stop = threading.Event()
+    webhook.on_receive = stop.set
+    guard = threading.Timer(20, stop.set)  # never hang the suite if the worker does not get through
+    guard.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="motcua.integrations.worker"):
+            with connection.execute_wrapper(flaky):
+                OutboxWorker(db_retry=timedelta(milliseconds=5)).run_forever(sleep=0.05, stop=stop)
+    finally:
+        guard.cancel()
+
+    message.refresh_from_db()
+    assert message.status == Status.DELIVERED
+    trouble = [r.getMessage() for r in caplog.records if "OperationalError" in r.getMessage()]
+    assert len(trouble) == 3 and "lần 3 liên tiếp" in trouble[2]
+    assert "Nguyễn" not in caplog.text
+
+
+def test_command_once_reports_a_database_error_with_status_2(db, webhook):
+    def broken(execute, sql, params, many, context):
+        raise OperationalError("could not connect to server")
+
+    with connection.execute_wrapper(broken), pytest.raises(CommandError) as excinfo:
+        call_command("outbox_worker", "--once")
+    assert excinfo.value.returncode == 2 and "OperationalError" in str(excinfo.value)
+
+
+# -- visible failures -----------------------------------------------------------------------------------------
+
+
+def test_dead_letter_is_logged_with_its_key_and_without_personal_data(db, worker, receiver, caplog):
+    message = put(
+        "dossier.received", "K1", 1, payload={"ChuHoSo": "Nguyễn Văn An", "SoGiayTo": "040090000123"}
+    )
+    receiver.default = "echo400"  # the receiver's error quotes the body back
+
+    with caplog.at_level(logging.INFO, logger="motcua.integrations.worker"):
+        assert worker.run_once().dead == 1
+
+    [line] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "K1:1" in line.getMessage() and "khóa K1" in line.getMessage() and "HTTP 400" in line.getMessage()
+    assert "Nguyễn" not in caplog.text and "040090000123" not in caplog.text
+    message.refresh_from_db()
+    assert "Nguyễn Văn An" in message.last_error  # the detail stays with the message, for the operator
+
+
+def test_command_once_reports_dead_and_blocked_messages(db, webhook, capsys):
+    at = timezone.now() - timedelta(seconds=1)
+    for n in (1, 2, 3):
+        put("dossier.received", "000.00.00.H40-260302-0009", n, at=at)
+    put("dossier.received", "000.00.00.H40-260302-0010", 1, at=at)
+    webhook.answers.append(403)
+
+    call_command("outbox_worker", "--once")
+
+    out = capsys.readouterr().out
+    assert "Đã gửi 1, hẹn gửi lại 0, chuyển hàng lỗi 1." in out
+    assert (
+        "Hàng lỗi: 1 bản tin; bị chặn phía sau: 2 bản tin (khóa bị chặn: 000.00.00.H40-260302-0009)." in out
     )
 
-    page = client.get("/admin/integrations/outboxmessage/?status__exact=dead")
-    assert page.status_code == 200 and "HTTP 400: bad" in page.content.decode()
 
-    response = client.post(
-        "/admin/integrations/outboxmessage/",
-        {"action": "retry_selected", "_selected_action": [dead.pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    dead.refresh_from_db()
-    assert dead.status == Status.PENDING and dead.attempts == 0
+# -- retention --------------------------------------------------------------------------------------------------
+
+
+def _aged(now):
+    """Delivered 40 and 10 days ago; pending and dead from 90 days ago."""
+    rows = {}
+    for name, status, days in [
+        ("old", Status.DELIVERED, 40),
+        ("young", Status.DELIVERED, 10),
+        ("pending", Status.PENDING, 90),
+        ("dead", Status.DEAD, 90),
+    ]:
+        at = now - timedelta(days=days)
+        rows[name] = put("dossier.received", name, 1, at=at)
+        OutboxMessage.objects.filter(pk=rows[name].pk).update(
+            status=status, delivered_at=at if status == Status.DELIVERED else None
+        )
+    return rows
+
+
+def test_purge_outbox_removes_only_delivered_rows_past_the_retention(db, settings, capsys):
+    _aged(timezone.now())
+
+    call_command("purge_outbox")  # MOTCUA_OUTBOX_RETENTION_DAYS: 30 by default
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == ["dead", "pending", "young"]
+    assert "Đã xoá 1 bản tin" in capsys.readouterr().out
+
+    call_command("purge_outbox", "--days", "5")
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == ["dead", "pending"]
+
+    settings.OUTBOX_RETENTION_DAYS = 1
+    call_command("purge_outbox")  # never pending or dead rows, however old
+    assert OutboxMessage.objects.count() == 2
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "nan", "1e9"])
+def test_purge_outbox_rejects_a_bad_retention_with_status_2(db, days):
+    with pytest.raises(CommandError) as excinfo:
+        call_command("purge_outbox", "--days", days)
+    assert excinfo.value.returncode == 2
+
+
+def test_worker_loop_purges_delivered_rows_past_the_retention(transactional_db, webhook):
+    _aged(timezone.now())
+    stop = threading.Event()
+
+    OutboxWorker().run_forever(sleep=0.05, stop=stop, purge=stop.set)  # stops after its first housekeeping
+
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == ["dead", "pending", "young"]

@@ -1,12 +1,36 @@
-"""Outbox in the Django admin: the dead-letter view (filter by status) and a "retry now" action."""
+"""Outbox in the Django admin: dead letters and the messages they block (filter with counts, the blocking
+message and its error beside each blocked one, a warning on the list), and a "retry now" action."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import OutboxMessage
+from .selectors import blocked, queue_status, with_blocker
 from .worker import retry_now
+
+Status = OutboxMessage.Status
+
+
+class TroubleFilter(admin.SimpleListFilter):
+    title = _("sự cố gửi")
+    parameter_name = "trouble"
+
+    def lookups(self, request, model_admin):
+        status = queue_status()
+        return [
+            ("dead", _("Gửi lỗi, dừng thử lại (%(n)d)") % {"n": status.dead}),
+            ("blocked", _("Bị chặn sau bản tin lỗi cùng khóa (%(n)d)") % {"n": status.blocked}),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "dead":
+            return queryset.filter(status=Status.DEAD)
+        if self.value() == "blocked":
+            return queryset.filter(pk__in=blocked().values("pk"))
+        return queryset
 
 
 @admin.register(OutboxMessage)
@@ -21,8 +45,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
         "short_error",
+        "blocked_by",
     )
-    list_filter = ("status", "topic")
+    list_filter = (TroubleFilter, "status", "topic")
     search_fields = ("key", "idempotency_key", "topic")
     date_hierarchy = "created_at"
     ordering = ("-id",)
@@ -40,13 +65,32 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "delivered_at",
     )
 
+    def get_queryset(self, request):
+        return with_blocker(super().get_queryset(request))
+
+    def changelist_view(self, request, extra_context=None):
+        status = queue_status()
+        if status.dead and request.method == "GET":
+            self.message_user(request, status.describe(), messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("lỗi gần nhất"))
     def short_error(self, obj: OutboxMessage) -> str:
         return obj.last_error[:80]
 
-    @admin.action(description=_("Gửi lại ngay (bản tin lỗi hoặc đang chờ)"))
+    @admin.display(description=_("bị chặn bởi"))
+    def blocked_by(self, obj: OutboxMessage) -> str:
+        if obj.status != Status.PENDING or obj.blocked_by is None:
+            return ""
+        return f"#{obj.blocked_by}: {(obj.blocked_error or '')[:60]}"
+
+    @admin.action(description=_("Gửi lại ngay (bản tin lỗi hoặc đang chờ, kèm bản tin lỗi đang chặn chúng)"))
     def retry_selected(self, request, queryset):
-        count = retry_now(queryset)
+        # A blocked message waits for the dead one of its key: retrying it means retrying that one too.
+        chosen = OutboxMessage.objects.filter(
+            Q(pk__in=queryset.values("pk")) | Q(key__in=queryset.values("key"), status=Status.DEAD)
+        )
+        count = retry_now(chosen)
         self.message_user(request, _("Đã đặt %(n)d bản tin gửi lại ngay.") % {"n": count}, messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:

@@ -27,7 +27,13 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            # The purge of delivered rows; partial, so that intake's inserts (pending) never touch it.
+            models.Index(
+                fields=["delivered_at"], name="outbox_delivered_idx", condition=models.Q(status="delivered")
+            ),
+        ]
         verbose_name = _("bản tin chờ đồng bộ")
         verbose_name_plural = _("hàng đợi đồng bộ (outbox)")
 

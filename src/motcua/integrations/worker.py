@@ -1,10 +1,13 @@
 """Outbox delivery worker: at-least-once, ordered per key, retried with back-off, dead-lettered.
 
 Claiming is a short transaction that picks due pending messages (oldest first, and only the oldest
-undelivered message of each key) and leases them by pushing `next_attempt_at` a few minutes ahead. The
-HTTP call then runs outside any transaction, so a slow receiver never holds a database lock (on SQLite a
-write transaction locks the whole file). A worker that dies mid-delivery loses only its lease: the message
-comes due again and is re-sent with the same Idempotency-Key, which the receiver uses to de-duplicate.
+undelivered message of each key) and leases them by pushing `next_attempt_at` ahead. Just before each send
+the worker renews that message's lease with a statement guarded by the lease value it holds: a message whose
+lease ran out while earlier ones of the batch were being sent, and that another worker took over, is skipped
+instead of being sent again. The HTTP call runs outside any transaction, so a slow receiver never holds a
+database lock (on SQLite a write transaction locks the whole file). A worker that dies mid-delivery loses
+only its lease: the message comes due again and is re-sent with the same message id (Idempotency-Key),
+which the receiver uses to de-duplicate.
 
 Two workers at once: on PostgreSQL the claim uses SELECT ... FOR UPDATE SKIP LOCKED, on SQLite the
 IMMEDIATE transaction serialises claims. A leased message stays `pending`, so it keeps blocking younger
@@ -16,19 +19,23 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
 from django.conf import settings
+from django.db import Error as DatabaseError
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .models import OutboxMessage
-from .transports import PermanentError, Registry, RetryableError, Transport
+from .selectors import queue_status
+from .transports import DeliveryError, PermanentError, Registry, RetryableError, Transport
 from .transports import registry as default_registry
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,9 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 LEASE = timedelta(minutes=2)
 PURGE_EVERY = timedelta(hours=1)
+PURGE_CHUNK = 2000
+DB_RETRY_BASE = timedelta(seconds=1)
+DB_RETRY_CAP = timedelta(minutes=1)
 Status = OutboxMessage.Status
 
 
@@ -61,12 +71,19 @@ class RunStats:
     def handled(self) -> int:
         return self.delivered + self.retried + self.dead
 
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
     def __iadd__(self, other: RunStats) -> RunStats:
         self.delivered += other.delivered
         self.retried += other.retried
         self.dead += other.dead
         self.lost_lease += other.lost_lease
         return self
+
+
+def _stopped(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()
 
 
 class OutboxWorker:
@@ -80,6 +97,7 @@ class OutboxWorker:
         lease: timedelta = LEASE,
         max_attempts: int | None = None,
         say: Callable[[str], None] | None = None,
+        db_retry: timedelta = DB_RETRY_BASE,
     ):
         self.registry = registry or default_registry
         self.clock = clock
@@ -88,6 +106,7 @@ class OutboxWorker:
         self.lease = lease
         self.max_attempts = max_attempts if max_attempts is not None else settings.OUTBOX_MAX_ATTEMPTS
         self.say = say or log.warning
+        self.db_retry = db_retry
         self._said: set[str] = set()
 
     def _say_once(self, key: str, text: str) -> None:
@@ -143,28 +162,71 @@ class OutboxWorker:
         if reason:
             self._say_once(f"off:{transport.name}", f"Kênh gửi {transport.name}: {reason}.")
 
+    def _held(self, message: OutboxMessage):
+        """The row as long as this worker's lease on it holds (the guard of every later write)."""
+        return OutboxMessage.objects.filter(
+            pk=message.pk, status=Status.PENDING, next_attempt_at=message.next_attempt_at
+        )
+
+    def lease_for(self, transport: Transport | None) -> timedelta:
+        # A renewed lease must outlast one send: at least twice the transport's timeout, plus a margin.
+        timeout = getattr(transport, "timeout", 0) or 0
+        return max(self.lease, timedelta(seconds=2 * timeout + 30))
+
+    def renew(self, message: OutboxMessage, transport: Transport | None) -> bool:
+        """Extend the lease on `message` just before sending it; False if another worker took it over."""
+        until = self.clock() + self.lease_for(transport)
+        if not self._held(message).update(next_attempt_at=until):
+            return False
+        message.next_attempt_at = until
+        return True
+
+    def release(self, messages: Iterable[OutboxMessage]) -> None:
+        """Give back the leases of messages not sent (shutdown): they are due again at once."""
+        by_lease: dict[datetime, list[int]] = defaultdict(list)
+        for m in messages:
+            by_lease[m.next_attempt_at].append(m.pk)
+        now = self.clock()
+        for until, pks in by_lease.items():
+            OutboxMessage.objects.filter(pk__in=pks, status=Status.PENDING, next_attempt_at=until).update(
+                next_attempt_at=now
+            )
+
     # -- delivering ---------------------------------------------------------------------------------------------
 
     def deliver(self, message: OutboxMessage) -> str:
         """Send one leased message and record the outcome: 'delivered', 'retried', 'dead' or 'lost_lease'."""
         transport = self.registry.resolve(message.topic)
+        if not self.renew(message, transport):
+            return "lost_lease"
         attempts = message.attempts + 1
-        error = ""
-        outcome = "delivered"
+        outcome, error = self._attempt(transport, message, attempts)
+        return self._record(message, attempts, outcome, error)
+
+    def _retry_or_dead(self, attempts: int) -> str:
+        return "dead" if attempts >= self.max_attempts else "retried"
+
+    def _attempt(
+        self, transport: Transport | None, message: OutboxMessage, attempts: int
+    ) -> tuple[str, DeliveryError | None]:
         try:
             if transport is None:
                 raise RetryableError(f"no transport for topic {message.topic!r}")
             transport.deliver(message)
         except PermanentError as exc:
-            outcome, error = "dead", str(exc)
+            return "dead", exc
         except RetryableError as exc:
-            outcome, error = ("dead" if attempts >= self.max_attempts else "retried"), str(exc)
+            return self._retry_or_dead(attempts), exc
         except Exception as exc:  # noqa: BLE001 - a transport bug must cost one attempt, not the worker loop
-            log.exception("outbox transport failed on message %s", message.pk)
-            outcome = "dead" if attempts >= self.max_attempts else "retried"
-            error = f"{type(exc).__name__}: {exc}"
+            # The exception's text may quote the payload: it goes to last_error, the log gets its class only.
+            return self._retry_or_dead(attempts), RetryableError(type(exc).__name__, str(exc))
+        return "delivered", None
+
+    def _record(
+        self, message: OutboxMessage, attempts: int, outcome: str, error: DeliveryError | None
+    ) -> str:
         now = self.clock()
-        changes: dict = {"attempts": attempts, "last_error": error[:2000]}
+        changes: dict = {"attempts": attempts, "last_error": error.full[:2000] if error else ""}
         if outcome == "delivered":
             changes.update(status=Status.DELIVERED, delivered_at=now)
         elif outcome == "dead":
@@ -172,26 +234,30 @@ class OutboxWorker:
         else:
             changes.update(next_attempt_at=now + backoff(attempts, self.rng))
         # The guard on the lease value: if our lease expired and another worker re-claimed the message,
-        # its outcome wins and ours is dropped (the receiver de-duplicates by Idempotency-Key anyway).
-        updated = OutboxMessage.objects.filter(
-            pk=message.pk, status=Status.PENDING, next_attempt_at=message.next_attempt_at
-        ).update(**changes)
-        if not updated:
+        # its outcome wins and ours is dropped (the receiver de-duplicates by message id anyway).
+        if not self._held(message).update(**changes):
             return "lost_lease"
         for field, value in changes.items():
             setattr(message, field, value)
+        _report(message, outcome, error)
         return outcome
 
-    def run_once(self) -> RunStats:
-        """Deliver everything that is due now (including younger messages of a key unblocked on the way)."""
+    def run_once(self, stop: threading.Event | None = None) -> RunStats:
+        """Deliver everything that is due now (including younger messages of a key unblocked on the way).
+        When `stop` is set, return after the message in flight and give back the leases of the rest."""
         stats = RunStats()
-        while True:
+        while not _stopped(stop):
             claimed = self.claim()
             if not claimed:
-                return stats
-            for message in claimed:
-                outcome = self.deliver(message)
-                setattr(stats, outcome, getattr(stats, outcome) + 1)
+                break
+            for i, message in enumerate(claimed):
+                if _stopped(stop):
+                    self.release(claimed[i:])
+                    break
+                stats.add(self.deliver(message))
+        return stats
+
+    # -- the loop -----------------------------------------------------------------------------------------------
 
     def run_forever(
         self,
@@ -200,18 +266,78 @@ class OutboxWorker:
         stop: threading.Event | None = None,
         purge: Callable[[], int] | None = None,
     ) -> None:
+        """Deliver until `stop` is set; a database error costs a pause, never the loop."""
         stop = stop or threading.Event()
-        last_purge: datetime | None = None
+        failures = 0
+        last_housekeeping: datetime | None = None
         while not stop.is_set():
-            close_old_connections()
-            stats = self.run_once()
+            try:
+                close_old_connections()
+                stats = self.run_once(stop)
+                last_housekeeping = self._housekeeping(last_housekeeping, purge)
+            except DatabaseError as exc:
+                failures += 1
+                stop.wait(self._db_trouble(exc, failures))
+                continue
+            failures = 0
             if stats.handled:
                 log.info("outbox: %s", stats)
-            if purge is not None and (last_purge is None or self.clock() - last_purge >= PURGE_EVERY):
-                purge()
-                last_purge = self.clock()
-            if not stats.handled:
+            else:
                 stop.wait(sleep)
+
+    def _housekeeping(self, last: datetime | None, purge: Callable[[], int] | None) -> datetime | None:
+        """Hourly: purge delivered rows past their retention (and what `purge` removes), report dead letters."""
+        now = self.clock()
+        if last is not None and now - last < PURGE_EVERY:
+            return last
+        removed = purge_delivered(now=now)
+        if removed:
+            log.info("outbox: đã xoá %d bản tin đã gửi quá hạn lưu", removed)
+        if purge is not None:
+            purge()
+        status = queue_status()
+        if status.dead:
+            log.error(
+                "outbox: %s Xem trang quản trị, lọc 'Bị chặn' / 'Gửi lỗi', và gửi lại.", status.describe()
+            )
+        return now
+
+    def _db_trouble(self, exc: DatabaseError, failures: int) -> float:
+        """Log a database error (its class and code only: its text may quote row values), drop the
+        connection so the next round opens a fresh one, and say how long to wait."""
+        delay = min(DB_RETRY_CAP, self.db_retry * 2 ** min(failures - 1, 16)).total_seconds()
+        cause = exc.__cause__
+        code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
+        log.warning(
+            "outbox: lỗi cơ sở dữ liệu %s%s (lần %d liên tiếp); mở lại kết nối sau %.1f s",
+            type(exc).__name__,
+            f" [{code}]" if code else "",
+            failures,
+            delay,
+        )
+        with suppress(DatabaseError):
+            connection.close()
+        return delay
+
+
+def _report(message: OutboxMessage, outcome: str, error: DeliveryError | None) -> None:
+    # Key and id are dossier codes, the error a status or an error class: no personal data in the log.
+    if outcome == "dead":
+        log.error(
+            "outbox: bản tin %s (khóa %s) chuyển hàng lỗi sau %d lần gửi: %s. Các bản tin sau của khóa này "
+            "bị chặn đến khi bản tin này được gửi lại (trang quản trị: Gửi lại ngay).",
+            message.idempotency_key,
+            message.key,
+            message.attempts,
+            error,
+        )
+    elif outcome == "retried":
+        log.info(
+            "outbox: bản tin %s gửi lỗi lần %d (%s), hẹn gửi lại",
+            message.idempotency_key,
+            message.attempts,
+            error,
+        )
 
 
 def retry_now(queryset, *, at: datetime | None = None) -> int:
@@ -219,3 +345,19 @@ def retry_now(queryset, *, at: datetime | None = None) -> int:
     return queryset.filter(status__in=[Status.PENDING, Status.DEAD]).update(
         status=Status.PENDING, next_attempt_at=at or timezone.now(), attempts=0
     )
+
+
+def purge_delivered(*, older_than: timedelta | None = None, now: datetime | None = None) -> int:
+    """Delete delivered messages older than the retention (MOTCUA_OUTBOX_RETENTION_DAYS), never pending or
+    dead ones. In chunks, so that no one statement holds the table (on SQLite: the file) for long."""
+    if older_than is None:
+        older_than = timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    if older_than <= timedelta(0):
+        raise ValueError("the retention of delivered outbox messages must be positive")
+    old = OutboxMessage.objects.filter(
+        status=Status.DELIVERED, delivered_at__lt=(now or timezone.now()) - older_than
+    ).order_by()
+    removed = 0
+    while pks := list(old.values_list("pk", flat=True)[:PURGE_CHUNK]):
+        removed += OutboxMessage.objects.filter(pk__in=pks, status=Status.DELIVERED).delete()[0]
+    return removed

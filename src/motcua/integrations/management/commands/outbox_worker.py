@@ -1,13 +1,35 @@
-"""`motcua outbox_worker [--once] [--batch N] [--sleep S]`: deliver the transactional outbox."""
+"""`motcua outbox_worker [--once] [--batch N] [--sleep S]`: deliver the transactional outbox.
+
+SIGTERM and SIGINT stop it promptly: the message in flight is finished, the leases of the rest are given back.
+"""
 
 from __future__ import annotations
 
 import signal
 import threading
+from contextlib import contextmanager
+
+from django.core.management.base import CommandError
+from django.db import Error as DatabaseError
 
 from motcua.access.idempotency import purge_idempotency_records
 from motcua.core.management.base import MotcuaCommand, UsageError
+from motcua.integrations.selectors import queue_status
 from motcua.integrations.worker import OutboxWorker
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event):
+    """Set `stop` on SIGTERM/SIGINT while the block runs (handlers exist only in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Command(MotcuaCommand):
@@ -26,15 +48,25 @@ class Command(MotcuaCommand):
         if not 0 < sleep <= 3600:
             raise UsageError("--sleep phải lớn hơn 0 và không quá 3600 giây")
         worker = OutboxWorker(batch=batch, say=lambda text: self.stderr.write(text))
-        if once:
-            stats = worker.run_once()
-            self.stdout.write(
-                f"Đã gửi {stats.delivered}, hẹn gửi lại {stats.retried}, chuyển hàng lỗi {stats.dead}."
-            )
-            return
         stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        self.stdout.write(f"Outbox worker đang chạy (lô {batch}, nghỉ {sleep:g} s); Ctrl+C để dừng.")
-        worker.run_forever(sleep=sleep, stop=stop, purge=purge_idempotency_records)
+        with stop_on_signals(stop):
+            if once:
+                self.once(worker, stop)
+                return
+            self.stdout.write(f"Outbox worker đang chạy (lô {batch}, nghỉ {sleep:g} s); Ctrl+C để dừng.")
+            worker.run_forever(sleep=sleep, stop=stop, purge=purge_idempotency_records)
         self.stdout.write("Đã dừng.")
+
+    def once(self, worker: OutboxWorker, stop: threading.Event) -> None:
+        try:
+            stats = worker.run_once(stop)
+            status = queue_status()
+        except DatabaseError as exc:
+            raise CommandError(
+                f"Lỗi cơ sở dữ liệu ({type(exc).__name__}); các bản tin chưa gửi vẫn chờ, hãy chạy lại sau.",
+                returncode=2,
+            ) from exc
+        self.stdout.write(
+            f"Đã gửi {stats.delivered}, hẹn gửi lại {stats.retried}, chuyển hàng lỗi {stats.dead}. "
+            + status.describe()
+        )
