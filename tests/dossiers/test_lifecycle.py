@@ -11,8 +11,8 @@ from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from motcua.directory.calendars import calendar_for
 from motcua.directory.models import Agency, Role
 from motcua.dossiers import forms_data, services
-from motcua.integrations.dvcqg import hoso as dvcqg
 from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.integrations.dvcqg import hoso as dvcqg
 from motcua.integrations.models import OutboxMessage
 from tests.dossiers.conftest import local, state, submission
 
@@ -379,9 +379,7 @@ def test_form_01_receipt(counter):
 def test_stale_version_is_refused(counter, people):
     d = counter(at=FRI_1500)
     with pytest.raises(Conflict) as info:
-        services.perform(
-            people["tiepnhan"], d.code, "forward", at=FRI_1500, expected_version=d.version + 1
-        )
+        services.perform(people["tiepnhan"], d.code, "forward", at=FRI_1500, expected_version=d.version + 1)
     assert info.value.code == "stale_version"
     assert (
         services.perform(

@@ -385,18 +385,25 @@ class Story:
 
 
 def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
+    """One dossier's life by scenario: reception, then processing, then the decision and the hand-over."""
     rng, desk = story.rng, story.desk
-    reception = rng.choice(desk.reception)
-    specialist, leader = rng.choice(desk.specialists), rng.choice(desk.leaders)
+    cast = (rng.choice(desk.reception), rng.choice(desk.specialists), rng.choice(desk.leaders))
+    if _reception(story, scenario, start, key, cast[0]) and _processing(story, scenario, *cast):
+        _decision(story, scenario, *cast)
+
+
+def _reception(story: Story, scenario: str, start: datetime, key: str, reception) -> bool:
+    """Submission and the one-stop's check; False when the story ends there."""
+    rng = story.rng
     online = scenario in {"receiving", "denied", "guided_then_done"} or rng.random() < 0.55
     channel = (3 if rng.random() < 0.1 else 2) if online else 1
     d = story.submit(start, key, channel)
     if scenario == "receiving":
-        return
+        return False
     if d.status == 1:
         if scenario == "denied":
             story.act(reception, "refuse", story.later(rng.uniform(1, 12)), reason=rng.choice(REFUSALS))
-            return
+            return False
         if scenario == "guided_then_done":
             story.act(
                 reception,
@@ -418,10 +425,14 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
                 story.later(rng.uniform(1, 8)),
                 reason=rng.choice(WITHDRAWALS),
             )
-            return
+            return False
         story.act(reception, "accept", story.later(rng.uniform(0.5, 10)))
-    if scenario == "new":
-        return
+    return scenario != "new"
+
+
+def _processing(story: Story, scenario: str, reception, specialist, leader) -> bool:
+    """The hand-over, supplements, payments and apologies; False when the story ends there."""
+    rng = story.rng
     story.act(reception, "forward", story.later(rng.uniform(0.2, 6)))
     if scenario == "withdrawn":
         story.act(
@@ -430,7 +441,7 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             story.due_fraction(rng.uniform(0.1, 0.5)),
             reason=rng.choice(WITHDRAWALS),
         )
-        return
+        return False
     if scenario in ("done_supplement", "waiting"):
         story.act(
             specialist,
@@ -440,7 +451,7 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             items=rng.choice(SUPPLEMENTS),
         )
         if scenario == "waiting":
-            return
+            return False
         story.act(
             story.applicant_or_desk(), "supplement", story.later(rng.uniform(8, 40)), note="Đã nộp bổ sung."
         )
@@ -454,7 +465,7 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             note="Phí thẩm định hồ sơ",
         )
         if scenario == "paying":
-            return
+            return False
         # Paid at the one-stop (the payment platform's confirmations come with the online payment).
         method = rng.choice(["cash", "transfer"])
         story.act(
@@ -474,7 +485,13 @@ def _play(story: Story, scenario: str, start: datetime, key: str) -> None:
             story.act(
                 specialist, "forward", story.due_fraction(rng.uniform(0.1, 0.5)), to=leader.get_username()
             )
-        return
+        return False
+    return True
+
+
+def _decision(story: Story, scenario: str, reception, specialist, leader) -> None:
+    """The leader stops or completes it; the one-stop hands the result over."""
+    rng = story.rng
     if rng.random() < 0.4:  # otherwise the leader decides on the file as it is, without a formal hand-over
         story.act(specialist, "forward", story.due_fraction(rng.uniform(0.2, 0.6)), to=leader.get_username())
     if scenario == "stopped":

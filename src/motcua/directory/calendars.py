@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from motcua.calendar import DEFAULT_WINDOWS, WorkCalendar, parse_windows, vietnam_holidays, vietnam_workdays
@@ -154,6 +155,16 @@ def calendar_for(agency: Agency | None = None) -> WorkCalendar:
         if generation == _generation:
             _calendars[key] = (generation, cal)
     return cal
+
+
+def own_calendar_agencies() -> dict[int, Agency]:
+    """The agencies whose calendar differs from the province's (own days off or working hours), by id.
+
+    A list filter computes one horizon per distinct calendar instead of one per dossier: these few
+    agencies get their own, every other agency shares the province's."""
+    _, snapshot = _load_snapshot()
+    ids = [agency_id for agency_id in snapshot if agency_id is not None]
+    return {a.pk: a for a in Agency.objects.filter(Q(pk__in=ids) | ~Q(working_windows=[]))}
 
 
 def seed_calendar(years: Iterable[int]) -> int:

@@ -60,7 +60,9 @@ def _may_touch(actor, d: Dossier) -> set[str]:
         raise permissions.not_found(d.code)
     kinds = {k for k in permissions.actor_kinds(actor, d) if k in OPEN_TO}
     if not kinds:
-        raise PermissionDenied("Vai trò của bạn không được đính kèm tệp vào hồ sơ này.", code="forbidden_action")
+        raise PermissionDenied(
+            "Vai trò của bạn không được đính kèm tệp vào hồ sơ này.", code="forbidden_action"
+        )
     if not any(d.status in OPEN_TO[k] for k in kinds):
         raise Conflict(
             f"Hồ sơ ở trạng thái '{Status(d.status).label}' không nhận thêm hoặc bớt tệp.",

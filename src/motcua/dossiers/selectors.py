@@ -8,10 +8,12 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from motcua.core import inputs
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
+from motcua.directory.calendars import calendar_for, own_calendar_agencies
 
 from . import machine, permissions
 from .machine import CLOCK_STATUSES, Status
@@ -47,23 +49,23 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=LOCAL_TZ)
 
 
-def _parse_day(value: str | date | None, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(
-            f"'{field}' phải là ngày dạng YYYY-MM-DD.", code="invalid_filter", details={"field": field}
-        ) from None
-
-
 def _running_clock_q() -> Q:
     """Received, not finished, and the clock running (not paused on a supplement request)."""
     paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
     return Q(status__in=[Status.NEW, Status.PROCESSING, Status.PAYING]) | (Q(status=Status.WAITING) & ~paused)
+
+
+def _due_within(now: datetime, working_days: int) -> Q:
+    """Due no later than `working_days` from now on the calendar of each dossier's competent agency:
+    the province's calendar, except for the few agencies with their own days off or working hours."""
+    own = own_calendar_agencies()
+    cond = ~Q(agency_id__in=list(own)) & Q(
+        due_at__lte=calendar_for(None).add(now, working_days, "working_days")
+    )
+    for agency in own.values():
+        horizon = calendar_for(agency).add(now, working_days, "working_days")
+        cond |= Q(agency_id=agency.pk, due_at__lte=horizon)
+    return cond
 
 
 def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossier]:
@@ -71,15 +73,10 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
 
     * ``overdue``: running and past the due date (judged at the request time while paused), or more than
       one supplement request (finished dossiers are not listed: they are `late`, not overdue);
-    * ``due_soon``: running, in time, due within the next 2 working days;
+    * ``due_soon``: running, in time, due within the next 2 working days of its agency's calendar;
     * ``on_time``: everything measured that is not late: in time, early or on time.
     """
-    if due not in DUE_FILTERS:
-        raise ValidationFailed(
-            f"'due' phải là một trong {', '.join(DUE_FILTERS)}.",
-            code="invalid_filter",
-            details={"field": "due"},
-        )
+    due = inputs.choice(due, "due", choices=DUE_FILTERS)
     received = Q(received_at__isnull=False, due_at__isnull=False)
     paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
     running_late = (_running_clock_q() & Q(due_at__lt=now)) | (paused & Q(paused_at__gt=F("due_at")))
@@ -88,13 +85,42 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
     if due == "overdue":
         return qs.filter(received & ((running_late & ~finished) | (many & ~finished)))
     if due == "due_soon":
-        from motcua.directory.calendars import calendar_for
-
-        horizon = calendar_for(None).add(now, DUE_SOON_WORKING_DAYS, "working_days")
-        return qs.filter(received & _running_clock_q() & ~many & Q(due_at__gte=now, due_at__lte=horizon))
+        soon = _due_within(now, DUE_SOON_WORKING_DAYS)
+        return qs.filter(received & _running_clock_q() & ~many & Q(due_at__gte=now) & soon)
     in_time = (_running_clock_q() & Q(due_at__gte=now)) | (paused & Q(paused_at__lte=F("due_at")))
     done_in_time = finished & Q(finished_at__lte=F("due_at"))
     return qs.filter(received & ~many & (in_time | done_in_time))
+
+
+def _statuses(value: Any) -> list[int]:
+    try:
+        wanted = [int(s) for s in str(value).split(",") if s.strip()]
+    except ValueError:
+        wanted = [-1]
+    if not wanted or any(s not in machine.STATUSES for s in wanted):
+        raise ValidationFailed(
+            "'status' phải là số từ 1 đến 10 (có thể nhiều, cách nhau dấu phẩy).",
+            code="invalid_field",
+            details={"field": "status"},
+        )
+    return wanted
+
+
+def _assignee_q(assignee: str, user) -> Q:
+    """A work queue: "me" (assigned to the caller), "none" (waiting for anyone of the holding unit to pick
+    it up) or a username."""
+    if assignee == "none":
+        return Q(assignee__isnull=True)
+    if assignee == "me":
+        return Q(assignee_id=getattr(user, "pk", None))
+    return Q(assignee__username=assignee)
+
+
+def _text_q(q: str) -> Q:
+    """Code (partial, any case) or applicant name (accent-insensitive)."""
+    folded = fold(q)
+    cond = Q(code__icontains=q)
+    return cond | Q(applicant_name_folded__contains=folded) if folded else cond
 
 
 def filter_dossiers(
@@ -112,60 +138,28 @@ def filter_dossiers(
     now: datetime | None = None,
 ) -> QuerySet[Dossier]:
     now = now or timezone.now()
-    for name, value in (
-        ("assignee", assignee),
-        ("status", status),
-        ("agency", agency),
-        ("procedure", procedure),
-        ("due", due),
-        ("received_from", received_from),
-        ("received_to", received_to),
-        ("q", q),
-    ):
-        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text parameters
-            raise ValidationFailed(
-                f"'{name}' chứa ký tự không hợp lệ.", code="invalid_filter", details={"field": name}
-            )
+    # The shared parser refuses what no query may carry (NUL, lone surrogates) with a clear 422.
+    agency, procedure, q, assignee = (
+        inputs.text(value, name, max_length=150)
+        for name, value in (("agency", agency), ("procedure", procedure), ("q", q), ("assignee", assignee))
+    )
     if status not in (None, ""):
-        try:
-            wanted = [int(s) for s in str(status).split(",") if s.strip()]
-        except ValueError:
-            wanted = [-1]
-        if not wanted or any(s not in machine.STATUSES for s in wanted):
-            raise ValidationFailed(
-                "'status' phải là số từ 1 đến 10 (có thể nhiều, cách nhau dấu phẩy).",
-                code="invalid_filter",
-                details={"field": "status"},
-            )
-        qs = qs.filter(status__in=wanted)
+        qs = qs.filter(status__in=_statuses(status))
     if agency:
         qs = qs.filter(Q(agency__identifier=agency) | Q(current_agency__identifier=agency))
     if procedure:
         qs = qs.filter(procedure__code=procedure)
     if due:
         qs = due_filter(qs, due, now)
-    start = _parse_day(received_from, "received_from")
-    end = _parse_day(received_to, "received_to")
+    start, end = inputs.day(received_from, "received_from"), inputs.day(received_to, "received_to")
     if start:
         qs = qs.filter(received_at__gte=_day_start(start))
     if end:
         qs = qs.filter(received_at__lt=_day_start(end + timedelta(days=1)))
     if assignee:
-        # A work queue: "me" (assigned to the caller), "none" (waiting for anyone of the holding unit to
-        # pick it up) or a username.
-        if assignee == "none":
-            qs = qs.filter(assignee__isnull=True)
-        elif assignee == "me":
-            qs = qs.filter(assignee_id=getattr(user, "pk", None))
-        else:
-            qs = qs.filter(assignee__username=assignee)
+        qs = qs.filter(_assignee_q(assignee, user))
     if q:
-        text = q.strip()[:100]
-        folded = fold(text)
-        cond = Q(code__icontains=text)
-        if folded:
-            cond |= Q(applicant_name_folded__contains=folded)
-        qs = qs.filter(cond)
+        qs = qs.filter(_text_q(q[:100]))
     return qs
 
 
