@@ -95,3 +95,22 @@ def test_invalid_tax_codes(value, text):
     with pytest.raises(ValidationFailed) as exc:
         check_tax_code(value)
     assert exc.value.code == "invalid_tax_code" and text in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "value, country",
+    [
+        ("840190001234", "Hoa Kỳ"),
+        ("392201001234", "Nhật Bản"),
+        ("276185001234", "Đức"),
+        ("036302001234", "Úc"),
+    ],
+)
+def test_ids_of_births_registered_abroad_are_valid(value, country):
+    """Digits 1-3 are the country code where the birth was registered abroad (TT 07/2016/TT-BCA)."""
+    assert check_personal_id(value) == value, country
+
+
+@pytest.mark.parametrize("prefix", ["704", "150", "419"])
+def test_viet_nam_and_world_regions_are_not_birth_countries(prefix):
+    assert f"'{prefix}'" in message(prefix + "085001234")

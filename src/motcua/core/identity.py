@@ -77,6 +77,25 @@ BIRTH_PROVINCE_CODES = frozenset(
         96,
     )
 )
+
+
+def _country_codes() -> frozenset[str]:
+    """3-digit codes of the countries where a Vietnamese citizen's birth may be registered abroad (Thông tư
+    07/2016/TT-BCA: 'mã quốc gia nơi công dân đăng ký khai sinh'): the ISO 3166-1 numeric codes of
+    countries, from the CLDR data babel ships (numeric aliases of exactly one country; regions and groups
+    such as 150 Europe map to several and are left out), Viet Nam (704) excepted."""
+    from babel.core import get_global
+
+    aliases = get_global("territory_aliases")
+    return frozenset(
+        code
+        for code, targets in aliases.items()
+        # 900-999 are ISO's user-assigned codes, not countries.
+        if code.isdigit() and len(code) == 3 and code < "900" and len(targets) == 1 and targets[0] != "VN"
+    )
+
+
+BIRTH_COUNTRY_CODES = _country_codes() - BIRTH_PROVINCE_CODES
 _PID = re.compile(r"^[0-9]{12}$")  # ASCII only: \d would accept full-width digits
 _TAX = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
 
@@ -91,9 +110,10 @@ def check_personal_id(value: str, *, birth_date: date | None = None, sex: str | 
     value = (value or "").strip()
     if not _PID.match(value):
         raise ValidationFailed("Số định danh cá nhân phải gồm đúng 12 chữ số.", code="invalid_id_number")
-    if value[:3] not in BIRTH_PROVINCE_CODES:
+    if value[:3] not in BIRTH_PROVINCE_CODES and value[:3] not in BIRTH_COUNTRY_CODES:
         raise ValidationFailed(
-            f"Mã tỉnh nơi đăng ký khai sinh '{value[:3]}' không hợp lệ.", code="invalid_id_number"
+            f"Mã tỉnh hoặc quốc gia nơi đăng ký khai sinh '{value[:3]}' không hợp lệ.",
+            code="invalid_id_number",
         )
     century, id_sex = century_and_sex(value[3])
     year = century + int(value[4:6])
