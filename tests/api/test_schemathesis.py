@@ -17,7 +17,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from motcua.api.auth import issue_token
+from motcua.access.auth import issue_token
 from motcua.api.router import api
 from motcua.directory.models import Role, StaffAssignment
 from motcua.wsgi import application
