@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from motcua.core.errors import DomainError
@@ -13,6 +13,9 @@ api = NinjaAPI(
     version="1",
     description="Một cửa: thủ tục hành chính, hồ sơ, cơ quan, đơn vị hành chính.",
     urls_namespace="api",
+    # Swagger UI comes from ninja's static files ("ninja" in INSTALLED_APPS), never a CDN; its default
+    # validator badge would load an image from another host, so it is off.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
