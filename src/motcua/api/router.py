@@ -61,6 +61,7 @@ def on_http_error(request, exc: HttpError):
 
 def _register() -> None:
     # Each app's api.py exposes `router`; registered here so urls import one object.
+    from motcua.access.api import router as access_router
     from motcua.catalog.api import router as catalog_router
     from motcua.catalog.reports_api import router as catalog_reports_router
     from motcua.directory.api import router as directory_router
@@ -70,6 +71,7 @@ def _register() -> None:
     api.add_router("/", catalog_reports_router)
     api.add_router("/", directory_router)
     api.add_router("/", dossiers_router)
+    api.add_router("/", access_router)
 
 
 _register()
