@@ -6,8 +6,12 @@ Every knob an operator may turn is read from the environment here and nowhere el
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("MOTCUA_HOME", Path.cwd()))
@@ -21,6 +25,20 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer knob; a bad value stops every command with one line (motcua.manage), not a traceback."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} phải là số nguyên từ {low} đến {high}, nhận được {raw!r}.")
+    return value
 
 
 def database_from_url(url: str) -> dict:
@@ -69,14 +87,96 @@ DATABASES = {
     else sqlite_database(VAR_DIR / "motcua.sqlite3")
 }
 
+# --- Production mode (README "Production", docs/adr/0007) -------------------------------------------------------
+# One explicit switch, so that forgetting a variable can never silently leave a public server in development mode:
+# MOTCUA_ENV=production refuses to start without a real SECRET_KEY and the proxy's TLS header, and turns on
+# HTTPS-only behaviour. Development (`make demo`, the tests) needs none of these variables.
+MOTCUA_ENV = os.environ.get("MOTCUA_ENV", "development").strip().lower() or "development"
+if MOTCUA_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"MOTCUA_ENV phải là 'development' hoặc 'production', nhận được {MOTCUA_ENV!r}."
+    )
+PRODUCTION = MOTCUA_ENV == "production"
+DEV_SECRET_KEY = "insecure-dev-key-set-SECRET_KEY-in-production"
+GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
 DEBUG = env_bool("MOTCUA_DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or DEV_SECRET_KEY
+if PRODUCTION:
+    if SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured(
+            f"MOTCUA_ENV=production cần SECRET_KEY riêng (không dùng khóa mặc định), tạo bằng: {GENERATE_KEY_HINT}"
+        )
+    # Django's own deploy check (security.W009) asks for this much; refuse rather than warn.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY quá ngắn hoặc quá đơn giản (cần ít nhất 50 ký tự ngẫu nhiên), tạo bằng: {GENERATE_KEY_HINT}"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "MOTCUA_DEBUG phải tắt khi MOTCUA_ENV=production (trang lỗi gỡ rối lộ cấu hình)."
+        )
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto` -> ("HTTP_X_FORWARDED_PROTO", "https"): the header the TLS proxy sets (and strips)."""
+    if not raw:
+        return None
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", raw):
+        raise ImproperlyConfigured(
+            f"MOTCUA_PROXY_SSL_HEADER phải là tên một HTTP header, ví dụ X-Forwarded-Proto; nhận được {raw!r}."
+        )
+    return ("HTTP_" + raw.upper().replace("-", "_"), "https")
+
+
+# granian speaks plain HTTP behind the TLS-terminating proxy: Django learns a request was HTTPS only from the
+# header the proxy sets. Trust it only if the proxy overwrites any value a client sent (README "Production").
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("MOTCUA_PROXY_SSL_HEADER", "").strip())
+if PRODUCTION and SECURE_PROXY_SSL_HEADER is None:
+    raise ImproperlyConfigured(
+        "MOTCUA_ENV=production cần MOTCUA_PROXY_SSL_HEADER (header mà proxy TLS đặt, thường là X-Forwarded-Proto)."
+    )
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_HSTS_SECONDS = env_int("MOTCUA_HSTS_SECONDS", 31_536_000, 0, 63_072_000) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MOTCUA_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MOTCUA_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+# Nothing reads the CSRF cookie from JavaScript: forms and Swagger UI take the token from the page.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Preload is a domain owner's enrolment in the browsers' built-in list (hard to undo, and for a whole registrable
+# domain), not a per-server switch: off unless the operator turns it on, and the deploy check's reminder is off too.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content Security Policy (django-csp; Django 6.0 has it built in). Every page, the admin and /api/v1/docs load
+# their scripts, styles, fonts and images from this site's own static files: nothing from another host, no inline
+# script. `data:` images are the icons inside Swagger UI's and the admin's CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if PRODUCTION else {}),
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +186,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    # Swagger UI for /api/v1/docs from ninja's bundled static files instead of a CDN (ninja.openapi.docs).
+    "ninja",
     "motcua.core",
     "motcua.directory",
     "motcua.catalog",
@@ -100,6 +203,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "motcua.core.csp.DocumentCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +273,10 @@ if OUTBOX_RETENTION_DAYS < 1:
 
 # API paging bound (contract §4: bounded page size).
 API_MAX_PAGE_SIZE = 100
+
+# API bearer tokens (`motcua issue_token USERNAME [--days N]`): every token expires; rotate at least yearly.
+API_TOKEN_MAX_DAYS = 365
+API_TOKEN_DAYS = env_int("MOTCUA_API_TOKEN_DAYS", 90, 1, API_TOKEN_MAX_DAYS)
 
 LOGGING = {
     "version": 1,

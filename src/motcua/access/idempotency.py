@@ -24,9 +24,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostE
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
-from motcua.access.auth import hash_token
+from motcua.access.auth import hash_token, valid_tokens
 from motcua.access.models import IdempotencyRecord
-from motcua.directory.models import ApiToken
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -54,11 +53,7 @@ def principal_id(request: HttpRequest) -> int | None:
     if auth[:7].lower() == "bearer ":
         token = auth[7:].strip()
         if token:
-            return (
-                ApiToken.objects.filter(key_hash=hash_token(token), revoked=False, user__is_active=True)
-                .values_list("user_id", flat=True)
-                .first()
-            )
+            return valid_tokens().filter(key_hash=hash_token(token)).values_list("user_id", flat=True).first()
         return None
     user = getattr(request, "user", None)
     return user.pk if user is not None and user.is_authenticated else None

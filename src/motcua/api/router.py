@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from motcua.core import inputs
@@ -14,6 +14,9 @@ api = NinjaAPI(
     version="1",
     description="Một cửa: thủ tục hành chính, hồ sơ, cơ quan, đơn vị hành chính.",
     urls_namespace="api",
+    # Swagger UI comes from ninja's static files ("ninja" in INSTALLED_APPS), never a CDN; its default
+    # validator badge would load an image from another host, so it is off.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 
@@ -50,6 +53,7 @@ def on_http_error(request, exc: HttpError):
 
 def _register() -> None:
     # Each app's api.py exposes `router`; registered here so urls import one object.
+    from motcua.access.api import router as access_router
     from motcua.catalog.api import router as catalog_router
     from motcua.catalog.reports_api import router as catalog_reports_router
     from motcua.directory.api import router as directory_router
@@ -59,6 +63,7 @@ def _register() -> None:
     api.add_router("/", catalog_reports_router)
     api.add_router("/", directory_router)
     api.add_router("/", dossiers_router)
+    api.add_router("/", access_router)
 
 
 _register()

@@ -123,13 +123,13 @@ def assign_role(
     return assignment
 
 
-def issue_api_token(user) -> str:
+def issue_api_token(user, expires_at=None) -> str:
     """A new bearer token for ``user`` (only its hash is stored); the raw value is shown once."""
     from motcua.access.auth import issue_token
 
     if not user.is_active:
         raise ValidationFailed(f"Tài khoản '{user}' đã bị khóa.", code="inactive_user")
-    return issue_token(user)
+    return issue_token(user, expires_at=expires_at)
 
 
 def revoke_api_tokens(tokens) -> int:
