@@ -117,7 +117,8 @@ def form_data(d: Dossier, number: str | int) -> dict[str, Any]:
         data.update(
             {
                 "received_at": day(d.received_at),
-                "original_due_at": moment(d.original_due_at),
+                # The date this letter replaces: after any supplement pause, not the first receipt's.
+                "original_due_at": moment(parse_datetime(apology.data["old_due_at"])),
                 "new_due_at": moment(apology.due_at),
                 "reason": apology.reason,
                 "signed_by": apology.actor_name,
