@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from motcua.core import statements
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFee
+from motcua.dossiers.models import AppendOnly, Dossier, DossierComponent, DossierEvent, DossierFee
 from motcua.integrations.models import OutboxMessage
 
 from .conftest import local, submission
@@ -110,3 +110,40 @@ def test_new_builds_the_same_instance_as_the_keyword_constructor(people, procedu
         assert fast._state.fields_cache == slow._state.fields_cache and fast._state.adding
     with pytest.raises(TypeError, match="nonsense"):
         statements.new(DossierComponent, code="TP1", nonsense=1)
+
+
+def test_the_models_the_statements_write_have_no_save_override_nor_signal_receivers(people, procedure):
+    """The precompiled statements skip `save()` and signals. A model they write that gains either (or an
+    auto_now field) would silently lose that behaviour: this fails first. AppendOnly.save only refuses
+    updates of saved events, which the statements never do (they only insert events)."""
+    d = services.submit_dossier(people["tiepnhan"], submission(channel=1), at=local(2025, 8, 15, 15))
+    services.perform(people["tiepnhan"], d.code, "forward", at=local(2025, 8, 15, 16))
+    assert {Dossier, DossierComponent, DossierFee, DossierEvent, OutboxMessage} <= statements.WRITTEN
+    for model in statements.WRITTEN:
+        assert statements.bypassed(model, reviewed_saves=(AppendOnly.save,)) == [], model.__name__
+
+
+def test_the_guard_sees_a_save_override_and_a_receiver():
+    from django.db import models
+    from django.db.models.signals import post_save
+
+    class Probe(models.Model):
+        class Meta:
+            app_label = "dossiers"
+            managed = False
+
+        def save(self, *args, **kwargs):  # pragma: no cover - never called
+            super().save(*args, **kwargs)
+
+    def receiver(sender, **kwargs):  # pragma: no cover - never called
+        pass
+
+    post_save.connect(receiver, sender=Probe)
+    try:
+        assert statements.bypassed(Probe) == ["Probe.save() is overridden", "Probe has post_save receivers"]
+    finally:
+        post_save.disconnect(receiver, sender=Probe)
+        from django.apps import apps
+
+        apps.all_models["dossiers"].pop("probe", None)
+        apps.clear_cache()

@@ -21,6 +21,8 @@ from django.db import DatabaseError, models, transaction
 
 _SQL: dict[tuple[str, str], Any] = {}
 _shared = threading.local()
+# Every model these statements have written to, for the guard test (recorded when a plan is built).
+WRITTEN: set[type] = set()
 
 
 @contextmanager
@@ -191,6 +193,7 @@ def insert(*objs) -> None:
     rows = len(objs) if conn.features.can_return_rows_from_bulk_insert else 1
 
     def build(conn):
+        WRITTEN.add(model)
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         qn = conn.ops.quote_name
         one = f"({', '.join(['%s'] * len(fields))})"
@@ -224,6 +227,7 @@ def update(obj, names: list[str]) -> None:
     model = type(obj)
 
     def build(conn):
+        WRITTEN.add(model)
         fields = [model._meta.get_field(n) for n in names]
         qn = conn.ops.quote_name
         sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
@@ -247,3 +251,23 @@ def select_one(key: str, model, where: str, params: list) -> Any:
     conn, (sql, load) = plan(key, build)
     rows = execute(conn, sql, params)
     return load(rows[0]) if rows else None
+
+
+def bypassed(model, reviewed_saves: tuple = ()) -> list[str]:
+    """What `model.save()` would do that these statements skip: a `save()` override (other than the
+    reviewed ones), signal receivers, fields filled on save (auto_now) or by the database. Empty when the
+    statements write exactly what the ORM would."""
+    from django.db.models import signals
+
+    problems = []
+    if model.save is not models.Model.save and model.save not in reviewed_saves:
+        problems.append(f"{model.__name__}.save() is overridden")
+    for name in ("pre_init", "post_init", "pre_save", "post_save"):
+        if getattr(signals, name)._live_receivers(model)[0]:
+            problems.append(f"{model.__name__} has {name} receivers")
+    for f in model._meta.concrete_fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            problems.append(f"{model.__name__}.{f.name} is set on save (auto_now)")
+        if getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED:
+            problems.append(f"{model.__name__}.{f.name} has a database default")
+    return problems
