@@ -78,7 +78,7 @@ def test_admin_widgets_and_portal_under_the_policy(page):
     page.goto(page.origin + "/admin/directory/calendarday/add/")
     page.locator(".datetimeshortcuts a").first.click()  # "Hôm nay"
     assert page.locator("#id_date").input_value() != ""
-    for path in ("/admin/directory/apitoken/", "/", "/thu-tuc/", "/tra-cuu-ho-so/"):
+    for path in ("/admin/access/apitoken/", "/", "/thu-tuc/", "/tra-cuu-ho-so/"):
         page.goto(page.origin + path)
         page.wait_for_load_state("networkidle")
     assert page.violations == [] and page.elsewhere == []

@@ -115,7 +115,7 @@ def test_public_pages_load_only_our_static_files(client, path):
     "path",
     [
         "/admin/",
-        "/admin/directory/apitoken/",
+        "/admin/access/apitoken/",
         "/admin/directory/agency/add/",
         "/admin/directory/calendarday/add/",
     ],

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from motcua.access.auth import issue_token
-from motcua.directory.models import ApiToken
+from motcua.access.models import ApiToken
 
 pytestmark = pytest.mark.django_db
-URL = "/admin/directory/apitoken/"
+URL = "/admin/access/apitoken/"
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_existing_tokens_get_the_default_lifetime_from_the_upgrade(settings, dja
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(AFTER)
-    from motcua.directory.models import ApiToken
+    from motcua.access.models import ApiToken
 
     token = ApiToken.objects.get(prefix="mc_old")
     # Counted from the upgrade, not from creation: a 400-day-old token keeps working for 30 more days.

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from motcua.access.auth import issue_token
-from motcua.directory.models import ApiToken
+from motcua.access.models import ApiToken
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_another_users_token_is_404_and_stays_valid(people):
 @pytest.mark.parametrize("token_id", ["0", "-1", str(2**63), "99999999999999999999999", "abc"])
 def test_token_id_out_of_range_is_422(people, token_id):
     r = ApiClient(issue_token(people["chuyenvien"])).delete(f"/tokens/{token_id}")
-    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    assert r.status_code == 422 and r.json()["code"] == "invalid_field"
 
 
 def test_tokens_need_a_signed_in_caller(db):

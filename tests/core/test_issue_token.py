@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from motcua.directory.models import ApiToken
+from motcua.access.models import ApiToken
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db

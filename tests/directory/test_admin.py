@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from motcua.access.auth import issue_token
-from motcua.directory.models import ApiToken, CalendarDay
+from motcua.access.models import ApiToken
+from motcua.directory.models import CalendarDay
 
 
 @pytest.fixture
@@ -17,12 +18,21 @@ def admin_client_(people):
 
 
 @pytest.mark.parametrize(
-    "model", ["adminunit", "agency", "counter", "staffassignment", "applicant", "calendarday", "apitoken"]
+    "model",
+    [
+        "directory/adminunit",
+        "directory/agency",
+        "directory/counter",
+        "directory/staffassignment",
+        "directory/applicant",
+        "directory/calendarday",
+        "access/apitoken",
+    ],
 )
 def test_changelists_and_add_pages_render(admin_client_, model):
-    assert admin_client_.get(f"/admin/directory/{model}/").status_code == 200
-    add = admin_client_.get(f"/admin/directory/{model}/add/")
-    assert add.status_code == (403 if model == "apitoken" else 200)
+    assert admin_client_.get(f"/admin/{model}/").status_code == 200
+    add = admin_client_.get(f"/admin/{model}/add/")
+    assert add.status_code == (403 if model == "access/apitoken" else 200)
 
 
 def test_agency_change_page_has_history_and_counters(admin_client_, agencies):
@@ -52,7 +62,7 @@ def test_revoke_action(admin_client_, people):
     issue_token(people["chuyenvien"])
     token = ApiToken.objects.get(user=people["chuyenvien"])
     r = admin_client_.post(
-        "/admin/directory/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+        "/admin/access/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
     )
     assert "Đã thu hồi 1 mã truy cập." in r.content.decode()
     token.refresh_from_db()

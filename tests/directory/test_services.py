@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 
+from motcua.access.models import ApiToken
+from motcua.access.tokens import issue_api_token, revoke_api_tokens
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.directory import selectors
-from motcua.directory.models import AdminUnit, ApiToken, Applicant, Counter, Role, StaffAssignment
-from motcua.directory.services import assign_role, issue_api_token, register_applicant, revoke_api_tokens
+from motcua.directory.models import AdminUnit, Applicant, Counter, Role, StaffAssignment
+from motcua.directory.services import assign_role, register_applicant
 
 
 def test_register_citizen(db):

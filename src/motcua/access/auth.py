@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
+from motcua.access.models import ApiToken
 from motcua.core.errors import DomainError
-from motcua.directory.models import ApiToken
 
 # Recording every use would write on every API call; a coarse "last used" is enough to spot dead tokens.
 LAST_USED_RESOLUTION = timedelta(minutes=5)

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from motcua.core.errors import NotFound
-from motcua.directory.models import ApiToken
-from motcua.directory.services import revoke_api_tokens
+from motcua.core.errors import NotFound, ValidationFailed
+
+from .auth import issue_token
+from .models import ApiToken
+
+
+def issue_api_token(user, expires_at=None) -> str:
+    """A new bearer token for ``user`` (only its hash is stored); the raw value is shown once."""
+    if not user.is_active:
+        raise ValidationFailed(f"Tài khoản '{user}' đã bị khóa.", code="inactive_user")
+    return issue_token(user, expires_at=expires_at)
+
+
+def revoke_api_tokens(tokens) -> int:
+    """Revoke tokens (a queryset of ``ApiToken``); returns how many were active."""
+    return ApiToken.objects.filter(pk__in=tokens.values("pk"), revoked=False).update(revoked=True)
 
 
 def tokens_of(user) -> QuerySet[ApiToken]:

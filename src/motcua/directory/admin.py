@@ -1,24 +1,21 @@
-"""Django admin for the directory: units, agencies, counters, staff roles, applicants, calendar, API tokens."""
+"""Django admin for the directory: units, agencies, counters, staff roles, applicants, calendar."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AdminUnit,
     Agency,
     AgencyIdentifier,
-    ApiToken,
     Applicant,
     CalendarDay,
     Counter,
     StaffAssignment,
 )
-from .services import revoke_api_tokens
 
 
 @admin.register(AdminUnit)
@@ -125,52 +122,3 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     list_select_related = ("agency",)
     autocomplete_fields = ("agency",)
-
-
-TOKEN_STATES = {"active": _("Còn hiệu lực"), "expired": _("Đã hết hạn"), "revoked": _("Đã thu hồi")}
-
-
-class TokenStateFilter(admin.SimpleListFilter):
-    title = _("trạng thái")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return tuple(TOKEN_STATES.items())
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "active":
-            return queryset.filter(revoked=False, expires_at__gt=now)
-        if self.value() == "expired":
-            return queryset.filter(revoked=False, expires_at__lte=now)
-        if self.value() == "revoked":
-            return queryset.filter(revoked=True)
-        return queryset
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Read-only: tokens are issued with `motcua issue_token`; here they can only be revoked."""
-
-    list_display = ("prefix", "user", "created_at", "last_used_at", "expires_at", "state_label")
-    list_filter = (TokenStateFilter, "expires_at", "created_at")
-    search_fields = ("prefix", "user__username")
-    list_select_related = ("user",)
-    readonly_fields = ("user", "prefix", "key_hash", "created_at", "last_used_at", "expires_at", "revoked")
-    date_hierarchy = "created_at"
-    actions = ("revoke",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description=_("trạng thái"))
-    def state_label(self, obj: ApiToken) -> str:
-        return TOKEN_STATES[obj.state]
-
-    @admin.action(description=_("Thu hồi các mã truy cập đã chọn"), permissions=["delete"])
-    def revoke(self, request, queryset) -> None:
-        n = revoke_api_tokens(queryset)
-        self.message_user(request, _("Đã thu hồi %(n)d mã truy cập.") % {"n": n}, messages.SUCCESS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.text import fold
@@ -193,36 +192,6 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
-
-
-class ApiToken(models.Model):
-    """Bearer token; only its SHA-256 is stored. Valid while not revoked, not expired and its user is active."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="api_tokens",
-        verbose_name=_("tài khoản"),
-    )
-    key_hash = models.CharField(_("mã băm SHA-256"), max_length=64, unique=True)
-    prefix = models.CharField(_("tiền tố"), max_length=8)
-    created_at = models.DateTimeField(_("ngày cấp"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("lần dùng gần nhất"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("hết hạn lúc"))
-    revoked = models.BooleanField(_("đã thu hồi"), default=False)
-
-    class Meta:
-        verbose_name = _("mã truy cập API")
-        verbose_name_plural = _("mã truy cập API")
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
-
-    @property
-    def state(self) -> str:
-        if self.revoked:
-            return "revoked"
-        return "expired" if self.expires_at <= timezone.now() else "active"
 
 
 class CalendarDay(models.Model):

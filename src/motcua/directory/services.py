@@ -13,7 +13,7 @@ from motcua.core.identity import check_personal_id, check_tax_code
 from motcua.core.text import fold, nfc
 
 from . import selectors
-from .models import AdminUnit, Agency, ApiToken, Applicant, Counter, Role, StaffAssignment
+from .models import AdminUnit, Agency, Applicant, Counter, Role, StaffAssignment
 
 # The 34-province, two-tier map (QĐ 19/2025/QĐ-TTg) took effect on this date.
 MERGER_DATE = date(2025, 7, 1)
@@ -121,20 +121,6 @@ def assign_role(
         assignment.save(update_fields=["counter", "title"])
     selectors.forget(user)
     return assignment
-
-
-def issue_api_token(user, expires_at=None) -> str:
-    """A new bearer token for ``user`` (only its hash is stored); the raw value is shown once."""
-    from motcua.access.auth import issue_token
-
-    if not user.is_active:
-        raise ValidationFailed(f"Tài khoản '{user}' đã bị khóa.", code="inactive_user")
-    return issue_token(user, expires_at=expires_at)
-
-
-def revoke_api_tokens(tokens) -> int:
-    """Revoke tokens (a queryset of ``ApiToken``); returns how many were active."""
-    return ApiToken.objects.filter(pk__in=tokens.values("pk"), revoked=False).update(revoked=True)
 
 
 # --- administrative units -------------------------------------------------------------------------------------
