@@ -308,3 +308,20 @@ def test_a_dossier_keeps_the_replaced_due_date_beside_the_apologys_new_one(count
     )
     form = forms_data.form_data(d, "04")
     assert form["original_due_at"] == "17:00 20/08/2025", "Form 04 names the date being replaced"
+
+
+def test_the_row_visibility_rule_agrees_with_the_list_query(clients, strangers, people, make_staff, agencies):
+    """`permissions.can_see` (one loaded dossier) and `selectors.dossiers_visible_to` (lists) state one rule
+    twice, for speed: they must never disagree."""
+    from motcua.dossiers import permissions
+
+    people["yte"] = make_staff("yte", Role.SPECIALIST, agencies["health"])
+    people["nguoikhac"] = get_user_model().objects.get(username="nguoikhac")
+    people["ngoaitinh"] = get_user_model().objects.get(username="ngoaitinh")
+    online = clients["congdan"].post("/dossiers", submission()).json()["code"]
+    counter = clients["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
+    clients["tiepnhan"].post(f"/dossiers/{counter}/actions/forward", {"to": agencies["health"].identifier})
+    for d in Dossier.objects.filter(code__in=[online, counter]):
+        for name, user in people.items():
+            listed = selectors.dossiers_visible_to(user).filter(pk=d.pk).exists()
+            assert permissions.can_see(user, d) == listed, (name, d.code)
