@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from motcua.core import inputs
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.core.identity import check_personal_id, check_tax_code
 from motcua.core.text import fold, nfc
@@ -45,7 +46,10 @@ def register_applicant(
     organisation a valid tax code. ``user`` attaches the record to an existing account instead of creating
     one. Raises ``ValidationFailed``/``Conflict`` and changes nothing on bad input.
     """
-    full_name = nfc(full_name or "")
+    # The shared parsers: NFC, lengths, no control characters or lone surrogates (ADR 0010).
+    full_name = inputs.text(full_name, "full_name", max_length=200)
+    phone, email = inputs.text(phone, "phone", max_length=20), inputs.text(email, "email", max_length=254)
+    address = inputs.text(address, "address", max_length=300)
     if not full_name:
         raise ValidationFailed("Họ tên (hoặc tên tổ chức) là bắt buộc.", code="invalid_name")
     if kind not in Applicant.Kind.values:
@@ -91,9 +95,9 @@ def register_applicant(
         id_number=id_number,
         birth_date=birth_date,
         tax_code=tax_code,
-        phone=(phone or "").strip(),
-        email=(email or "").strip(),
-        address=nfc(address or ""),
+        phone=phone,
+        email=email,
+        address=address,
         admin_unit=admin_unit,
     )
 
