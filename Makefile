@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+# Two workers (pytest-xdist): the suite takes half the time on the 2-core CI box.
+PYTEST_ARGS ?= -n 2
 export MOTCUA_HOME := $(CURDIR)
 
 .PHONY: demo test bench lint system-deps install serve clean
