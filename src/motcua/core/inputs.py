@@ -124,20 +124,20 @@ def _pydantic(parse, **options):
     return BeforeValidator(validate)
 
 
-def Text(max_length: int = 500, *, multiline: bool = False):  # noqa: N802 - used like a type
+def Text(max_length: int = 500, *, multiline: bool = False):
     """Optional text: absent or blank is ''."""
     return Annotated[str, _pydantic(text, max_length=max_length, multiline=multiline)]
 
 
-def RequiredText(max_length: int = 500, *, multiline: bool = False):  # noqa: N802
+def RequiredText(max_length: int = 500, *, multiline: bool = False):
     return Annotated[str, _pydantic(text, max_length=max_length, multiline=multiline, required=True)]
 
 
-def Integer(minimum: int, maximum: int):  # noqa: N802
+def Integer(minimum: int, maximum: int):
     return Annotated[int, _pydantic(integer, minimum=minimum, maximum=maximum)]
 
 
-def Choice(*values: str):  # noqa: N802
+def Choice(*values: str):
     return Annotated[str, _pydantic(choice, choices=tuple(values))]
 
 
