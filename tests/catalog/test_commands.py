@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 import motcua
-from motcua.catalog import io as catio
+from motcua.catalog import services
 from motcua.catalog.management.commands import _progress
 from motcua.catalog.models import Procedure
 from tests.catalog.test_io import _csv_with_three_bad_rows, bare_record, records, rich_record
@@ -84,7 +84,7 @@ def test_unreadable_file_is_one_clear_error(tmp_path, db, name, content, message
 
 def test_progress_is_shown_for_big_imports(tmp_path, agencies, monkeypatch):
     monkeypatch.setattr(_progress, "BIG", 2)
-    monkeypatch.setattr(catio, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
     _, err = run("import_catalog", str(write_json(tmp_path / "c.json", records())))
     assert err == "Đã nhập 2/3 (66%) thủ tục\nĐã nhập 3/3 (100%) thủ tục\n"
     monkeypatch.setattr(_progress, "BIG", 200)

@@ -17,8 +17,10 @@ from openpyxl import Workbook, load_workbook
 
 import motcua.demo as demo_package
 from motcua.catalog import io as catio
-from motcua.catalog.io import CatalogFileError, CatalogImportInvalid, import_catalog, read_file, write_file
+from motcua.catalog import services
+from motcua.catalog.io import CatalogFileError, CatalogImportInvalid, read_file, write_file
 from motcua.catalog.models import Field, Procedure, ProcedureVersion
+from motcua.catalog.services import import_catalog
 
 JUSTICE, COMMUNE = "000.00.15.H40", "000.01.15.H40"
 
@@ -315,7 +317,7 @@ def test_export_selected_codes_and_published_only(tmp_path, agencies):
 
 
 def test_progress_is_reported_while_importing(tmp_path, agencies, monkeypatch):
-    monkeypatch.setattr(catio, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
     import_catalog(_json_file(tmp_path, records()), progress=lambda done, total: seen.append((done, total)))
     assert seen == [(2, 3), (3, 3)]

@@ -1,8 +1,7 @@
 """The canonical procedure record: one dict shape for the API detail, import/export and version snapshots.
 
 `procedure_to_record` reads a procedure (with its parts prefetched) into that shape; `check_record`
-lists everything wrong with an incoming record; `apply_record` writes one in a transaction and
-snapshots a new `ProcedureVersion` when the content changed.
+lists everything wrong with an incoming record. Writing a record is `catalog.services.apply_record`.
 """
 
 from __future__ import annotations
@@ -12,28 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from motcua.core.errors import ValidationFailed
-from motcua.core.text import fold, nfc
+from motcua.core.text import nfc
 
-from .models import (
-    Channel,
-    Field,
-    LegalBasis,
-    Procedure,
-    ProcedureCase,
-    ProcedureChannel,
-    ProcedureComponent,
-    ProcedureFee,
-    ProcedureForm,
-    ProcedureResult,
-    ProcedureStep,
-    ProcedureVersion,
-    TimeUnit,
-)
+from .models import Channel, Procedure, ProcedureFee, TimeUnit
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 LEVELS = ("ministry", "province", "district", "commune")
@@ -433,124 +416,3 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
     for key in sorted(unknown):
         c.err(key, "trường không được hỗ trợ (unknown field)")
     return clean, c.errors
-
-
-def _set_scalars(p: Procedure, clean: dict, field: Field) -> None:
-    p.local_code = clean["local_code"]
-    p.name = clean["name"]
-    p.field = field
-    p.kind = clean["kind"]
-    for lv in LEVELS:
-        setattr(p, f"at_{lv}", lv in clean["levels"])
-    p.vertical_sector = clean["vertical_sector"]
-    p.processing_time = clean["processing_time"]
-    p.time_unit = clean["time_unit"]
-    p.time_note = clean["time_note"]
-    p.subjects = clean["subjects"]
-    p.requirements = clean["requirements"]
-    p.online_level = clean["online_level"]
-    p.eligible_full_online = clean["eligible_full_online"]
-    ann = clean["announcement"]
-    p.announcement_number, p.announcement_date = ann["number"], ann["date"]
-    p.announcement_kind, p.announcing_agency = ann["kind"], ann["agency"]
-    p.publication_state = clean["publication_state"]
-    p.published_at = clean["published_at"]
-    set_search_columns(p, field)
-
-
-def set_search_columns(p: Procedure, field: Field | None = None) -> None:
-    """Derive the accent-folded `name_folded` and `search_text` (name, code, local code, field, subjects).
-
-    The one place this is computed: record import, the Django admin and bulk loaders all call it, so
-    search (catalog.selectors) sees the same folding whichever way a procedure was written.
-    """
-    field = field if field is not None else p.field
-    p.name_folded = fold(p.name)
-    p.search_text = " ".join(
-        filter(
-            None, [p.name_folded, p.code, fold(p.local_code), fold(field.name), fold(" ".join(p.subjects))]
-        )
-    )
-
-
-def refold_field(field: Field) -> int:
-    """After a field is renamed: the search text of its procedures, which includes the field's name."""
-    procedures = list(field.procedures.all())
-    for p in procedures:
-        set_search_columns(p, field)
-    Procedure.objects.bulk_update(procedures, ["name_folded", "search_text"], batch_size=500)
-    return len(procedures)
-
-
-def _replace_parts(p: Procedure, clean: dict) -> None:
-    for part in PARTS:
-        getattr(p, part).all().delete()
-    cases = {
-        it["code"]: ProcedureCase.objects.create(procedure=p, order=i, **it)
-        for i, it in enumerate(clean["cases"])
-    }
-    ProcedureStep.objects.bulk_create(
-        ProcedureStep(procedure=p, order=i, **it) for i, it in enumerate(clean["steps"])
-    )
-    ProcedureChannel.objects.bulk_create(ProcedureChannel(procedure=p, **it) for it in clean["channels"])
-    ProcedureComponent.objects.bulk_create(
-        ProcedureComponent(procedure=p, order=i, **{**it, "case": cases.get(it["case"])})
-        for i, it in enumerate(clean["components"])
-    )
-    ProcedureForm.objects.bulk_create(ProcedureForm(procedure=p, **it) for it in clean["forms"])
-    ProcedureFee.objects.bulk_create(ProcedureFee(procedure=p, **it) for it in clean["fees"])
-    ProcedureResult.objects.bulk_create(ProcedureResult(procedure=p, **it) for it in clean["results"])
-    LegalBasis.objects.bulk_create(LegalBasis(procedure=p, **it) for it in clean["legal_bases"])
-
-
-def load_full(code: str) -> Procedure:
-    return Procedure.objects.select_related("field").prefetch_related(*PREFETCH).get(code=code)
-
-
-def snapshot(p: Procedure, *, at: datetime | None = None) -> ProcedureVersion | None:
-    """Record a new version when the record differs from the latest one; close the previous one."""
-    at = at or timezone.now()
-    record = procedure_to_record(load_full(p.code))
-    latest = p.versions.order_by("-number").first()
-    if latest is not None and latest.record == record:
-        return None
-    if latest is not None:
-        latest.effective_to = at
-        latest.save(update_fields=["effective_to"])
-    p.version = (latest.number if latest else 0) + 1
-    Procedure.objects.filter(pk=p.pk).update(version=p.version)
-    return ProcedureVersion.objects.create(procedure=p, number=p.version, effective_from=at, record=record)
-
-
-@transaction.atomic
-def apply_record(record: Any, *, at: datetime | None = None) -> tuple[Procedure, str]:
-    """Create or update one procedure from a record. Returns (procedure, 'created'|'updated'|'unchanged')."""
-    from motcua.directory.models import Agency
-
-    clean, errors = check_record(record)
-    agencies = {a.identifier: a for a in Agency.objects.filter(identifier__in=clean.get("agencies") or [])}
-    errors += [
-        f"agencies: không có cơ quan mã {a!r} (unknown agency)"
-        for a in clean.get("agencies") or []
-        if a not in agencies
-    ]
-    if errors:
-        raise ValidationFailed("; ".join(errors), code="invalid_procedure", details=errors)
-    field, _ = Field.objects.get_or_create(
-        code=clean["field"]["code"], defaults={"name": clean["field"]["name"]}
-    )
-    if field.name != clean["field"]["name"]:
-        field.name = clean["field"]["name"]
-        field.save()
-        refold_field(field)
-    p = Procedure.objects.filter(code=clean["code"]).first()
-    outcome = "updated" if p else "created"
-    p = p or Procedure(code=clean["code"])
-    _set_scalars(p, clean, field)
-    p.save()
-    p.agencies.set([agencies[a] for a in clean["agencies"]])
-    _replace_parts(p, clean)
-    version = snapshot(p, at=at)
-    if version is None and outcome == "updated":
-        outcome = "unchanged"
-    return p, outcome
