@@ -19,7 +19,13 @@ import motcua
 from motcua.catalog import services
 from motcua.catalog.management.commands import _progress
 from motcua.catalog.models import Procedure
-from tests.catalog.test_io import _csv_with_three_bad_rows, bare_record, records, rich_record
+from tests.catalog.test_io import (
+    _csv_with_three_bad_rows,
+    _file_with_bad_characters,
+    bare_record,
+    records,
+    rich_record,
+)
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
 
@@ -65,6 +71,15 @@ def test_bad_rows_are_all_listed_on_stderr_with_exit_status_2(tmp_path, agencies
     assert [line.split(" (mã")[0] for line in err.splitlines()] == ["dòng 4", "dòng 8", "dòng 10"]
     assert "3 dòng lỗi trên 6 thủ tục; không nhập thủ tục nào" in str(exc)
     assert list(Procedure.objects.values_list("code", flat=True)) == ["2.000200"]
+
+
+def test_a_lone_surrogate_in_a_name_is_listed_with_exit_status_2(tmp_path, agencies):
+    exc, err = fails("import_catalog", str(_file_with_bad_characters(tmp_path, ".json", "\udfff")))
+    assert err.splitlines() == [
+        "phần tử [1] (dòng 155) (mã 2.000200): name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+        "phần tử [2] (dòng 191) (mã 1.000001): components[0].name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+    ]
+    assert "2 dòng lỗi trên 3 thủ tục" in str(exc) and Procedure.objects.count() == 0
 
 
 @pytest.mark.parametrize(

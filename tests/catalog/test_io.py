@@ -453,6 +453,36 @@ def test_duplicate_code_in_file(tmp_path, agencies):
     assert Procedure.objects.count() == 0
 
 
+def _file_with_bad_characters(tmp_path: Path, suffix: str, bad: str) -> Path:
+    """records() with `bad` inside one procedure's name and another's component name."""
+    changed = records()
+    changed[1]["name"] = f"Cấp bản sao{bad}trích lục"
+    changed[2]["components"][0]["name"] = f"Tờ khai{bad}"
+    path = tmp_path / f"bad{suffix}"
+    if suffix == ".json":  # escaped, as a JSON file holds a lone surrogate: "\udfff"
+        path.write_text(json.dumps(changed, ensure_ascii=True, indent=2), encoding="utf-8")
+    else:
+        write_file(changed, path)
+    return path
+
+
+@pytest.mark.parametrize(("suffix", "bad"), [(".json", "\udfff"), (".json", "\x00"), (".csv", "\x00")])
+def test_a_lone_surrogate_or_nul_in_imported_text_is_a_row_error_and_changes_nothing(
+    tmp_path, agencies, suffix, bad
+):
+    import_catalog(_json_file(tmp_path, records()))
+    before = export_all(tmp_path)
+    with pytest.raises(CatalogImportInvalid) as caught:
+        import_catalog(_file_with_bad_characters(tmp_path, suffix, bad))
+    refused = "chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)"
+    assert [(p.code, p.messages) for p in caught.value.problems] == [
+        ("2.000200", [f"name: {refused}"]),
+        ("1.000001", [f"components[0].name: {refused}"]),
+    ]
+    caught.value.report().encode("utf-8")  # the report never repeats the bad text: it can be printed
+    assert export_all(tmp_path, "after.json") == before
+
+
 def test_xlsx_bad_rows_are_named_by_sheet_and_row(tmp_path, agencies):
     path = tmp_path / "bad.xlsx"
     write_file([rich_record(), bare_record(), rich_record("1.000001")], path)
