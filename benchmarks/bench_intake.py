@@ -43,7 +43,7 @@ PROCEDURE = "1.001193"
 def build():
     from django.contrib.auth import get_user_model
 
-    from motcua.catalog.records import apply_record
+    from motcua.catalog.services import apply_record
     from motcua.directory.models import AdminUnit, Agency, Applicant, Role, StaffAssignment
 
     province = AdminUnit.objects.create(

@@ -9,7 +9,7 @@ Floors:
 
 Names are drawn from Zipf-weighted word lists modelled on a real province catalogue (verbs such as
 "Cấp", "Đăng ký" and objects with "giấy", "phép", "chứng nhận" dominate), so broad queries match hundreds of
-procedures and narrow ones a few dozen. Folded columns come from `records.set_search_columns`, the
+procedures and narrow ones a few dozen. Folded columns come from `services.set_search_columns`, the
 function every writer uses, so the data is what search sees in use.
 """
 
@@ -158,7 +158,7 @@ def build() -> list[str]:
     from django.db import transaction
 
     from motcua.catalog import models as m
-    from motcua.catalog.records import set_search_columns
+    from motcua.catalog.services import set_search_columns
     from motcua.core.text import fold
 
     rnd = random.Random(20250701)

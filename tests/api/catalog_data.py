@@ -1,11 +1,11 @@
-"""Test data for the catalogue: procedures built through the canonical record (records.apply_record)."""
+"""Test data for the catalogue: procedures built through the canonical record (services.apply_record)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from motcua.catalog.models import Procedure
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 
 
 def record(code: str, name: str, **extra: Any) -> dict[str, Any]:

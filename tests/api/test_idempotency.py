@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from motcua.access.idempotency import IdempotencyMiddleware, request_hash
 from motcua.access.models import IdempotencyRecord
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 from motcua.directory.models import Role, StaffAssignment
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.integrations.models import OutboxMessage

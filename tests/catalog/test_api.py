@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 from tests.api.catalog_data import make_procedure, record
 
 

@@ -16,10 +16,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 import motcua
-from motcua.catalog import io as catio
+from motcua.catalog import services
 from motcua.catalog.management.commands import _progress
 from motcua.catalog.models import Procedure
-from tests.catalog.test_io import _csv_with_three_bad_rows, bare_record, records, rich_record
+from tests.catalog.test_io import (
+    _csv_with_three_bad_rows,
+    _file_with_bad_characters,
+    bare_record,
+    records,
+    rich_record,
+)
 
 MOTCUA = str(Path(sys.executable).parent / "motcua")
 
@@ -67,6 +73,15 @@ def test_bad_rows_are_all_listed_on_stderr_with_exit_status_2(tmp_path, agencies
     assert list(Procedure.objects.values_list("code", flat=True)) == ["2.000200"]
 
 
+def test_a_lone_surrogate_in_a_name_is_listed_with_exit_status_2(tmp_path, agencies):
+    exc, err = fails("import_catalog", str(_file_with_bad_characters(tmp_path, ".json", "\udfff")))
+    assert err.splitlines() == [
+        "phần tử [1] (dòng 155) (mã 2.000200): name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+        "phần tử [2] (dòng 191) (mã 1.000001): components[0].name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+    ]
+    assert "2 dòng lỗi trên 3 thủ tục" in str(exc) and Procedure.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -84,7 +99,7 @@ def test_unreadable_file_is_one_clear_error(tmp_path, db, name, content, message
 
 def test_progress_is_shown_for_big_imports(tmp_path, agencies, monkeypatch):
     monkeypatch.setattr(_progress, "BIG", 2)
-    monkeypatch.setattr(catio, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
     _, err = run("import_catalog", str(write_json(tmp_path / "c.json", records())))
     assert err == "Đã nhập 2/3 (66%) thủ tục\nĐã nhập 3/3 (100%) thủ tục\n"
     monkeypatch.setattr(_progress, "BIG", 200)

@@ -17,8 +17,10 @@ from openpyxl import Workbook, load_workbook
 
 import motcua.demo as demo_package
 from motcua.catalog import io as catio
-from motcua.catalog.io import CatalogFileError, CatalogImportInvalid, import_catalog, read_file, write_file
+from motcua.catalog import services
+from motcua.catalog.io import CatalogFileError, CatalogImportInvalid, read_file, write_file
 from motcua.catalog.models import Field, Procedure, ProcedureVersion
+from motcua.catalog.services import import_catalog
 
 JUSTICE, COMMUNE = "000.00.15.H40", "000.01.15.H40"
 
@@ -315,7 +317,7 @@ def test_export_selected_codes_and_published_only(tmp_path, agencies):
 
 
 def test_progress_is_reported_while_importing(tmp_path, agencies, monkeypatch):
-    monkeypatch.setattr(catio, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
     import_catalog(_json_file(tmp_path, records()), progress=lambda done, total: seen.append((done, total)))
     assert seen == [(2, 3), (3, 3)]
@@ -449,6 +451,36 @@ def test_duplicate_code_in_file(tmp_path, agencies):
     assert problem.location.index == 2
     assert problem.messages == ["code: mã thủ tục 1.004222 trùng với phần tử [0] (dòng 2) (duplicate code)"]
     assert Procedure.objects.count() == 0
+
+
+def _file_with_bad_characters(tmp_path: Path, suffix: str, bad: str) -> Path:
+    """records() with `bad` inside one procedure's name and another's component name."""
+    changed = records()
+    changed[1]["name"] = f"Cấp bản sao{bad}trích lục"
+    changed[2]["components"][0]["name"] = f"Tờ khai{bad}"
+    path = tmp_path / f"bad{suffix}"
+    if suffix == ".json":  # escaped, as a JSON file holds a lone surrogate: "\udfff"
+        path.write_text(json.dumps(changed, ensure_ascii=True, indent=2), encoding="utf-8")
+    else:
+        write_file(changed, path)
+    return path
+
+
+@pytest.mark.parametrize(("suffix", "bad"), [(".json", "\udfff"), (".json", "\x00"), (".csv", "\x00")])
+def test_a_lone_surrogate_or_nul_in_imported_text_is_a_row_error_and_changes_nothing(
+    tmp_path, agencies, suffix, bad
+):
+    import_catalog(_json_file(tmp_path, records()))
+    before = export_all(tmp_path)
+    with pytest.raises(CatalogImportInvalid) as caught:
+        import_catalog(_file_with_bad_characters(tmp_path, suffix, bad))
+    refused = "chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)"
+    assert [(p.code, p.messages) for p in caught.value.problems] == [
+        ("2.000200", [f"name: {refused}"]),
+        ("1.000001", [f"components[0].name: {refused}"]),
+    ]
+    caught.value.report().encode("utf-8")  # the report never repeats the bad text: it can be printed
+    assert export_all(tmp_path, "after.json") == before
 
 
 def test_xlsx_bad_rows_are_named_by_sheet_and_row(tmp_path, agencies):

@@ -17,7 +17,7 @@ from motcua.catalog.quality import (
     missing_recommended,
     summarise,
 )
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 from motcua.directory.models import Role, StaffAssignment
 from tests.catalog.test_io import bare_record, rich_record
 

@@ -89,7 +89,7 @@ class TestFolding:
         assert codes(search_procedures("iay phep")) == []  # not inside a word
 
     def test_index_follows_updates_and_deletes(self, catalogue):
-        from motcua.catalog.records import apply_record
+        from motcua.catalog.services import apply_record
         from tests.api.catalog_data import record
 
         apply_record(
@@ -243,7 +243,7 @@ class TestDetail:
 
 
 def test_renaming_a_field_on_import_refolds_every_procedure_of_that_field(agencies):
-    from motcua.catalog.records import apply_record
+    from motcua.catalog.services import apply_record
     from tests.api.catalog_data import record
 
     field = {"code": "G09-HT09", "name": "Chứng thực"}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 from motcua.core.formatting import LOCAL_TZ
 from motcua.dossiers import services
 from tests.api.catalog_data import record

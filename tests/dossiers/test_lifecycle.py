@@ -390,7 +390,7 @@ def test_stale_version_is_refused(counter, people):
 
 
 def test_a_component_of_another_case_is_named_as_such(people, agencies):
-    from motcua.catalog.records import apply_record
+    from motcua.catalog.services import apply_record
     from tests.api.catalog_data import record
 
     apply_record(

@@ -1,11 +1,11 @@
-"""A small, realistic catalogue for the portal tests, written through `catalog.records.apply_record`."""
+"""A small, realistic catalogue for the portal tests, written through `catalog.services.apply_record`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from motcua.catalog.models import Procedure
-from motcua.catalog.records import apply_record
+from motcua.catalog.services import apply_record
 from motcua.directory.models import Agency
 
 JUSTICE_FIELD = {"code": "G09-TP03", "name": "Hộ tịch"}

@@ -154,7 +154,7 @@ def test_language_switch_to_english_and_back(browser, site):
 
 
 def test_a_citizen_looks_up_a_dossier_on_a_phone(browser, site, people, agencies):
-    from motcua.catalog.records import apply_record
+    from motcua.catalog.services import apply_record
     from motcua.dossiers import services
     from tests.api.catalog_data import record
     from tests.dossiers.conftest import local, submission

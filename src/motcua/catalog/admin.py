@@ -1,8 +1,7 @@
 """Django admin for the catalogue: fields, procedures with all their parts, read-only versions.
 
-Saving a procedure here goes through the same derivations as an import: folded search columns
-(records.set_search_columns) before the save, a new version snapshot (records.snapshot) after the
-parts are saved.
+Saves go through `catalog.services` as imports do: folded search columns (services.save_procedure)
+before the save, a new version snapshot (services.snapshot) after the inlines are saved.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.admin import ReadOnlyAdminMixin
 
-from . import records
+from . import services
 from .models import (
     Field,
     LegalBasis,
@@ -34,9 +33,7 @@ class FieldAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_folded")
 
     def save_model(self, request, obj: Field, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            records.refold_field(obj)
+        services.save_field(obj, renamed=change and "name" in form.changed_data)
 
 
 class _Inline(admin.TabularInline):
@@ -188,13 +185,12 @@ class ProcedureAdmin(admin.ModelAdmin):
         return super().get_search_results(request, queryset, fold(search_term) or search_term)
 
     def save_model(self, request, obj: Procedure, form, change: bool) -> None:
-        records.set_search_columns(obj, obj.field)
-        super().save_model(request, obj, form, change)
+        services.save_procedure(obj)
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # After agencies and every inline are saved: one version per content change, as imports do.
-        records.snapshot(form.instance)
+        services.snapshot(form.instance)
 
 
 @admin.register(ProcedureVersion)

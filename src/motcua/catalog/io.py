@@ -10,9 +10,9 @@ Layouts, designed so that an official can open and edit them in Excel:
   by ``procedure_code``, so components and fees are edited as ordinary rows. A "Hướng dẫn" sheet
   explains the columns and is ignored on import.
 
-Import is all or nothing: every row is parsed and checked with `records.check_record`; if any row is
-bad, `CatalogImportInvalid` lists every bad row with where it is (CSV line, sheet and row, JSON
-element and line) and nothing is written. Otherwise every record is applied in one transaction.
+Reading a file gives `SourceRow`s; `check_rows` checks each with `records.check_record` and names where
+every problem is (CSV line, sheet and row, JSON element and line). Writing them is
+`services.import_catalog`: all or nothing, `CatalogImportInvalid` listing every bad row.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from motcua.core.errors import NotFound, ValidationFailed
@@ -38,7 +37,7 @@ from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 
 from .models import Channel, Procedure, ProcedureFee, TimeUnit
-from .records import LEVELS, PARTS, PREFETCH, _iso, _num, apply_record, check_record, procedure_to_record
+from .records import PARTS, PREFETCH, check_record, procedure_to_record
 
 SUFFIXES = (".json", ".csv", ".xlsx")
 PROGRESS_EVERY = 100
@@ -233,21 +232,6 @@ class SourceRow:
     clean: dict[str, Any] | None = None  # set by check_rows
 
 
-@dataclass
-class ImportResult:
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        counts = f"{self.created} mới, {self.updated} cập nhật, {self.unchanged} không đổi"
-        if self.dry_run:
-            return f"Chạy thử: {self.total} thủ tục hợp lệ ({counts}); chưa ghi gì vào cơ sở dữ liệu."
-        return f"Đã nhập {self.total} thủ tục: {counts}."
-
-
 def _suffix(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
@@ -392,43 +376,48 @@ def _join(items: Any, sep: str) -> str:
 
 def _read_cell(value: Any, kind: str, choices: Any, errors: list[str], path: str) -> Any:
     """Cell -> record value. Unreadable values are passed on raw so that check_record names them."""
-    if kind == CODES or kind == TEXTS:
-        if _blank(value):
-            return []
+    if kind in (CODES, TEXTS, JSON_LIST):
+        return _read_list(value, kind, errors, path)
+    if kind in (TEXT, CHOICE):
+        if value is None:
+            return ""
+        return _read_choice(value, choices) if kind == CHOICE else _as_text(value)
+    if _blank(value):
+        return None
+    return _SCALAR_READERS[kind](value)
+
+
+def _read_list(value: Any, kind: str, errors: list[str], path: str) -> Any:
+    """A list cell: `a;b` codes or texts, or a part written as JSON text (None when that is broken)."""
+    if _blank(value):
+        return []
+    if kind != JSON_LIST:
         items, error = _split(value)
         if error:
             errors.append(f"{path}: {error}")
         return items
-    if kind == JSON_LIST:
-        if _blank(value):
-            return []
-        try:
-            return json.loads(value) if isinstance(value, str) else value
-        except json.JSONDecodeError as exc:
-            errors.append(f"{path}: ô JSON không hợp lệ ({exc.msg}, cột {exc.colno}) (invalid JSON cell)")
-            return None
-    if kind in (TEXT, CHOICE):
-        if value is None:
-            return ""
-        if kind == CHOICE:
-            lookup = _LOOKUPS.setdefault(choices, _choice_lookup(choices))
-            return lookup.get(fold(_as_text(value)), _as_text(value).strip())
-        return _as_text(value)
-    if _blank(value):
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError as exc:
+        errors.append(f"{path}: ô JSON không hợp lệ ({exc.msg}, cột {exc.colno}) (invalid JSON cell)")
         return None
-    if kind == OPT_TEXT:
-        return _as_text(value)
-    if kind == NUMBER:
-        return _number(value)
-    if kind == INT:
-        return _integer(value)
-    if kind == BOOL:
-        return _boolean(value)
-    if kind == DATE:
-        return _day(value)
-    if kind == DATETIME:
-        return _moment(value)
-    raise AssertionError(kind)
+
+
+def _read_choice(value: Any, choices: Any) -> str:
+    """A coded value, written as its code or its Vietnamese label, with or without accents."""
+    lookup = _LOOKUPS.setdefault(choices, _choice_lookup(choices))
+    return lookup.get(fold(_as_text(value)), _as_text(value).strip())
+
+
+# Readers of the non-blank cells of the other kinds (a blank one is None: absent).
+_SCALAR_READERS: dict[str, Callable[[Any], Any]] = {
+    OPT_TEXT: _as_text,
+    NUMBER: _number,
+    INT: _integer,
+    BOOL: _boolean,
+    DATE: _day,
+    DATETIME: _moment,
+}
 
 
 def _flatten(record: dict) -> dict[str, Any]:
@@ -915,80 +904,6 @@ def check_rows(rows: list[SourceRow], *, known_agencies: set[str] | None = None)
             p.location.line or 0,
         ),
     )
-
-
-def import_records(
-    rows: list[SourceRow],
-    *,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    at: datetime | None = None,
-) -> ImportResult:
-    """Check every row, then apply all of them in one transaction (rolled back for a dry run)."""
-    from motcua.directory.models import Agency
-
-    known = set(Agency.objects.values_list("identifier", flat=True))
-    problems = check_rows(rows, known_agencies=known)
-    if problems:
-        raise CatalogImportInvalid(problems, len(rows))
-    result = ImportResult(total=len(rows), dry_run=dry_run)
-    at = at or timezone.now()
-    with transaction.atomic():
-        current = _current_records([src.clean["code"] for src in rows if src.clean])
-        for done, src in enumerate(rows, start=1):
-            if src.clean and current.get(src.clean["code"]) == _canonical(src.clean):
-                outcome = "unchanged"  # re-importing a catalogue must not rewrite every row
-            else:
-                _, outcome = apply_record(src.record, at=at)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-            if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
-                progress(done, len(rows))
-        if dry_run:
-            transaction.set_rollback(True)
-    return result
-
-
-def _canonical(clean: dict[str, Any]) -> dict[str, Any]:
-    """The record that `procedure_to_record` would give once `clean` is applied (for skipping no-ops).
-
-    If this ever drifts from procedure_to_record, the only effect is that apply_record runs and finds
-    the procedure unchanged itself: it can make an import slower, never wrong.
-    """
-    ann = clean["announcement"]
-    published_at = clean["published_at"]
-    return {
-        **clean,
-        "field": dict(clean["field"]),
-        "levels": [lv for lv in LEVELS if lv in clean["levels"]],
-        "agencies": sorted(clean["agencies"]),  # Agency's default ordering
-        "processing_time": _num(clean["processing_time"]),
-        "announcement": {**ann, "date": _iso(ann["date"])},
-        "published_at": published_at.astimezone(UTC).isoformat() if published_at else None,
-        "channels": [{**c, "processing_time": _num(c["processing_time"])} for c in clean["channels"]],
-        "legal_bases": [
-            {**b, "issued_on": _iso(b["issued_on"]), "effective_on": _iso(b["effective_on"])}
-            for b in clean["legal_bases"]
-        ],
-    }
-
-
-def _current_records(codes: list[str]) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for i in range(0, len(codes), 500):
-        qs = (
-            Procedure.objects.filter(code__in=codes[i : i + 500])
-            .select_related("field")
-            .prefetch_related(*PREFETCH)
-        )
-        found.update((p.code, procedure_to_record(p)) for p in qs)
-    return found
-
-
-def import_catalog(
-    path: str | Path, *, dry_run: bool = False, progress: Progress | None = None, at: datetime | None = None
-) -> ImportResult:
-    """Import a catalogue file: all or nothing. Raises CatalogFileError or CatalogImportInvalid."""
-    return import_records(read_file(path), dry_run=dry_run, progress=progress, at=at)
 
 
 # --- exporting ----------------------------------------------------------------------------------

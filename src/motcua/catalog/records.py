@@ -1,39 +1,24 @@
 """The canonical procedure record: one dict shape for the API detail, import/export and version snapshots.
 
 `procedure_to_record` reads a procedure (with its parts prefetched) into that shape; `check_record`
-lists everything wrong with an incoming record; `apply_record` writes one in a transaction and
-snapshots a new `ProcedureVersion` when the content changed.
+lists everything wrong with an incoming record, each value parsed by the project's shared parsers
+(`core.inputs`), so imported text obeys the same rules as the API's. Writing a record is
+`catalog.services.apply_record`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
-
+from motcua.core import inputs
 from motcua.core.errors import ValidationFailed
-from motcua.core.text import fold, nfc
 
-from .models import (
-    Channel,
-    Field,
-    LegalBasis,
-    Procedure,
-    ProcedureCase,
-    ProcedureChannel,
-    ProcedureComponent,
-    ProcedureFee,
-    ProcedureForm,
-    ProcedureResult,
-    ProcedureStep,
-    ProcedureVersion,
-    TimeUnit,
-)
+from .models import Channel, Procedure, ProcedureFee, TimeUnit
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 LEVELS = ("ministry", "province", "district", "commune")
@@ -151,102 +136,19 @@ class _Checker:
     def err(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}")
 
-    def text(self, obj: dict, key: str, path: str, *, required: bool = False, max_len: int = 500) -> str:
-        value = obj.get(key)
-        if value is None or value == "":
-            if required:
-                self.err(path, "bắt buộc (required)")
-            return ""
-        if not isinstance(value, str):
-            self.err(path, "phải là chuỗi (must be text)")
-            return ""
-        value = nfc(value) if "\n" not in value else value.strip()
-        if len(value) > max_len:
-            self.err(path, f"dài quá {max_len} ký tự (longer than {max_len})")
-        return value
-
-    def boolean(self, obj: dict, key: str, path: str, default: bool) -> bool:
-        value = obj.get(key, default)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        self.err(path, "phải là true/false (must be a boolean)")
-        return default
-
-    def integer(self, obj: dict, key: str, path: str, default: int = 0, *, maximum: int = 10**12) -> int:
-        value = obj.get(key, default)
-        if value is None or value == "":
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                self.err(path, "phải là số nguyên (must be an integer)")
-                return default
-        if not 0 <= value <= maximum:
-            self.err(path, f"phải trong khoảng 0..{maximum} (out of range)")
-            return default
-        return value
-
-    def decimal(self, obj: dict, key: str, path: str) -> Decimal | None:
-        value = obj.get(key)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            self.err(path, "phải là số (must be a number)")
-            return None
+    def parse(self, path: str, parse: Callable[..., Any], value: Any, fallback: Any, **options: Any) -> Any:
+        """`parse(value, path, **options)` (a `core.inputs` parser); its refusal is recorded, `fallback` returned."""
         try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.err(path, "phải là số (must be a number)")
-            return None
-        if not number.is_finite() or number < 0 or number >= 100000 or number != round(number, 2):
-            self.err(path, "phải là số không âm, tối đa 2 chữ số thập phân (non-negative, 2 decimals)")
-            return None
-        return number
+            return parse(value, path, **options)
+        except ValidationFailed as exc:
+            if exc.code == "missing_field":
+                self.err(path, "bắt buộc (required)")
+            else:  # the shared parsers' messages start with the field's name: it is already in front
+                self.err(path, exc.message.removeprefix(f"'{path}' ").rstrip("."))
+            return fallback
 
-    def choice(
-        self, obj: dict, key: str, path: str, choices: list[str], default: str, *, blank: bool = False
-    ) -> str:
-        value = obj.get(key, default)
-        if value is None or (value == "" and not blank):
-            return default
-        if value == "" and blank:
-            return ""
-        if value not in choices:
-            self.err(path, f"phải là một trong {', '.join(choices)} (got {value!r})")
-            return default
-        return value
-
-    def day(self, obj: dict, key: str, path: str) -> date | None:
-        value = obj.get(key)
-        if value is None or value == "":
-            return None
-        parsed = None
-        if isinstance(value, str):
-            try:
-                parsed = parse_date(value)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            self.err(path, "phải là ngày dạng YYYY-MM-DD (must be a date)")
-        return parsed
-
-    def moment(self, obj: dict, key: str, path: str) -> datetime | None:
-        value = obj.get(key)
-        if value is None or value == "":
-            return None
-        parsed = None
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value)
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            self.err(path, "phải là thời điểm ISO 8601 (must be a datetime)")
-            return None
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    def at(self, obj: dict, prefix: str = "") -> _Values:
+        return _Values(self, obj, prefix)
 
     def items(self, key: str) -> list[dict]:
         value = self.record.get(key, [])
@@ -257,300 +159,281 @@ class _Checker:
             return []
         return value
 
+    def each(self, key: str, check: Callable[[_Values], dict]) -> list[dict]:
+        """Check every item of the list part `key` (`cases`, `steps`...) with `check`."""
+        return [check(self.at(it, f"{key}[{i}]")) for i, it in enumerate(self.items(key))]
+
+
+@dataclass
+class _Values:
+    """The values of one object of the record (the record itself, its announcement, one component...).
+
+    Each method reads `key`, parses it and returns the clean value; a bad value is recorded under its
+    path (`components[2].copies`) and a harmless default is returned, so checking goes on.
+    """
+
+    checker: _Checker
+    obj: dict
+    prefix: str
+
+    def path(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def _parse(self, key: str, parse: Callable[..., Any], fallback: Any, **options: Any) -> Any:
+        return self.checker.parse(self.path(key), parse, self.obj.get(key), fallback, **options)
+
+    def text(self, key: str, *, required: bool = False, max_len: int = 500) -> str:
+        value = self.obj.get(key)
+        # Catalogue texts are pasted from decisions: a value with a line break keeps its lines (and tabs);
+        # one without is single-spaced. Either way control characters and lone surrogates are refused.
+        multiline = isinstance(value, str) and ("\n" in value or "\r" in value)
+        return self._parse(key, inputs.text, "", required=required, max_length=max_len, multiline=multiline)
+
+    def choice(self, key: str, choices: list[str], default: str) -> str:
+        """One of `choices`; `default` when absent or blank (pass '' where blank is allowed)."""
+        return self._parse(key, inputs.choice, default, choices=tuple(choices), default=default)
+
+    def day(self, key: str) -> date | None:
+        return self._parse(key, inputs.day, None)
+
+    def moment(self, key: str) -> datetime | None:
+        if self.obj.get(key) in (None, ""):
+            return None
+        return self._parse(key, inputs.moment, None)
+
+    def integer(self, key: str, default: int = 0, *, maximum: int = 10**12) -> int:
+        value = self.obj.get(key)
+        if value is None or value == "":
+            return default
+        try:
+            return inputs.integer(value, self.path(key), minimum=0, maximum=maximum)
+        except ValidationFailed:
+            whole = (
+                isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+            )
+            message = f"phải trong khoảng 0..{maximum} (out of range)"
+            self.checker.err(self.path(key), message if whole else "phải là số nguyên (must be an integer)")
+            return default
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.obj.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        self.checker.err(self.path(key), "phải là true/false (must be a boolean)")
+        return default
+
+    def decimal(self, key: str) -> Decimal | None:
+        """A duration such as 0.5 (days): non-negative, below 100000, at most 2 decimals."""
+        value = self.obj.get(key)
+        if value is None or value == "":
+            return None
+        number = None
+        if not isinstance(value, bool):
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                number = None
+        if number is None:
+            self.checker.err(self.path(key), "phải là số (must be a number)")
+            return None
+        if not number.is_finite() or number < 0 or number >= 100000 or number != round(number, 2):
+            self.checker.err(
+                self.path(key), "phải là số không âm, tối đa 2 chữ số thập phân (non-negative, 2 decimals)"
+            )
+            return None
+        return number
+
+    def texts(self, key: str, what: str) -> list[str]:
+        """A list of one-line texts (subjects, agency identifiers), blanks dropped; `what` names it in errors."""
+        value = self.obj.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+            self.checker.err(self.path(key), f"phải là danh sách {what}")
+            return []
+        parsed = (
+            self.checker.parse(f"{self.path(key)}[{i}]", inputs.text, v, "") for i, v in enumerate(value)
+        )
+        return [v for v in parsed if v]
+
 
 def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tuple[dict, list[str]]:
     """Validate and normalise a record. Returns (clean, errors); clean is only usable when errors is empty."""
     c = _Checker(record)
-    r = c.record
-    clean: dict[str, Any] = {}
-    code = c.text(r, "code", "code", required=True, max_len=20)
+    r = c.at(c.record)
+    clean: dict[str, Any] = {
+        **_identity(c, r),
+        **_where(c, r, known_agencies),
+        **_service(r),
+        "announcement": _announcement(c),
+        "publication_state": r.choice(
+            "publication_state", list(Procedure.PublicationState.values), Procedure.PublicationState.DRAFT
+        ),
+        "published_at": r.moment("published_at"),
+    }
+    clean["cases"] = c.each("cases", _case)
+    case_codes = [x["code"] for x in clean["cases"]]
+    if len(set(case_codes)) != len(case_codes):
+        c.err("cases", "mã trường hợp bị trùng (duplicate case code)")
+    clean["steps"] = c.each("steps", _step)
+    clean["channels"] = c.each("channels", _channel)
+    if len({x["channel"] for x in clean["channels"]}) != len(clean["channels"]):
+        c.err("channels", "mỗi kênh chỉ khai một lần (duplicate channel)")
+    clean["components"] = c.each("components", lambda it: _component(it, case_codes))
+    if len({x["code"] for x in clean["components"]}) != len(clean["components"]):
+        c.err("components", "mã thành phần hồ sơ bị trùng (duplicate component code)")
+    clean["forms"] = c.each("forms", _form)
+    clean["fees"] = c.each("fees", _fee)
+    clean["results"] = c.each("results", _result)
+    clean["legal_bases"] = c.each("legal_bases", _legal_basis)
+    for key in sorted(set(c.record) - set(clean)):
+        c.err(key, "trường không được hỗ trợ (unknown field)")
+    return clean, c.errors
+
+
+def _identity(c: _Checker, r: _Values) -> dict[str, Any]:
+    code = r.text("code", required=True, max_len=20)
     if code and not CODE_RE.match(code):
         c.err("code", f"mã thủ tục phải có dạng 1.004222 (got {code!r})")
-    clean["code"] = code
-    clean["local_code"] = c.text(r, "local_code", "local_code", max_len=60)
-    clean["name"] = c.text(r, "name", "name", required=True, max_len=500)
-    field = r.get("field")
+    local_code = r.text("local_code", max_len=60)
+    name = r.text("name", required=True, max_len=500)
+    field = c.record.get("field")
     if isinstance(field, str):
         field = {"code": field, "name": field}
     if not isinstance(field, dict):
         c.err("field", "bắt buộc: {code, name} (required)")
         field = {}
-    clean["field"] = {
-        "code": c.text(field, "code", "field.code", required=True, max_len=40),
-        "name": c.text(field, "name", "field.name", required=True, max_len=255),
+    f = c.at(field, "field")
+    return {
+        "code": code,
+        "local_code": local_code,
+        "name": name,
+        "field": {
+            "code": f.text("code", required=True, max_len=40),
+            "name": f.text("name", required=True, max_len=255),
+        },
+        "kind": r.choice("kind", list(Procedure.Kind.values), Procedure.Kind.PUBLIC),
     }
-    clean["kind"] = c.choice(r, "kind", "kind", list(Procedure.Kind.values), Procedure.Kind.PUBLIC)
-    levels = r.get("levels", [])
+
+
+def _where(c: _Checker, r: _Values, known_agencies: set[str] | None) -> dict[str, Any]:
+    """Levels and agencies that carry the procedure out."""
+    levels = c.record.get("levels", [])
     if not isinstance(levels, list) or any(lv not in LEVELS for lv in levels):
         c.err("levels", f"phải là danh sách trong {', '.join(LEVELS)}")
         levels = []
-    clean["levels"] = list(dict.fromkeys(levels))
-    clean["vertical_sector"] = c.boolean(r, "vertical_sector", "vertical_sector", False)
-    agencies = r.get("agencies", [])
-    if not isinstance(agencies, list) or not all(isinstance(a, str) for a in agencies):
-        c.err("agencies", "phải là danh sách mã định danh cơ quan (list of agency identifiers)")
-        agencies = []
-    if known_agencies is not None:
-        for a in agencies:
-            if a not in known_agencies:
-                c.err("agencies", f"không có cơ quan mã {a!r} (unknown agency)")
-    clean["agencies"] = list(dict.fromkeys(agencies))
-    clean["processing_time"] = c.decimal(r, "processing_time", "processing_time")
-    clean["time_unit"] = c.choice(r, "time_unit", "time_unit", list(TimeUnit.values), TimeUnit.WORKING_DAYS)
-    clean["time_note"] = c.text(r, "time_note", "time_note")
-    subjects = r.get("subjects", [])
-    if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
-        c.err("subjects", "phải là danh sách chuỗi (list of text)")
-        subjects = []
-    clean["subjects"] = [nfc(s) for s in subjects if s.strip()]
-    clean["requirements"] = c.text(r, "requirements", "requirements", max_len=20000)
-    clean["online_level"] = c.choice(
-        r, "online_level", "online_level", list(Procedure.OnlineLevel.values), Procedure.OnlineLevel.NONE
-    )
-    clean["eligible_full_online"] = c.boolean(r, "eligible_full_online", "eligible_full_online", False)
-    ann = r.get("announcement") or {}
+    vertical_sector = r.boolean("vertical_sector", False)
+    agencies = r.texts("agencies", "mã định danh cơ quan (list of agency identifiers)")
+    for a in agencies if known_agencies is not None else ():
+        if a not in known_agencies:
+            c.err("agencies", f"không có cơ quan mã {a!r} (unknown agency)")
+    return {
+        "levels": list(dict.fromkeys(levels)),
+        "vertical_sector": vertical_sector,
+        "agencies": list(dict.fromkeys(agencies)),
+    }
+
+
+def _service(r: _Values) -> dict[str, Any]:
+    """Time limit, who may use it, conditions, online level."""
+    return {
+        "processing_time": r.decimal("processing_time"),
+        "time_unit": r.choice("time_unit", list(TimeUnit.values), TimeUnit.WORKING_DAYS),
+        "time_note": r.text("time_note"),
+        "subjects": r.texts("subjects", "chuỗi (list of text)"),
+        "requirements": r.text("requirements", max_len=20000),
+        "online_level": r.choice(
+            "online_level", list(Procedure.OnlineLevel.values), Procedure.OnlineLevel.NONE
+        ),
+        "eligible_full_online": r.boolean("eligible_full_online", False),
+    }
+
+
+def _announcement(c: _Checker) -> dict[str, Any]:
+    ann = c.record.get("announcement") or {}
     if not isinstance(ann, dict):
         c.err("announcement", "phải là đối tượng (must be an object)")
         ann = {}
-    clean["announcement"] = {
-        "number": c.text(ann, "number", "announcement.number", max_len=60),
-        "date": c.day(ann, "date", "announcement.date"),
-        "kind": c.choice(
-            ann, "kind", "announcement.kind", list(Procedure.AnnouncementKind.values), "", blank=True
-        ),
-        "agency": c.text(ann, "agency", "announcement.agency", max_len=255),
+    a = c.at(ann, "announcement")
+    return {
+        "number": a.text("number", max_len=60),
+        "date": a.day("date"),
+        "kind": a.choice("kind", list(Procedure.AnnouncementKind.values), ""),
+        "agency": a.text("agency", max_len=255),
     }
-    clean["publication_state"] = c.choice(
-        r,
-        "publication_state",
-        "publication_state",
-        list(Procedure.PublicationState.values),
-        Procedure.PublicationState.DRAFT,
-    )
-    clean["published_at"] = c.moment(r, "published_at", "published_at")
-
-    cases = []
-    for i, it in enumerate(c.items("cases")):
-        cases.append(
-            {
-                "code": c.text(it, "code", f"cases[{i}].code", required=True, max_len=40),
-                "name": c.text(it, "name", f"cases[{i}].name", required=True),
-            }
-        )
-    case_codes = [x["code"] for x in cases]
-    if len(set(case_codes)) != len(case_codes):
-        c.err("cases", "mã trường hợp bị trùng (duplicate case code)")
-    clean["cases"] = cases
-    clean["steps"] = [
-        {
-            "title": c.text(it, "title", f"steps[{i}].title", required=True, max_len=300),
-            "description": c.text(it, "description", f"steps[{i}].description", max_len=20000),
-        }
-        for i, it in enumerate(c.items("steps"))
-    ]
-    channels = []
-    for i, it in enumerate(c.items("channels")):
-        channels.append(
-            {
-                "channel": c.choice(
-                    it, "channel", f"channels[{i}].channel", list(Channel.values), "", blank=True
-                )
-                or (c.err(f"channels[{i}].channel", "bắt buộc (required)") or ""),
-                "processing_time": c.decimal(it, "processing_time", f"channels[{i}].processing_time"),
-                "time_unit": c.choice(
-                    it, "time_unit", f"channels[{i}].time_unit", list(TimeUnit.values), TimeUnit.WORKING_DAYS
-                ),
-                "fee": c.integer(it, "fee", f"channels[{i}].fee"),
-                "description": c.text(it, "description", f"channels[{i}].description", max_len=5000),
-            }
-        )
-    if len({x["channel"] for x in channels}) != len(channels):
-        c.err("channels", "mỗi kênh chỉ khai một lần (duplicate channel)")
-    clean["channels"] = channels
-    components = []
-    for i, it in enumerate(c.items("components")):
-        case = it.get("case")
-        if case not in (None, "") and case not in case_codes:
-            c.err(f"components[{i}].case", f"không có trường hợp {case!r} (unknown case)")
-        components.append(
-            {
-                "code": c.text(it, "code", f"components[{i}].code", required=True, max_len=40),
-                "name": c.text(it, "name", f"components[{i}].name", required=True, max_len=1000),
-                "case": case or None,
-                "originals": c.integer(it, "originals", f"components[{i}].originals", 1, maximum=100),
-                "copies": c.integer(it, "copies", f"components[{i}].copies", 0, maximum=100),
-                "required": c.boolean(it, "required", f"components[{i}].required", True),
-                "form_code": c.text(it, "form_code", f"components[{i}].form_code", max_len=40),
-                "replaceable_by_data": c.boolean(
-                    it, "replaceable_by_data", f"components[{i}].replaceable_by_data", False
-                ),
-                "digitise_required": c.boolean(
-                    it, "digitise_required", f"components[{i}].digitise_required", False
-                ),
-            }
-        )
-    if len({x["code"] for x in components}) != len(components):
-        c.err("components", "mã thành phần hồ sơ bị trùng (duplicate component code)")
-    clean["components"] = components
-    clean["forms"] = [
-        {
-            "code": c.text(it, "code", f"forms[{i}].code", required=True, max_len=40),
-            "name": c.text(it, "name", f"forms[{i}].name", required=True),
-            "url": c.text(it, "url", f"forms[{i}].url"),
-        }
-        for i, it in enumerate(c.items("forms"))
-    ]
-    clean["fees"] = [
-        {
-            "kind": c.choice(
-                it, "kind", f"fees[{i}].kind", list(ProcedureFee.Kind.values), ProcedureFee.Kind.CHARGE
-            ),
-            "amount": c.integer(it, "amount", f"fees[{i}].amount"),
-            "channel": c.choice(it, "channel", f"fees[{i}].channel", list(Channel.values), "", blank=True),
-            "description": c.text(it, "description", f"fees[{i}].description"),
-            "exemption": c.text(it, "exemption", f"fees[{i}].exemption"),
-        }
-        for i, it in enumerate(c.items("fees"))
-    ]
-    clean["results"] = [
-        {
-            "code": c.text(it, "code", f"results[{i}].code", max_len=40),
-            "name": c.text(it, "name", f"results[{i}].name", required=True),
-            "paper_required": c.boolean(it, "paper_required", f"results[{i}].paper_required", True),
-        }
-        for i, it in enumerate(c.items("results"))
-    ]
-    clean["legal_bases"] = [
-        {
-            "number": c.text(it, "number", f"legal_bases[{i}].number", required=True, max_len=80),
-            "title": c.text(it, "title", f"legal_bases[{i}].title", required=True),
-            "issued_on": c.day(it, "issued_on", f"legal_bases[{i}].issued_on"),
-            "effective_on": c.day(it, "effective_on", f"legal_bases[{i}].effective_on"),
-        }
-        for i, it in enumerate(c.items("legal_bases"))
-    ]
-    unknown = set(r) - set(clean) if isinstance(record, dict) else set()
-    for key in sorted(unknown):
-        c.err(key, "trường không được hỗ trợ (unknown field)")
-    return clean, c.errors
 
 
-def _set_scalars(p: Procedure, clean: dict, field: Field) -> None:
-    p.local_code = clean["local_code"]
-    p.name = clean["name"]
-    p.field = field
-    p.kind = clean["kind"]
-    for lv in LEVELS:
-        setattr(p, f"at_{lv}", lv in clean["levels"])
-    p.vertical_sector = clean["vertical_sector"]
-    p.processing_time = clean["processing_time"]
-    p.time_unit = clean["time_unit"]
-    p.time_note = clean["time_note"]
-    p.subjects = clean["subjects"]
-    p.requirements = clean["requirements"]
-    p.online_level = clean["online_level"]
-    p.eligible_full_online = clean["eligible_full_online"]
-    ann = clean["announcement"]
-    p.announcement_number, p.announcement_date = ann["number"], ann["date"]
-    p.announcement_kind, p.announcing_agency = ann["kind"], ann["agency"]
-    p.publication_state = clean["publication_state"]
-    p.published_at = clean["published_at"]
-    set_search_columns(p, field)
+def _case(it: _Values) -> dict[str, Any]:
+    return {"code": it.text("code", required=True, max_len=40), "name": it.text("name", required=True)}
 
 
-def set_search_columns(p: Procedure, field: Field | None = None) -> None:
-    """Derive the accent-folded `name_folded` and `search_text` (name, code, local code, field, subjects).
-
-    The one place this is computed: record import, the Django admin and bulk loaders all call it, so
-    search (catalog.selectors) sees the same folding whichever way a procedure was written.
-    """
-    field = field if field is not None else p.field
-    p.name_folded = fold(p.name)
-    p.search_text = " ".join(
-        filter(
-            None, [p.name_folded, p.code, fold(p.local_code), fold(field.name), fold(" ".join(p.subjects))]
-        )
-    )
-
-
-def refold_field(field: Field) -> int:
-    """After a field is renamed: the search text of its procedures, which includes the field's name."""
-    procedures = list(field.procedures.all())
-    for p in procedures:
-        set_search_columns(p, field)
-    Procedure.objects.bulk_update(procedures, ["name_folded", "search_text"], batch_size=500)
-    return len(procedures)
-
-
-def _replace_parts(p: Procedure, clean: dict) -> None:
-    for part in PARTS:
-        getattr(p, part).all().delete()
-    cases = {
-        it["code"]: ProcedureCase.objects.create(procedure=p, order=i, **it)
-        for i, it in enumerate(clean["cases"])
+def _step(it: _Values) -> dict[str, Any]:
+    return {
+        "title": it.text("title", required=True, max_len=300),
+        "description": it.text("description", max_len=20000),
     }
-    ProcedureStep.objects.bulk_create(
-        ProcedureStep(procedure=p, order=i, **it) for i, it in enumerate(clean["steps"])
-    )
-    ProcedureChannel.objects.bulk_create(ProcedureChannel(procedure=p, **it) for it in clean["channels"])
-    ProcedureComponent.objects.bulk_create(
-        ProcedureComponent(procedure=p, order=i, **{**it, "case": cases.get(it["case"])})
-        for i, it in enumerate(clean["components"])
-    )
-    ProcedureForm.objects.bulk_create(ProcedureForm(procedure=p, **it) for it in clean["forms"])
-    ProcedureFee.objects.bulk_create(ProcedureFee(procedure=p, **it) for it in clean["fees"])
-    ProcedureResult.objects.bulk_create(ProcedureResult(procedure=p, **it) for it in clean["results"])
-    LegalBasis.objects.bulk_create(LegalBasis(procedure=p, **it) for it in clean["legal_bases"])
 
 
-def load_full(code: str) -> Procedure:
-    return Procedure.objects.select_related("field").prefetch_related(*PREFETCH).get(code=code)
+def _channel(it: _Values) -> dict[str, Any]:
+    channel = it.choice("channel", list(Channel.values), "")
+    if not channel and it.obj.get("channel") in (None, ""):
+        it.checker.err(it.path("channel"), "bắt buộc (required)")
+    return {
+        "channel": channel,
+        "processing_time": it.decimal("processing_time"),
+        "time_unit": it.choice("time_unit", list(TimeUnit.values), TimeUnit.WORKING_DAYS),
+        "fee": it.integer("fee"),
+        "description": it.text("description", max_len=5000),
+    }
 
 
-def snapshot(p: Procedure, *, at: datetime | None = None) -> ProcedureVersion | None:
-    """Record a new version when the record differs from the latest one; close the previous one."""
-    at = at or timezone.now()
-    record = procedure_to_record(load_full(p.code))
-    latest = p.versions.order_by("-number").first()
-    if latest is not None and latest.record == record:
-        return None
-    if latest is not None:
-        latest.effective_to = at
-        latest.save(update_fields=["effective_to"])
-    p.version = (latest.number if latest else 0) + 1
-    Procedure.objects.filter(pk=p.pk).update(version=p.version)
-    return ProcedureVersion.objects.create(procedure=p, number=p.version, effective_from=at, record=record)
+def _component(it: _Values, case_codes: list[str]) -> dict[str, Any]:
+    case = it.obj.get("case")
+    if case not in (None, "") and case not in case_codes:
+        it.checker.err(it.path("case"), f"không có trường hợp {case!r} (unknown case)")
+    return {
+        "code": it.text("code", required=True, max_len=40),
+        "name": it.text("name", required=True, max_len=1000),
+        "case": case or None,
+        "originals": it.integer("originals", 1, maximum=100),
+        "copies": it.integer("copies", 0, maximum=100),
+        "required": it.boolean("required", True),
+        "form_code": it.text("form_code", max_len=40),
+        "replaceable_by_data": it.boolean("replaceable_by_data", False),
+        "digitise_required": it.boolean("digitise_required", False),
+    }
 
 
-@transaction.atomic
-def apply_record(record: Any, *, at: datetime | None = None) -> tuple[Procedure, str]:
-    """Create or update one procedure from a record. Returns (procedure, 'created'|'updated'|'unchanged')."""
-    from motcua.directory.models import Agency
+def _form(it: _Values) -> dict[str, Any]:
+    return {
+        "code": it.text("code", required=True, max_len=40),
+        "name": it.text("name", required=True),
+        "url": it.text("url"),
+    }
 
-    clean, errors = check_record(record)
-    agencies = {a.identifier: a for a in Agency.objects.filter(identifier__in=clean.get("agencies") or [])}
-    errors += [
-        f"agencies: không có cơ quan mã {a!r} (unknown agency)"
-        for a in clean.get("agencies") or []
-        if a not in agencies
-    ]
-    if errors:
-        raise ValidationFailed("; ".join(errors), code="invalid_procedure", details=errors)
-    field, _ = Field.objects.get_or_create(
-        code=clean["field"]["code"], defaults={"name": clean["field"]["name"]}
-    )
-    if field.name != clean["field"]["name"]:
-        field.name = clean["field"]["name"]
-        field.save()
-        refold_field(field)
-    p = Procedure.objects.filter(code=clean["code"]).first()
-    outcome = "updated" if p else "created"
-    p = p or Procedure(code=clean["code"])
-    _set_scalars(p, clean, field)
-    p.save()
-    p.agencies.set([agencies[a] for a in clean["agencies"]])
-    _replace_parts(p, clean)
-    version = snapshot(p, at=at)
-    if version is None and outcome == "updated":
-        outcome = "unchanged"
-    return p, outcome
+
+def _fee(it: _Values) -> dict[str, Any]:
+    return {
+        "kind": it.choice("kind", list(ProcedureFee.Kind.values), ProcedureFee.Kind.CHARGE),
+        "amount": it.integer("amount"),
+        "channel": it.choice("channel", list(Channel.values), ""),
+        "description": it.text("description"),
+        "exemption": it.text("exemption"),
+    }
+
+
+def _result(it: _Values) -> dict[str, Any]:
+    return {
+        "code": it.text("code", max_len=40),
+        "name": it.text("name", required=True),
+        "paper_required": it.boolean("paper_required", True),
+    }
+
+
+def _legal_basis(it: _Values) -> dict[str, Any]:
+    return {
+        "number": it.text("number", required=True, max_len=80),
+        "title": it.text("title", required=True),
+        "issued_on": it.day("issued_on"),
+        "effective_on": it.day("effective_on"),
+    }

@@ -566,7 +566,7 @@ def procedure_records() -> list[dict]:
 def load_procedures() -> str:
     """Apply every record of ``data/procedures.json``; records already identical in the database are skipped."""
     from motcua.catalog.models import Field, Procedure, ProcedureVersion
-    from motcua.catalog.records import apply_record
+    from motcua.catalog.services import apply_record
 
     records = procedure_records()
     # The latest version snapshot of each procedure is the record as stored: equal means nothing to do.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from motcua.catalog.io import CatalogImportInvalid, import_catalog
+from motcua.catalog.io import CatalogImportInvalid
+from motcua.catalog.services import import_catalog
 from motcua.core.management.base import MotcuaCommand, UsageError
 
 from ._progress import ProgressLine
