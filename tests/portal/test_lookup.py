@@ -159,7 +159,8 @@ def test_a_stored_lone_surrogate_or_control_character_never_breaks_the_status_pa
         people["chuyenvien"],
         dossier.code,
         "request_supplement",
-        {"reason": "Bản sao", "items": ["Giấy"]},
+        reason="Bản sao",
+        items=["Giấy"],
         at=local(2025, 8, 18, 9),
     )
     if connection.vendor == "postgresql" and ("\\ud" in items_json or "\\u0000" in items_json):
