@@ -282,7 +282,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
 LOGIN_URL = "/admin/login/"
 
-# Throttles (ADR 0007, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
+# Throttles (ADR 0008, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
 # proxy is named here, the address it writes into this header (read from the right, CLIENT_IP_PROXIES hops).
 CLIENT_IP_HEADER = os.environ.get("MOTCUA_CLIENT_IP_HEADER", "").strip()
 if CLIENT_IP_HEADER and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", CLIENT_IP_HEADER):

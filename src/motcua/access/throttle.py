@@ -1,4 +1,4 @@
-"""Throttles (ADR 0007): how often one client may miss, and how often one target may be missed.
+"""Throttles (ADR 0008): how often one client may miss, and how often one target may be missed.
 
 Public dossier lookup: counters per client address and per dossier code, in the database table
 `ThrottleCounter`, so every worker process and every node that shares the database sees the same counts

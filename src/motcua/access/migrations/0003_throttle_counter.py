@@ -1,4 +1,4 @@
-# Throttle counters (motcua.access.throttle, ADR 0007): misses per client and per dossier code in one window.
+# Throttle counters (motcua.access.throttle, ADR 0008): misses per client and per dossier code in one window.
 
 from django.db import migrations, models
 
