@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -39,6 +40,22 @@ def env_int(name: str, default: int, low: int, high: int) -> int:
     if value is None or not low <= value <= high:
         raise ImproperlyConfigured(f"{name} phải là số nguyên từ {low} đến {high}, nhận được {raw!r}.")
     return value
+
+
+RATE_UNITS = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def env_rates(name: str, default: str) -> list[tuple[int, int]]:
+    """'10/minute,30/hour' -> [(10, 60), (30, 3600)]: at most N in each window. A bad value stops the start."""
+    rates = []
+    for part in os.environ.get(name, default).split(","):
+        count, _, unit = part.strip().partition("/")
+        if not (count.isdigit() and int(count) > 0 and unit.strip() in RATE_UNITS):
+            raise ImproperlyConfigured(
+                f"{name} phải là các giới hạn như 10/minute,30/hour,20/day; nhận được {part.strip()!r}."
+            )
+        rates.append((int(count), RATE_UNITS[unit.strip()]))
+    return rates
 
 
 def database_from_url(url: str) -> dict:
@@ -198,6 +215,7 @@ INSTALLED_APPS = [
     "motcua.api",
     "motcua.portal",
     "motcua.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +230,8 @@ MIDDLEWARE = [
     "motcua.access.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by the throttle into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -261,6 +281,37 @@ WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
 LOGIN_URL = "/admin/login/"
+
+# Throttles (ADR 0008, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
+# proxy is named here, the address it writes into this header (read from the right, CLIENT_IP_PROXIES hops).
+CLIENT_IP_HEADER = os.environ.get("MOTCUA_CLIENT_IP_HEADER", "").strip()
+if CLIENT_IP_HEADER and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,63}", CLIENT_IP_HEADER):
+    raise ImproperlyConfigured(
+        f"MOTCUA_CLIENT_IP_HEADER phải là tên một HTTP header, ví dụ X-Forwarded-For; nhận được {CLIENT_IP_HEADER!r}."
+    )
+CLIENT_IP_PROXIES = env_int("MOTCUA_CLIENT_IP_PROXIES", 1, 1, 10)
+# Public dossier lookup: misses allowed per client address and per dossier code (successes are free).
+LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_LOOKUP_LIMITS_CLIENT", "10/minute,30/hour")
+LOOKUP_LIMITS_DOSSIER = env_rates("MOTCUA_LOOKUP_LIMITS_DOSSIER", "5/hour,20/day")
+# Sign-in through any authentication backend (django-axes): failures per username and per client address
+# within the cool-off; beyond either, every attempt is refused with 429 until the cool-off has passed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("MOTCUA_SIGNIN_LIMIT_USER", 5, 1, 100)
+SIGNIN_LIMIT_CLIENT = env_int("MOTCUA_SIGNIN_LIMIT_CLIENT", 20, 1, 10_000)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MOTCUA_SIGNIN_COOLOFF_MINUTES", 15, 1, 1440))
+AXES_HANDLER = "motcua.access.throttle.SignInHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "motcua.access.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "motcua.portal.views.signin_locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused but not counted, so the page can say when the lock ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No table of every successful sign-in's address; failures are kept only for the cool-off.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # Outbox delivery (integrations): where dossier changes are POSTed (https; empty = keep pending), the key
 # every delivery is signed with (HMAC-SHA256, ADR 0005), and how long delivered rows are kept.

@@ -53,3 +53,21 @@ class ApiToken(models.Model):
         if self.revoked:
             return "revoked"
         return "expired" if self.expires_at <= timezone.now() else "active"
+
+
+class ThrottleCounter(models.Model):
+    """Misses counted in one time window for one client or target (`motcua.access.throttle`).
+
+    The key is an HMAC of what is counted and the window, never the address or dossier code itself.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("bộ đếm giới hạn truy cập")
+        verbose_name_plural = _("bộ đếm giới hạn truy cập")
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}…: {self.hits}"

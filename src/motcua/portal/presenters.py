@@ -1,11 +1,15 @@
-"""Display helpers for procedure pages: time and fee summaries, labels, components grouped by case.
+"""Display helpers for the public pages: time and fee summaries, labels, components grouped by case, the
+dossier status page.
 
 Pure functions over already-loaded objects (no queries), so pages keep a fixed query count.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils.translation import get_language, gettext_lazy
@@ -13,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure, ProcedureCase, ProcedureComponent, ProcedureForm, TimeUnit
 from motcua.core import formatting
+from motcua.dossiers import machine
+from motcua.dossiers.models import Dossier, DossierEvent
 
 from .templatetags.motcua_format import number
 
@@ -105,3 +111,51 @@ def component_groups(p: Procedure) -> list[ComponentGroup]:
         )
     groups = [common] if common.rows else []
     return groups + [g for g in by_case.values() if g.rows]
+
+
+# A lone surrogate cannot be encoded as UTF-8, so one in the page fails the whole response; JSON columns on
+# SQLite keep them (as \udfff escapes). C0/C1 controls have no business on a page either.
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def readable(text: object) -> str:
+    """Stored text as a page can show it: unshowable characters become U+FFFD (the replacement mark)."""
+    return _UNSHOWABLE.sub("\ufffd", "" if text is None else str(text))
+
+
+def _asked_items(data: object) -> list[str]:
+    items = data.get("items", []) if isinstance(data, dict) else []
+    return [readable(i) for i in (items if isinstance(items, list) else [items])]
+
+
+def dossier_status(d: Dossier, events: list[DossierEvent], now: datetime) -> dict:
+    """What the public status page shows of one dossier: status, dates, history and what to do now."""
+    shown: dict = {
+        "d": d,
+        "status_label": _(machine.Status(d.status).label),
+        "timeliness": TIMELINESS.get(machine.timeliness(d, now) or ""),
+        "events": [
+            {
+                "e": e,
+                "label": _(machine.label_of(e.action, e.from_status)),
+                "status": _(machine.Status(e.to_status).label),
+            }
+            for e in events
+        ],
+    }
+    # What the applicant has to do now: the papers asked for, or the amount to pay. The request's text is
+    # an officer's free text, stored as given: shown through readable().
+    asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
+    if d.status == machine.Status.WAITING and asked is not None:
+        shown["supplement"] = {"items": _asked_items(asked.data), "reason": readable(asked.reason)}
+    if d.status == machine.Status.PAYING:
+        shown["to_pay"] = d.fee_total - d.fee_paid
+    return shown
+
+
+def wait_label(seconds: int) -> str:
+    """How long until a throttled caller may try again, rounded up: 'khoảng 15 phút', 'khoảng 3 giờ'."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes <= 90:
+        return _("khoảng %(n)d phút") % {"n": minutes}
+    return _("khoảng %(n)d giờ") % {"n": math.ceil(minutes / 60)}

@@ -1,17 +1,19 @@
-"""Public pages: home, catalogue list and procedure page. Thin: parse the query, call a selector, render."""
+"""Public pages: home, catalogue list, procedure page, dossier lookup and the 429 page. Thin: parse the query, call a selector, render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from motcua.access import throttle
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_detail, search_procedures
 from motcua.core.errors import NotFound, ValidationFailed
-from motcua.dossiers import machine
 from motcua.dossiers import selectors as dossiers
 
 from . import presenters, selectors
@@ -101,35 +103,52 @@ def procedure_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "portal/procedure_detail.html", context)
 
 
+LOOKUP_TEMPLATE = "portal/dossier_lookup.html"
+
+
+def _posted(request: HttpRequest, name: str, max_len: int) -> str:
+    return request.POST.get(name, "").replace("\x00", "").strip()[:max_len]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def dossier_lookup(request: HttpRequest) -> HttpResponse:
-    """Tra cứu hồ sơ: status and history of one dossier by its code and 4 digits only its applicant knows."""
-    code, last4 = _param(request, "ma", 60), _param(request, "so", 10)
+    """Tra cứu hồ sơ: status and history of one dossier by its code and 4 digits only its applicant knows.
+
+    The form is posted, so the digits stay out of URLs, browser history and access logs; a link may carry
+    the code alone (?ma=...) to fill the form in. Misses are throttled per client and per dossier code.
+    """
+    if request.method != "POST":
+        code = _param(request, "ma", 60)
+        if "so" in request.GET:  # an old link or a hand-made URL: take the digits out of the address bar
+            return redirect(f"{request.path}?{urlencode({'ma': code})}" if code else request.path)
+        return render(request, LOOKUP_TEMPLATE, {"code": code})
+    code, last4 = _posted(request, "ma", 60), _posted(request, "so", 10)
     context: dict = {"code": code, "last4": last4}
-    status = 200
-    if code or last4:
-        found = dossiers.public_lookup(code, last4)
-        if found is None:
-            context["not_found"] = True
-            status = 404
-        else:
-            d, events = found
-            # What the applicant has to do now: the papers asked for, or the amount to pay.
-            asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
-            if d.status == machine.Status.WAITING and asked is not None:
-                context["supplement"] = {"items": asked.data.get("items", []), "reason": asked.reason}
-            if d.status == machine.Status.PAYING:
-                context["to_pay"] = d.fee_total - d.fee_paid
-            context.update(
-                d=d,
-                status_label=_(machine.Status(d.status).label),
-                timeliness=presenters.TIMELINESS.get(machine.timeliness(d, timezone.now()) or ""),
-                events=[
-                    {
-                        "e": e,
-                        "label": _(machine.label_of(e.action, e.from_status)),
-                        "status": _(machine.Status(e.to_status).label),
-                    }
-                    for e in events
-                ],
-            )
-    return render(request, "portal/dossier_lookup.html", context, status=status)
+    if not (code or last4):
+        return render(request, LOOKUP_TEMPLATE, context)
+    # Checked before the lookup: once the limit is reached even the right digits are refused, or the
+    # limit would not stop anyone.
+    blocked = throttle.DOSSIER_LOOKUP.blocked(request, code)
+    if blocked is not None:
+        return too_many(request, blocked, "lookup")
+    found = dossiers.public_lookup(code, last4)
+    if found is None:
+        throttle.DOSSIER_LOOKUP.miss(request, code)
+        context["not_found"] = True
+        return render(request, LOOKUP_TEMPLATE, context, status=404)
+    context.update(presenters.dossier_status(*found, timezone.now()))
+    return render(request, LOOKUP_TEMPLATE, context)
+
+
+def too_many(request: HttpRequest, blocked: throttle.Blocked, what: str) -> HttpResponse:
+    """429 with Retry-After, saying in words when to try again. `what`: 'lookup' or 'signin'."""
+    wait = blocked.retry_after()
+    context = {"what": what, "until": blocked.until, "wait": presenters.wait_label(wait)}
+    response = render(request, "portal/429.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def signin_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes' lock-out response (AXES_LOCKOUT_CALLABLE) for any sign-in page."""
+    return too_many(request, throttle.signin_blocked_until(request, credentials), "signin")
