@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from motcua.api.auth import issue_token
+from motcua.access.auth import issue_token
 from motcua.directory.models import AdminUnit, Agency, Applicant, Role, StaffAssignment
 
 

@@ -21,8 +21,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from motcua.api.idempotency import IdempotencyMiddleware, request_hash
-from motcua.api.models import IdempotencyRecord
+from motcua.access.idempotency import IdempotencyMiddleware, request_hash
+from motcua.access.models import IdempotencyRecord
 from motcua.catalog.records import apply_record
 from motcua.directory.models import Role, StaffAssignment
 from motcua.dossiers.models import Dossier, DossierEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from motcua.api.auth import issue_token
+from motcua.access.auth import issue_token
 from motcua.directory.models import ApiToken, CalendarDay
 
 

@@ -221,7 +221,7 @@ def test_visibility_and_filters(clients, people, make_staff, agencies):
     assert {x["code"] for x in clients["admin"].get("/dossiers").json()["items"]} == {old.code, fresh.code}
     health = make_staff("yte", "specialist", agencies["health"])
     assert clients["tiepnhan"].get("/dossiers").json()["count"] == 2
-    from motcua.api.auth import issue_token
+    from motcua.access.auth import issue_token
     from tests.conftest import ApiClient
 
     assert ApiClient(issue_token(health)).get("/dossiers").json() == {"items": [], "count": 0}
