@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticError
 
 from motcua.access.auth import REQUIRED
+from motcua.access.errors import ErrorOut
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
@@ -100,12 +101,6 @@ class DossierFilters(Schema):
 
 
 # ----------------------------------------------------------------------------------------------- output
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
-
-
 class ApplicantOut(Schema):
     kind: str
     name: str
@@ -122,7 +117,7 @@ class AuthorisedOut(Schema):
     id_number: str
 
 
-class ComponentOut(Schema):
+class DossierComponentOut(Schema):
     code: str
     name: str
     copies: int
@@ -150,7 +145,7 @@ class FileList(Schema):
     count: int
 
 
-class FeeOut(Schema):
+class DossierFeeOut(Schema):
     name: str
     kind: str
     amount: int
@@ -187,9 +182,9 @@ class DossierOut(Schema):
     applicant: ApplicantOut
     authorised: AuthorisedOut | None
     summary: str
-    components: list[ComponentOut]
+    components: list[DossierComponentOut]
     files: list[FileOut]
-    fees: list[FeeOut]
+    fees: list[DossierFeeOut]
     fee_total: int
     fee_paid: int
     supplement_count: int
@@ -228,7 +223,7 @@ class EventList(Schema):
     count: int
 
 
-class FormOut(Schema):
+class DossierFormOut(Schema):
     form: str
     title: str
     format: str = Field(..., description="'data': the form's content as JSON; the PDF is not available yet")
@@ -476,7 +471,7 @@ def delete_file(request, code: str, file_id: int):
 
 @router.get(
     "/dossiers/{code}/forms/{number}",
-    response={200: FormOut, **ERRORS},
+    response={200: DossierFormOut, **ERRORS},
     summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)",
 )
 def form(request, code: str, number: str):
