@@ -3,11 +3,18 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from motcua.access.errors import API_PREFIX
 from motcua.api.router import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path(API_PREFIX.lstrip("/"), api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("motcua.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Under /api/v1/ Django's own answers are the API's JSON {code, message}; pages keep their HTML.
+handler400 = "motcua.access.errors.bad_request"
+handler403 = "motcua.access.errors.permission_denied"
+handler404 = "motcua.access.errors.page_not_found"
+handler500 = "motcua.access.errors.server_error"

@@ -4,23 +4,18 @@ administrator (`motcua issue_token`)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from . import tokens
 from .auth import REQUIRED
+from .errors import ErrorOut
 
 router = Router(tags=["tokens"], auth=REQUIRED)
 
 MAX_ID = 2**63 - 1  # a bigint primary key: larger path values are 422, not a database overflow
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
 
 
 class TokenPage(Schema):

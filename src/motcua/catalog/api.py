@@ -12,6 +12,7 @@ from ninja import Field as F
 from ninja import Path, Query, Router, Schema
 
 from motcua.access.auth import OptionalAuth
+from motcua.access.errors import errors
 from motcua.core.errors import NotFound
 from motcua.core.formatting import money
 
@@ -27,11 +28,6 @@ OnlineLevel = Literal["full", "partial", "none"]
 Kind = Literal["public", "internal"]
 TimeUnitT = Literal["working_days", "days", "hours"]
 ChannelT = Literal["counter", "online", "postal"]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class ProcedureFilters(Schema):
@@ -111,7 +107,7 @@ class ChannelOut(Schema):
     description: str
 
 
-class ComponentOut(Schema):
+class ProcedureComponentOut(Schema):
     code: str
     name: str
     case: str | None
@@ -123,13 +119,13 @@ class ComponentOut(Schema):
     digitise_required: bool
 
 
-class FormOut(Schema):
+class ProcedureFormOut(Schema):
     code: str
     name: str
     url: str
 
 
-class FeeOut(Schema):
+class ProcedureFeeOut(Schema):
     kind: Literal["fee", "charge", "other"]
     amount: int
     channel: Literal["counter", "online", "postal", ""]
@@ -180,9 +176,9 @@ class ProcedureRecord(Schema):
     cases: list[CaseOut]
     steps: list[StepOut]
     channels: list[ChannelOut]
-    components: list[ComponentOut]
-    forms: list[FormOut]
-    fees: list[FeeOut]
+    components: list[ProcedureComponentOut]
+    forms: list[ProcedureFormOut]
+    fees: list[ProcedureFeeOut]
     results: list[ResultOut]
     legal_bases: list[LegalBasisOut]
 
@@ -249,7 +245,7 @@ def _can_see_drafts(request) -> bool:
     return bool(getattr(user, "is_staff", False))
 
 
-@router.get("/procedures", response={200: ProcedureList, 422: ErrorOut}, summary="Tìm thủ tục hành chính")
+@router.get("/procedures", response={200: ProcedureList, **errors(422)}, summary="Tìm thủ tục hành chính")
 def list_procedures(request, filters: Query[ProcedureFilters]):
     qs = selectors.search_procedures(
         filters.q or "",
@@ -274,7 +270,7 @@ def _agencies():
 
 @router.get(
     "/procedures/{code}",
-    response={200: ProcedureDetail, 404: ErrorOut, 422: ErrorOut},
+    response={200: ProcedureDetail, **errors(404, 422)},
     summary="Toàn bộ thông tin một thủ tục hành chính",
 )
 def get_procedure(request, code: str):
@@ -289,14 +285,15 @@ def get_procedure(request, code: str):
 
 @router.get(
     "/procedures/{code}/versions/{number}",
-    response={200: VersionOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: VersionOut, **errors(404, 422)},
     summary="Một phiên bản đã lưu của thủ tục",
 )
 def get_procedure_version(request, code: str, number: int = Path(..., ge=1, le=2**31 - 1)):
-    qs = ProcedureVersion.objects.filter(procedure__code=code[:40], number=number)
+    # A code that cannot exist (NUL, too long) is not looked up: PostgreSQL refuses NUL in a query.
+    qs = ProcedureVersion.objects.filter(procedure__code=code, number=number)
     if not _can_see_drafts(request):
         qs = qs.exclude(procedure__publication_state=Procedure.PublicationState.DRAFT)
-    version = qs.first()
+    version = qs.first() if 0 < len(code) <= 20 and code.isprintable() else None
     if version is None:
         raise NotFound(
             f"Thủ tục {code[:40]!r} không có phiên bản {number} (version not found).",

@@ -9,6 +9,7 @@ from ninja import Field as F
 from ninja import Query, Router, Schema
 
 from motcua.access.auth import REQUIRED
+from motcua.access.errors import errors
 from motcua.core.errors import PermissionDenied
 
 from . import quality
@@ -79,7 +80,7 @@ class ReportQuery(Schema):
 
 @router.get(
     "/catalog/completeness",
-    response=ReportOut,
+    response={200: ReportOut, **errors(403)},
     auth=REQUIRED,
     summary="Báo cáo đầy đủ, đúng hạn của danh mục thủ tục (chỉ số 766: 1.1, 1.2, 1.3)",
 )

@@ -9,6 +9,7 @@ from django.conf import settings
 from ninja import Field, Query, Router, Schema
 
 from motcua.access.auth import OptionalAuth
+from motcua.access.errors import errors
 
 from . import selectors
 from .models import AdminUnit, Agency
@@ -139,11 +140,6 @@ class AgencyDetailOut(AgencyOut):
         return list(obj.counters.all())
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 class AgencyList(Schema):
     items: list[AgencyOut]
     count: int
@@ -159,7 +155,7 @@ def _page(qs, page: Page) -> dict:
     return {"items": list(qs[start : start + page.page_size]), "count": qs.count()}
 
 
-@router.get("/agencies", response={200: AgencyList, 422: ErrorOut}, summary="Danh sách cơ quan")
+@router.get("/agencies", response={200: AgencyList, **errors(422)}, summary="Danh sách cơ quan")
 def list_agencies(request, filters: Query[AgencyFilters]):
     qs = selectors.list_agencies(
         level=filters.level, kind=filters.kind, province=filters.province, q=filters.q
@@ -169,7 +165,7 @@ def list_agencies(request, filters: Query[AgencyFilters]):
 
 @router.get(
     "/agencies/{identifier}",
-    response={200: AgencyDetailOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AgencyDetailOut, **errors(404, 422)},
     summary="Một cơ quan (theo mã định danh hiện tại hoặc mã cũ)",
 )
 def get_agency(request, identifier: str):
@@ -177,7 +173,7 @@ def get_agency(request, identifier: str):
 
 
 @router.get(
-    "/admin-units", response={200: AdminUnitList, 422: ErrorOut}, summary="Danh sách đơn vị hành chính"
+    "/admin-units", response={200: AdminUnitList, **errors(422)}, summary="Danh sách đơn vị hành chính"
 )
 def list_admin_units(request, filters: Query[AdminUnitFilters]):
     qs = selectors.list_admin_units(level=filters.level, parent=filters.parent, q=filters.q, at=filters.at)
@@ -186,7 +182,7 @@ def list_admin_units(request, filters: Query[AdminUnitFilters]):
 
 @router.get(
     "/admin-units/{code}",
-    response={200: AdminUnitOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AdminUnitOut, **errors(404, 422)},
     summary="Một đơn vị hành chính (kể cả mã cũ trước 01/07/2025)",
 )
 def get_admin_unit(request, code: str, filters: Query[AtFilter]):

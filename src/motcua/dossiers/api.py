@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from pydantic import create_model
 
 from motcua.access.auth import REQUIRED
+from motcua.access.errors import ErrorOut
 from motcua.core import inputs
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
@@ -47,6 +48,21 @@ def _action_document():
     return create_model("ActionIn", **fields)
 
 
+def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON schema with its local `$defs` written in place (OpenAPI resolves no `#/$defs/`)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.rsplit("/", 1)[-1]])
+            return {k: walk(v) for k, v in node.items()}
+        return [walk(v) for v in node] if isinstance(node, list) else node
+
+    return walk(schema)
+
+
 ActionIn = _action_document()
 INPUT_FIELDS = frozenset(ActionIn.model_fields) - {"version"}
 
@@ -71,12 +87,6 @@ class DossierFilters(Schema):
 
 
 # ----------------------------------------------------------------------------------------------- output
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: Any = None
-
-
 class ApplicantOut(Schema):
     kind: str
     name: str
@@ -93,7 +103,7 @@ class AuthorisedOut(Schema):
     id_number: str
 
 
-class ComponentOut(Schema):
+class DossierComponentOut(Schema):
     code: str
     name: str
     copies: int
@@ -121,7 +131,7 @@ class FileList(Schema):
     count: int
 
 
-class FeeOut(Schema):
+class DossierFeeOut(Schema):
     name: str
     kind: str
     amount: int
@@ -158,9 +168,9 @@ class DossierOut(Schema):
     applicant: ApplicantOut
     authorised: AuthorisedOut | None
     summary: str
-    components: list[ComponentOut]
+    components: list[DossierComponentOut]
     files: list[FileOut]
-    fees: list[FeeOut]
+    fees: list[DossierFeeOut]
     fee_total: int
     fee_paid: int
     supplement_count: int
@@ -199,7 +209,7 @@ class EventList(Schema):
     count: int
 
 
-class FormOut(Schema):
+class DossierFormOut(Schema):
     form: str
     title: str
     format: str = Field(..., description="'data': the form's content as JSON; the PDF is not available yet")
@@ -381,7 +391,7 @@ def _action_body(request) -> dict[str, Any]:
     openapi_extra={
         "requestBody": {
             "required": False,
-            "content": {"application/json": {"schema": ActionIn.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_definitions(ActionIn.model_json_schema())}},
         }
     },
 )
@@ -447,7 +457,7 @@ def delete_file(request, code: str, file_id: int):
 
 @router.get(
     "/dossiers/{code}/forms/{number}",
-    response={200: FormOut, **ERRORS},
+    response={200: DossierFormOut, **ERRORS},
     summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)",
 )
 def form(request, code: str, number: str):

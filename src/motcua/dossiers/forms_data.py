@@ -32,7 +32,8 @@ UNIT_NAMES = dict(TimeUnit.choices)
 
 def _number(value: str | int) -> str:
     text = str(value).strip()
-    if not text.isdigit() or f"{int(text):02d}" not in FORM_TITLES:
+    # ASCII digits only: '¹' and other Unicode digits pass isdigit() but int() refuses them.
+    if not (text.isascii() and text.isdigit()) or f"{int(text):02d}" not in FORM_TITLES:
         raise NotFound(f"Không có mẫu phiếu số '{value}' (01-05).", code="unknown_form")
     return f"{int(text):02d}"
 
