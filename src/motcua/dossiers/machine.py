@@ -299,7 +299,20 @@ def _hand_in_files(d, since: datetime | None, chosen: list[int] | None) -> list[
     ]
 
 
-class Withdraw(Action):
+class Finishing(Action):
+    """An action after which nobody works on the dossier any more: its clock stops (`finished_at`)."""
+
+    Input = Reasoned
+
+    def apply(self, step, given):
+        step.dossier.finished_at = step.at
+        return {}
+
+    def replay(self, s, event):
+        s["finished_at"] = event.at
+
+
+class Withdraw(Finishing):
     name = "withdraw"
     rows = (
         row(
@@ -310,14 +323,6 @@ class Withdraw(Action):
             {APPLICANT, RECEPTION},
         ),
     )
-    Input = Reasoned
-
-    def apply(self, step, given):
-        step.dossier.finished_at = step.at
-        return {}
-
-    def replay(self, s, event):
-        s["finished_at"] = event.at
 
 
 # ----------------------------------------------------------------------------------------- processing
@@ -483,17 +488,9 @@ class Apologize(Action):
         s["due_at_before_apology"] = parse_datetime(event.data["old_due_at"])
 
 
-class Stop(Action):
+class Stop(Finishing):
     name = "stop"
     rows = (row("stop", N_("Dừng xử lý"), {S.PROCESSING}, S.UNRESOLVED, {LEADER}),)
-    Input = Reasoned
-
-    def apply(self, step, given):
-        step.dossier.finished_at = step.at
-        return {}
-
-    def replay(self, s, event):
-        s["finished_at"] = event.at
 
 
 class Result(BaseModel):
@@ -505,19 +502,18 @@ class Completion(Input):
     result: Result = Field(..., description='kết quả giải quyết {"name": ...}')
 
 
-class Complete(Action):
+class Complete(Finishing):
     name = "complete"
     rows = (row("complete", N_("Phê duyệt, hoàn thành"), {S.PROCESSING}, S.RELEASING, {LEADER}),)
     Input = Completion
 
     def apply(self, step, given):
-        d = step.dossier
-        d.result_name = given.result.name
-        d.finished_at = step.at
-        return {"result": d.result_name}
+        super().apply(step, given)
+        step.dossier.result_name = given.result.name
+        return {"result": given.result.name}
 
     def replay(self, s, event):
-        s["finished_at"] = event.at
+        super().replay(s, event)
         s["result_name"] = event.data["result"]
 
 
