@@ -6,26 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.conf import settings
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from . import tokens
 from .auth import REQUIRED
 from .errors import ErrorOut
+from .paging import Page
 
 router = Router(tags=["tokens"], auth=REQUIRED)
 
 MAX_ID = 2**63 - 1  # a bigint primary key: larger path values are 422, not a database overflow
-
-
-class TokenPage(Schema):
-    page: int = Field(1, ge=1, le=100_000, description="Trang, bắt đầu từ 1")
-    page_size: int = Field(
-        20,
-        ge=1,
-        le=settings.API_MAX_PAGE_SIZE,
-        description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})",
-    )
 
 
 class TokenOut(Schema):
@@ -48,7 +38,7 @@ class TokenList(Schema):
     response={200: TokenList, 401: ErrorOut, 422: ErrorOut},
     summary="Các mã truy cập API của tôi",
 )
-def list_tokens(request, page: Query[TokenPage]):
+def list_tokens(request, page: Query[Page]):
     qs = tokens.tokens_of(request.auth)
     start = (page.page - 1) * page.page_size
     current = getattr(getattr(request, "api_token", None), "pk", None)

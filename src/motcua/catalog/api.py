@@ -6,13 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from ninja import Field as F
 from ninja import Path, Query, Router, Schema
 
 from motcua.access.auth import OptionalAuth
 from motcua.access.errors import errors
+from motcua.access.paging import Page
 from motcua.core.errors import NotFound
 from motcua.core.formatting import money
 
@@ -22,7 +22,6 @@ from .records import procedure_to_record
 
 router = Router(tags=["catalog"], auth=OptionalAuth())
 
-MAX_PAGE = 100_000
 Level = Literal["ministry", "province", "district", "commune"]
 OnlineLevel = Literal["full", "partial", "none"]
 Kind = Literal["public", "internal"]
@@ -30,7 +29,7 @@ TimeUnitT = Literal["working_days", "days", "hours"]
 ChannelT = Literal["counter", "online", "postal"]
 
 
-class ProcedureFilters(Schema):
+class ProcedureFilters(Page):
     q: str | None = F(
         None,
         max_length=selectors.MAX_QUERY_LENGTH,
@@ -43,13 +42,6 @@ class ProcedureFilters(Schema):
     )
     online_level: OnlineLevel | None = F(None, description="Mức độ dịch vụ công trực tuyến")
     kind: Kind | None = F(None, description="public: TTHC; internal: TTHC nội bộ")
-    page: int = F(1, ge=1, le=MAX_PAGE, description="Trang, bắt đầu từ 1")
-    page_size: int = F(
-        20,
-        ge=1,
-        le=settings.API_MAX_PAGE_SIZE,
-        description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})",
-    )
 
 
 class FieldRef(Schema):

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal, get_args
 
-from django.conf import settings
 from ninja import Field, Query, Router, Schema
 
 from motcua.access.auth import OptionalAuth
 from motcua.access.errors import errors
+from motcua.access.paging import Page
 
 from . import selectors
 from .models import AdminUnit, Agency
 
 router = Router(tags=["directory"], auth=OptionalAuth())
 
-MAX_PAGE = 100_000
 
 # Literals, not the models' TextChoices: two enums both called "Level" would collide in the OpenAPI components.
 AgencyLevel = Literal["ministry", "province", "commune"]
@@ -27,16 +26,6 @@ UnitLevel = Literal["province", "district", "commune"]
 assert set(get_args(AgencyLevel)) == set(Agency.Level.values)
 assert set(get_args(AgencyKind)) == set(Agency.Kind.values)
 assert set(get_args(UnitLevel)) == set(AdminUnit.Level.values)
-
-
-class Page(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE, description="Trang, bắt đầu từ 1")
-    page_size: int = Field(
-        20,
-        ge=1,
-        le=settings.API_MAX_PAGE_SIZE,
-        description=f"Số dòng mỗi trang (tối đa {settings.API_MAX_PAGE_SIZE})",
-    )
 
 
 class AgencyFilters(Page):

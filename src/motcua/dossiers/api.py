@@ -10,7 +10,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from pydantic import create_model
 
 from motcua.access.auth import REQUIRED
 from motcua.access.errors import ErrorOut
+from motcua.access.paging import Page
 from motcua.core import inputs
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
@@ -29,8 +29,6 @@ from .models import Dossier, DossierEvent, DossierFile
 from .schemas import Submission
 
 router = Router(tags=["dossiers"], auth=REQUIRED)
-
-MAX_PAGE = 100_000
 
 
 # ------------------------------------------------------------------------------------------------ input
@@ -67,7 +65,7 @@ ActionIn = _action_document()
 INPUT_FIELDS = frozenset(ActionIn.model_fields) - {"version"}
 
 
-class DossierFilters(Schema):
+class DossierFilters(Page):
     status: str | None = Field(None, max_length=40, description="1-10, có thể nhiều: 2,4")
     agency: str | None = Field(
         None, max_length=40, description="Mã định danh cơ quan (có thẩm quyền hoặc đang xử lý)"
@@ -82,8 +80,6 @@ class DossierFilters(Schema):
     assignee: str | None = Field(
         None, max_length=150, description="me (giao cho tôi) | none (chưa giao ai) | tên đăng nhập cán bộ"
     )
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1, le=settings.API_MAX_PAGE_SIZE)
 
 
 # ----------------------------------------------------------------------------------------------- output
