@@ -144,11 +144,14 @@ class ApiEdgeMiddleware:
         return response
 
 
+def json_body(request: HttpRequest) -> Any:
+    """The JSON body the edge has already parsed and checked, else parsed here (BodyRefused if bad)."""
+    value = getattr(request, _PARSED, _MISSING)
+    return value if value is not _MISSING else parse_json_body(request.body)
+
+
 class EdgeParser(Parser):
-    """The API's JSON parser: the body the edge has already parsed and checked, else parse it here."""
+    """The API's JSON parser: the body as the edge read it (`json_body`)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        value = getattr(request, _PARSED, _MISSING)
-        if value is not _MISSING:
-            return value
-        return parse_json_body(request.body)
+        return json_body(request)

@@ -6,7 +6,6 @@ object to {code, message}.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import create_model
 
+from motcua.access import edge
 from motcua.access.auth import REQUIRED
 from motcua.access.errors import ErrorOut
 from motcua.access.paging import Page
@@ -367,14 +367,13 @@ def _action_body(request) -> dict[str, Any]:
         parsed: Any = {k: form.getlist(k) if k in ("items", "files") else form.get(k) for k in form}
         if isinstance(parsed.get("result"), str):
             parsed["result"] = {"name": parsed["result"]}
+    elif not request.body.strip():
+        return {}
     else:
-        raw = request.body.strip()
-        if not raw:
-            return {}
         try:
-            parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise DomainError("Nội dung yêu cầu không phải JSON hợp lệ.", code="invalid_json") from None
+            parsed = edge.json_body(request)  # parsed once, by the edge, with its depth limit
+        except edge.BodyRefused as refused:
+            raise DomainError("Nội dung yêu cầu không phải JSON hợp lệ.", code="invalid_json") from refused
     if not isinstance(parsed, dict):
         raise ValidationFailed("Nội dung thao tác phải là một đối tượng JSON.", code="invalid_body")
     return {k: v for k, v in parsed.items() if v is not None}
