@@ -325,3 +325,15 @@ def test_the_row_visibility_rule_agrees_with_the_list_query(clients, strangers, 
         for name, user in people.items():
             listed = selectors.dossiers_visible_to(user).filter(pk=d.pk).exists()
             assert permissions.can_see(user, d) == listed, (name, d.code)
+
+
+@pytest.mark.parametrize("who, channel", [("congdan", 2), ("tiepnhan", 1)])
+def test_an_email_without_an_at_sign_is_refused_whoever_files(clients, who, channel):
+    body = submission(channel=channel, applicant={**submission()["applicant"], "email": "hoa.example.vn"})
+    r = clients[who].post("/dossiers", body)
+    assert (r.status_code, r.json()["code"], r.json()["details"]["field"]) == (
+        422,
+        "invalid_field",
+        "applicant.email",
+    )
+    assert not Dossier.objects.exists()

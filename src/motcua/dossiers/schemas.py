@@ -5,7 +5,8 @@ service's argument are this one class, so the body is checked once, with the sha
 from __future__ import annotations
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from motcua.core import inputs
 
@@ -25,6 +26,14 @@ class ApplicantIn(Strict):
     phone: inputs.Text(20) = ""
     email: inputs.Text(254) = ""
     address: inputs.Text(300) = ""
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        # Checked once here, whichever way the applicant is resolved (typed, or the account holder's).
+        if value and "@" not in value:
+            raise PydanticCustomError("invalid_field", "Địa chỉ email không hợp lệ.")
+        return value
 
 
 class AuthorisedIn(Strict):

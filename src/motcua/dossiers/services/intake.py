@@ -104,10 +104,6 @@ def _typed_applicant(a: ApplicantIn | None) -> dict[str, Any]:
             details={"field": "applicant.name"},
         )
     kind = a.kind or ApplicantKind.CITIZEN
-    if a.email and "@" not in a.email:
-        raise ValidationFailed(
-            "Địa chỉ email không hợp lệ.", code="invalid_field", details={"field": "applicant.email"}
-        )
     out = {
         "applicant_kind": kind,
         "applicant_name": a.name,
@@ -163,10 +159,6 @@ def _account_holder(own: Applicant, a: ApplicantIn | None) -> dict[str, Any]:
             details={"field": "applicant"},
         )
     typed = a or ApplicantIn()
-    if typed.email and "@" not in typed.email:
-        raise ValidationFailed(
-            "Địa chỉ email không hợp lệ.", code="invalid_field", details={"field": "applicant.email"}
-        )
     return {
         "applicant_kind": own.kind,
         "applicant_name": own.full_name,
