@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from motcua.core import statements
+from motcua.core import names, statements
 from motcua.core.formatting import LOCAL_TZ
 from motcua.directory import selectors as directory
 from motcua.integrations import outbox
@@ -23,7 +23,7 @@ OUTBOX_TOPIC = "dossier.status"
 def actor_name(user) -> str:
     if user is None:
         return "Hệ thống"
-    name = user.get_full_name()
+    name = names.full_name(user) if (user.first_name or user.last_name) else ""
     if not name:  # only then the applicant record (a staff account has no such row: no lookup)
         applicant = directory.applicant_of(user)
         name = (applicant.full_name if applicant else "") or user.get_username()
