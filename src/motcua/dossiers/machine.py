@@ -160,6 +160,27 @@ class Receive(Submit):
         s["received_at"], s["original_due_at"] = event.at, event.due_at
 
 
+class Digitise(Action):
+    """Not reachable through `perform` either: `files.attach` writes it when a reception officer's scan
+    with the complete minimum metadata (domain.md §1.3) makes the dossier one with a digitised component
+    (HoSoCoThanhPhanSoHoa): the national portal learns it from this event's outbox message."""
+
+    name = "digitise"
+    rows = (
+        row(
+            "digitise",
+            N_("Số hóa thành phần hồ sơ"),
+            {S.RECEIVING, S.NEW, S.WAITING},
+            SAME,
+            {RECEPTION},
+            note="the first digitised paper of the dossier",
+        ),
+    )
+
+    def replay(self, s, event):
+        s["digitised"] = True
+
+
 # ------------------------------------------------------------------------------------------ reception
 class Accept(Action):
     name = "accept"
@@ -408,13 +429,30 @@ class CounterPayment(Input):
             )
 
 
+def _fees_due(dossier, now: datetime) -> None:
+    if dossier.fee_paid >= dossier.fee_total:
+        raise Conflict("Hồ sơ không còn phí, lệ phí nào phải thu.", code="nothing_to_pay")
+
+
 class Pay(Action):
     """A payment collected by the one-stop (cash or bank transfer), recorded by the officer who received
-    it. The applicant's own click records nothing: an online payment is set only by the payment
-    platform's confirmation (contract §8), never from this action."""
+    it: the fee of the procedure at the counter, right after reception (2, the status stays), or what
+    processing asked for (6, processing resumes). The applicant's own click records nothing: an online
+    payment is set only by the payment platform's confirmation (contract §8), never from this action."""
 
     name = "pay"
-    rows = (row("pay", N_("Xác nhận đã thu phí, lệ phí"), {S.PAYING}, S.PROCESSING, {RECEPTION}),)
+    rows = (
+        row("pay", N_("Xác nhận đã thu phí, lệ phí"), {S.PAYING}, S.PROCESSING, {RECEPTION}),
+        row(
+            "pay",
+            N_("Thu phí, lệ phí tại quầy"),
+            {S.NEW},
+            SAME,
+            {RECEPTION},
+            guard=_fees_due,
+            note="the procedure's fee, collected when the counter receives the dossier",
+        ),
+    )
     Input = CounterPayment
 
     def apply(self, step, given):
@@ -531,6 +569,8 @@ class ReturnResult(Action):
 
 # ------------------------------------------------------------------------------------------- the table
 CREATION: tuple[Action, ...] = (Submit(), Receive())
+# Events other services write, beside a lifecycle action (not reachable through `perform` either).
+RECORDS: tuple[Action, ...] = (Digitise(),)
 # In the order a page shows their buttons.
 ACTIONS: tuple[Action, ...] = (
     Accept(),
@@ -546,11 +586,11 @@ ACTIONS: tuple[Action, ...] = (
     ReturnResult(),
     Withdraw(),
 )
-BY_ACTION: dict[str, Action] = {a.name: a for a in (*CREATION, *ACTIONS)}
+BY_ACTION: dict[str, Action] = {a.name: a for a in (*CREATION, *RECORDS, *ACTIONS)}
 TRANSITIONS: tuple[Transition, ...] = tuple(r for a in ACTIONS for r in a.rows)
 ACTION_NAMES: tuple[str, ...] = tuple(a.name for a in ACTIONS)
 BY_NAME: dict[str, tuple[Transition, ...]] = {a.name: a.rows for a in ACTIONS}
-LABELS: dict[str, str] = {a.name: a.rows[0].label for a in (*CREATION, *ACTIONS)}
+LABELS: dict[str, str] = {a.name: a.rows[0].label for a in (*CREATION, *RECORDS, *ACTIONS)}
 
 
 def label_of(action: str, from_status: int | None) -> str:
