@@ -309,6 +309,28 @@ class DossierFile(models.Model):
     )
     event_seq = models.PositiveIntegerField(null=True, blank=True)
 
+    # The minimum metadata of a digitised paper (domain.md §1.3, QĐ 1100/QĐ-BKHĐT 2022 Art. 14(1)).
+    doc_type = models.CharField(_("mã loại giấy tờ"), max_length=40, blank=True)
+    doc_name = models.CharField(_("tên giấy tờ"), max_length=500, blank=True)
+    holder_id_number = models.CharField(
+        _("số định danh cá nhân, mã số của tổ chức"), max_length=20, blank=True
+    )
+    # When the holder has no identification number: full name, year of birth, date of issue and issuer.
+    holder_name = models.CharField(_("họ và tên chủ giấy tờ"), max_length=200, blank=True)
+    holder_birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    issued_on = models.DateField(_("ngày cấp"), null=True, blank=True)
+    issuer = models.CharField(_("cơ quan cấp"), max_length=300, blank=True)
+    content_summary = models.TextField(_("trích yếu nội dung chính"), blank=True)
+    valid_from = models.DateField(_("hiệu lực từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
+    valid_indefinitely = models.BooleanField(_("không thời hạn"), default=False)
+    validity_scope = models.CharField(_("phạm vi hiệu lực"), max_length=300, blank=True)
+    digitised = models.BooleanField(
+        _("đã số hóa"),
+        default=False,
+        help_text=_("quét bởi bộ phận một cửa, với đủ siêu dữ liệu tối thiểu của giấy tờ số hóa"),
+    )
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("tệp hồ sơ")
