@@ -299,6 +299,12 @@ CLIENT_IP_PROXIES = env_int("MOTCUA_CLIENT_IP_PROXIES", 1, 1, 10)
 # Public dossier lookup: misses allowed per client address and per dossier code (successes are free).
 LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_LOOKUP_LIMITS_CLIENT", "10/minute,30/hour")
 LOOKUP_LIMITS_DOSSIER = env_rates("MOTCUA_LOOKUP_LIMITS_DOSSIER", "5/hour,20/day")
+# Counter lookup of an applicant by personal ID (workspace): every lookup counts, per officer and per client
+# address (a whole centre may share one), so an account cannot be used to harvest personal data.
+APPLICANT_LOOKUP_LIMITS_OFFICER = env_rates(
+    "MOTCUA_APPLICANT_LOOKUP_LIMITS_OFFICER", "10/minute,120/hour,600/day"
+)
+APPLICANT_LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_APPLICANT_LOOKUP_LIMITS_CLIENT", "60/minute,1000/hour")
 # Sign-in through any authentication backend (django-axes): failures per username and per client address
 # within the cool-off; beyond either, every attempt is refused with 429 until the cool-off has passed.
 AUTHENTICATION_BACKENDS = [

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from motcua.catalog.models import Procedure
+from motcua.catalog.selectors import search_procedures
+from motcua.catalog.versions import PUBLISHED, latest_version
 from motcua.core import inputs
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
 from motcua.directory.calendars import calendar_for, own_calendar_agencies
+from motcua.directory.models import Applicant
 
 from . import machine, permissions
 from .machine import CLOCK_STATUSES, Status
-from .models import Dossier, DossierEvent, DossierFile
+from .models import ApplicantKind, Dossier, DossierEvent, DossierFile
 
 LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
 DUE_FILTERS = ("overdue", "due_soon", "on_time")
@@ -235,3 +240,93 @@ def public_lookup(code: str, last4: str) -> tuple[Dossier, list[DossierEvent]] |
 def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
     """The actions `services.perform` would accept from this user now (given valid inputs)."""
     return permissions.allowed(user, dossier, now or timezone.now())
+
+
+# ---------------------------------------------------------------------------- the counter (tiếp nhận)
+COUNTER_RESULTS = 10
+
+
+def _receivable_procedure_ids(user) -> QuerySet:
+    """Ids of the procedures with an implementing agency this reception officer may receive for."""
+    through = Procedure.agencies.through
+    return through.objects.filter(agency__in=directory.receivable_agencies(user).values("pk")).values(
+        "procedure_id"
+    )
+
+
+def receivable_procedures(user, q: str, limit: int = COUNTER_RESULTS) -> list[Procedure]:
+    """The published procedures matching `q` (accent-insensitive, best first: the catalogue's search) that
+    the reception officer may receive: an empty query finds nothing (the counter searches, never lists)."""
+    if not (q or "").strip():
+        return []
+    qs = search_procedures(q).filter(pk__in=_receivable_procedure_ids(user))
+    return list(qs[:limit])
+
+
+@dataclass(frozen=True)
+class CounterProcedure:
+    procedure: Procedure
+    version: Any  # its latest published version (the record the dossier is received under)
+    agencies: list  # the implementing agencies this officer may receive for, by name
+
+
+def counter_procedure(user, code: str) -> CounterProcedure:
+    """A published procedure the officer may receive, with the agencies they may receive it for; 404
+    otherwise (unknown, unpublished, or of agencies outside their reach)."""
+    code = (code or "").strip()
+    p = (
+        Procedure.objects.select_related("field").filter(code=code, publication_state__in=PUBLISHED).first()
+        if code and len(code) <= 20 and code.isprintable()
+        else None
+    )
+    version = latest_version(p) if p is not None else None
+    agencies = (
+        list(
+            p.agencies.filter(pk__in=directory.receivable_agencies(user).values("pk")).order_by(
+                "name_folded", "identifier"
+            )
+        )
+        if version is not None
+        else []
+    )
+    if not agencies:
+        raise NotFound(
+            f"Không có thủ tục mã {code[:40]!r} mà bạn được tiếp nhận hồ sơ.", code="procedure_not_found"
+        )
+    return CounterProcedure(p, version, agencies)
+
+
+APPLICANT_FIELDS = ("name", "birth_date", "phone", "email", "address")
+
+
+def applicant_by_id_number(user, id_number: str) -> dict[str, Any] | None:
+    """What is known of the person with this personal ID, for the counter's form: the applicant of the
+    most recent dossier the officer may see, completed by their citizen account where that is silent.
+    None when neither exists. The caller validates the number and throttles the lookups."""
+    latest = (
+        dossiers_visible_to(user)
+        .filter(applicant_id_number=id_number, applicant_kind=ApplicantKind.CITIZEN)
+        .order_by("-submitted_at", "-id")
+        .values(
+            "applicant_name",
+            "applicant_birth_date",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+        )
+        .first()
+    )
+    account = (
+        Applicant.objects.filter(id_number=id_number, kind=Applicant.Kind.CITIZEN)
+        .order_by("id")
+        .values("full_name", "birth_date", "phone", "email", "address")
+        .first()
+    )
+    if latest is None and account is None:
+        return None
+    found = dict.fromkeys(APPLICANT_FIELDS, None)
+    if account is not None:
+        found.update(zip(APPLICANT_FIELDS, account.values(), strict=True))
+    if latest is not None:  # the most recent papers win where they say something
+        found.update((k, v) for k, v in zip(APPLICANT_FIELDS, latest.values(), strict=True) if v)
+    return found
