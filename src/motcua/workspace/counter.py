@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from motcua.access import throttle
@@ -131,23 +131,23 @@ class Paper:
 
 # The metadata inputs of a scan: (field, label, input type, hint).
 META_INPUTS = (
-    ("doc_type", _lazy("Mã loại giấy tờ"), "text", ""),
-    ("doc_name", _lazy("Tên giấy tờ"), "text", ""),
+    ("doc_type", gettext_lazy("Mã loại giấy tờ"), "text", ""),
+    ("doc_name", gettext_lazy("Tên giấy tờ"), "text", ""),
     (
         "holder_id_number",
-        _lazy("Số định danh cá nhân, mã số của tổ chức chủ giấy tờ"),
+        gettext_lazy("Số định danh cá nhân, mã số của tổ chức chủ giấy tờ"),
         "text",
-        _lazy("Để trống: số của chủ hồ sơ."),
+        gettext_lazy("Để trống: số của chủ hồ sơ."),
     ),
-    ("holder_name", _lazy("Họ và tên chủ giấy tờ (khi không có số định danh)"), "text", ""),
-    ("holder_birth_year", _lazy("Năm sinh"), "number", ""),
-    ("issued_on", _lazy("Ngày cấp"), "day", ""),
-    ("issuer", _lazy("Cơ quan cấp"), "text", ""),
-    ("content_summary", _lazy("Trích yếu nội dung chính"), "textarea", ""),
-    ("valid_from", _lazy("Hiệu lực từ ngày"), "day", ""),
-    ("valid_to", _lazy("Hiệu lực đến ngày"), "day", ""),
-    ("valid_indefinitely", _lazy("Không thời hạn"), "checkbox", ""),
-    ("validity_scope", _lazy("Phạm vi hiệu lực"), "text", ""),
+    ("holder_name", gettext_lazy("Họ và tên chủ giấy tờ (khi không có số định danh)"), "text", ""),
+    ("holder_birth_year", gettext_lazy("Năm sinh"), "number", ""),
+    ("issued_on", gettext_lazy("Ngày cấp"), "day", ""),
+    ("issuer", gettext_lazy("Cơ quan cấp"), "text", ""),
+    ("content_summary", gettext_lazy("Trích yếu nội dung chính"), "textarea", ""),
+    ("valid_from", gettext_lazy("Hiệu lực từ ngày"), "day", ""),
+    ("valid_to", gettext_lazy("Hiệu lực đến ngày"), "day", ""),
+    ("valid_indefinitely", gettext_lazy("Không thời hạn"), "checkbox", ""),
+    ("validity_scope", gettext_lazy("Phạm vi hiệu lực"), "text", ""),
 )
 
 
