@@ -441,14 +441,18 @@ def counter(request: HttpRequest) -> HttpResponse:
     the three outcomes, by the button pressed (`action`: receive, guide, refuse)."""
     if request.method == "POST":
         return _submit(request)
-    p = Posted(
+    return _page(request, _chosen(request), q=_clean(request.GET.get("q"), 200))
+
+
+def _chosen(request: HttpRequest) -> Posted:
+    """An empty form for the procedure, case and agency in the address (`?thu_tuc=&truong_hop=&co_quan=`)."""
+    return Posted(
         token=secrets.token_urlsafe(24),
         procedure=_clean(request.GET.get("thu_tuc"), 20).strip(),
         case=_clean(request.GET.get("truong_hop"), 40).strip(),
         agency=_clean(request.GET.get("co_quan"), 40).strip(),
         values=dict.fromkeys(TEXT_FIELDS, ""),
     )
-    return _page(request, p, q=_clean(request.GET.get("q"), 200))
 
 
 def _submit(request: HttpRequest) -> HttpResponse:
@@ -556,13 +560,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @reception_page
 def parts(request: HttpRequest) -> HttpResponse:
     """The papers, time and fees of another case or agency (htmx, when the officer changes them)."""
-    p = Posted(
-        token="",
-        procedure=_clean(request.GET.get("thu_tuc"), 20).strip(),
-        case=_clean(request.GET.get("truong_hop"), 40).strip(),
-        agency=_clean(request.GET.get("co_quan"), 40).strip(),
-        values=dict.fromkeys(TEXT_FIELDS, ""),
-    )
+    p = _chosen(request)
     try:
         context = _parts(request.user, p.procedure, p.case, p.agency, p)
     except DomainError as exc:
