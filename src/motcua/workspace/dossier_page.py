@@ -127,33 +127,23 @@ def _field_names(action: str) -> list[str]:
 
 
 def _recipient_options(user, d: Dossier) -> tuple[list, str]:
+    """(option groups, help): the workflow's next step first (value ''), whole units, then people."""
     found = selectors.forward_recipients(user, d)
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     if found.next_step is not None:
         agency, person, step = found.next_step
-        who = full_name(person) if person is not None else _("cả đơn vị")
-        groups.append(
-            (
-                "",
-                [
-                    (
-                        "",
-                        _("Bước tiếp theo: {step} – {agency} ({who})").format(
-                            step=step.title, agency=agency.name, who=who
-                        ),
-                    )
-                ],
-            )
+        text = _("Bước tiếp theo: {step} – {agency} ({who})").format(
+            step=step.title, agency=agency.name, who=full_name(person) if person else _("cả đơn vị")
         )
+        groups.append(("", [("", text)]))
     groups.append((_("Cả đơn vị"), [(a.identifier, a.name) for a in found.agencies]))
     roles = dict(Role.choices)
-    by_agency: dict[str, list[tuple[str, str]]] = {}
+    people: dict[str, list[tuple[str, str]]] = {}
     for s in found.staff:
-        by_agency.setdefault(s.agency.name, []).append(
+        people.setdefault(s.agency.name, []).append(
             (s.user.get_username(), f"{full_name(s.user)} – {roles.get(s.role, s.role)}")
         )
-    groups += list(by_agency.items())
-    return groups, found.no_next_step
+    return groups + list(people.items()), found.no_next_step
 
 
 def _form_field(name: str, action: str, d: Dossier, user, required: bool) -> FormField:
