@@ -337,6 +337,21 @@ def test_reception_adds_a_scan_and_everyone_downloads_it_through_the_api(counter
     assert 'id="them-ban-quet"' not in as_user("chuyenvien").get(url(d)).content.decode()
 
 
+def test_reception_hands_in_a_supplement_at_the_counter_with_its_scans(counter, as_user):
+    d = counter()
+    reception = as_user("tiepnhan")
+    post(reception, d, "forward")
+    post(as_user("chuyenvien"), d, "request_supplement", reason="Thiếu bản sao", items=["Giấy chứng sinh"])
+    upload = SimpleUploadedFile("giay-chung-sinh.pdf", PDF, "application/pdf")
+    assert reception.post(f"/can-bo/ho-so/{d.code}/tep/", {"file": upload}).status_code == 303
+    html = reception.get(url(d)).content.decode()
+    form = re.search(r'id="thao-tac-supplement".*?</section>', html, re.S).group(0)
+    assert "Bổ sung hồ sơ" in form and "giay-chung-sinh.pdf" in form, "the scans it will hand in"
+    r = post(reception, d, "supplement", note="Nộp tại quầy")
+    assert r.status_code == 303 and fresh(d).status == machine.Status.PROCESSING
+    assert d.files.get().event_seq == fresh(d).version
+
+
 # ------------------------------------------------------------------------------------------------ queries
 def _hand_overs(d, staff, times: int):
     """`times` forwards between the specialist and the leader, each a timeline row with a named person."""
