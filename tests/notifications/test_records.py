@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from motcua.integrations.models import OutboxMessage
+from motcua.integrations.worker import OutboxWorker
 from motcua.notifications.models import Notification
 from motcua.notifications.selectors import notifications_of
 from motcua.notifications.services import muted
@@ -109,3 +110,20 @@ def test_email_url(url, expected):
 def test_email_url_refuses_plain_smtp_to_another_machine_and_unknown_schemes(url):
     with pytest.raises(ImproperlyConfigured, match="MOTCUA_EMAIL_URL"):
         email_from_url(url, debug=False)
+
+
+def test_a_misnamed_sms_backend_keeps_the_sms_waiting_and_says_why(settings, counter, mailoutbox):
+    settings.SMS_BACKEND = "motcua.notifications.sms.NoSuchBackend"
+    d = counter(at=local(2025, 8, 15, 15))
+    said: list[str] = []
+
+    OutboxWorker(say=said.append).run_once()
+
+    assert [(n.channel, n.status) for n in notifications_of(d)] == [
+        ("email", Status.SENT),
+        ("sms", Status.PENDING),
+    ]
+    assert len(mailoutbox) == 1
+    assert any(
+        "MOTCUA_SMS_BACKEND='motcua.notifications.sms.NoSuchBackend' không nạp được" in s for s in said
+    )

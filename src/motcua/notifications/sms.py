@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from motcua.core.masking import mask_phone
@@ -130,11 +131,15 @@ _backends: dict[str, SmsBackend] = {}
 
 
 def backend() -> SmsBackend | None:
-    """The configured backend (one instance per dotted path), or None when SMS is off."""
+    """The configured backend (one instance per dotted path), or None when SMS is off; ImproperlyConfigured
+    when the path names nothing importable."""
     path = settings.SMS_BACKEND
     if not path:
         return None
     found = _backends.get(path)
     if found is None:
-        found = _backends[path] = import_string(path)()
+        try:
+            found = _backends[path] = import_string(path)()
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"MOTCUA_SMS_BACKEND={path!r} không nạp được ({exc})") from exc
     return found

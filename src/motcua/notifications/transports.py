@@ -12,6 +12,7 @@ import smtplib
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.utils import timezone
@@ -106,7 +107,10 @@ class SmsTransport(NoticeTransport):
         return found.timeout if found else 0
 
     def unavailable_reason(self) -> str | None:
-        found = sms.backend()
+        try:
+            found = sms.backend()
+        except ImproperlyConfigured as exc:
+            return f"{exc}; tin nhắn được giữ chờ gửi"
         if found is None:
             return "chưa cấu hình kênh SMS (MOTCUA_SMS_BACKEND); tin nhắn được giữ chờ gửi"
         return super().unavailable_reason() or found.unavailable_reason()
