@@ -21,6 +21,7 @@ from motcua.catalog.versions import version_by_id
 from motcua.core.errors import DomainError
 from motcua.core.formatting import LOCAL_TZ, moment
 from motcua.core.names import full_name
+from motcua.notifications.selectors import notifications_of
 from motcua.directory.models import Role, StaffAssignment
 from motcua.dossiers import files, forms_data, machine, selectors
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, DossierFee
@@ -395,4 +396,5 @@ def page_context(request, d: Dossier, now: datetime) -> dict[str, Any]:
         ],
         "may_attach": files.may_attach(user, d),
         "pending_files": _pending(d),
+        "notifications": list(notifications_of(d)),
     }
