@@ -21,10 +21,10 @@ from motcua.catalog.versions import version_by_id
 from motcua.core.errors import DomainError
 from motcua.core.formatting import LOCAL_TZ, moment
 from motcua.core.names import full_name
-from motcua.notifications.selectors import notifications_of
 from motcua.directory.models import Role, StaffAssignment
 from motcua.dossiers import files, forms_data, machine, selectors
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, DossierFee
+from motcua.notifications.selectors import notifications_of
 from motcua.portal.templatetags.motcua_format import money  # in the page's language
 
 # ------------------------------------------------------------------------------------------ action forms
