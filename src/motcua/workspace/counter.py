@@ -90,7 +90,7 @@ def form_url(code: str, number: str) -> str:
 
 
 def dossier_url(code: str) -> str:
-    return f"{reverse('workspace:queue')}ho-so/{code}/"
+    return reverse("workspace:dossier", kwargs={"code": code})
 
 
 # ------------------------------------------------------------------------------------------ the form
