@@ -6,14 +6,6 @@
 
   function byId(id) { return document.getElementById(id); }
 
-  // htmx copies an old element's style attribute onto its swapped-in twin ("settling"); under the CSP
-  // (no inline styles) that is a violation whenever the browser has left a style="" on an input.
-  if (window.htmx) {
-    window.htmx.config.attributesToSettle = window.htmx.config.attributesToSettle.filter(function (name) {
-      return name !== "style";
-    });
-  }
-
   // htmx leaves 4xx answers unswapped by default; ours carry the message to show beside the field.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
