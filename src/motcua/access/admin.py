@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import axes.admin  # noqa: F401 (registers axes' pages now, before the lines below take two of them off)
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import person
+
 from .models import ApiToken
 from .tokens import revoke_api_tokens
+
+# Neither table is written here (AXES_DISABLE_ACCESS_LOG; no failure log): two empty pages would only confuse.
+for model in (AccessLog, AccessFailureLog):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 TOKEN_STATES = {"active": _("Còn hiệu lực"), "expired": _("Đã hết hạn"), "revoked": _("Đã thu hồi")}
 
@@ -34,7 +43,7 @@ class TokenStateFilter(admin.SimpleListFilter):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Read-only: tokens are issued with `motcua issue_token`; here they can only be revoked."""
 
-    list_display = ("prefix", "user", "created_at", "last_used_at", "expires_at", "state_label")
+    list_display = ("prefix", "owner", "created_at", "last_used_at", "expires_at", "state_label")
     list_filter = (TokenStateFilter, "expires_at", "created_at")
     search_fields = ("prefix", "user__username")
     list_select_related = ("user",)
@@ -47,6 +56,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=ApiToken._meta.get_field("user").verbose_name, ordering="user__username")
+    def owner(self, obj: ApiToken) -> str:
+        return person(obj.user)
 
     @admin.display(description=_("trạng thái"))
     def state_label(self, obj: ApiToken) -> str:

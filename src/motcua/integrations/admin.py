@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import EstimatedCountPaginator, readable_json, truncated
+
 from .models import OutboxMessage
 from .selectors import blocked, queue_status, with_blocker
 from .worker import retry_now
@@ -43,19 +45,22 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "created_at",
-        "delivered_at",
         "short_error",
         "blocked_by",
     )
     list_filter = (TroubleFilter, "status", "topic")
     search_fields = ("key", "idempotency_key", "topic")
+    search_help_text = _("Tìm theo khóa (mã hồ sơ), khóa chống gửi trùng hoặc loại bản tin")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     actions = ["retry_selected"]
-    readonly_fields = (
+    list_per_page = 50
+    # Every dossier change writes a message: the table is large between purges; never counted whole.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    fields = readonly_fields = (
         "topic",
         "key",
-        "payload",
         "idempotency_key",
         "status",
         "attempts",
@@ -63,6 +68,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
         "delivered_at",
+        "payload_view",
     )
 
     def get_queryset(self, request):
@@ -76,13 +82,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("lỗi gần nhất"))
     def short_error(self, obj: OutboxMessage) -> str:
-        return obj.last_error[:80]
+        return truncated(obj.last_error, 80)
+
+    @admin.display(description=OutboxMessage._meta.get_field("payload").verbose_name)
+    def payload_view(self, obj: OutboxMessage):
+        return readable_json(obj.payload)
 
     @admin.display(description=_("bị chặn bởi"))
     def blocked_by(self, obj: OutboxMessage) -> str:
         if obj.status != Status.PENDING or obj.blocked_by is None:
             return ""
-        return f"#{obj.blocked_by}: {(obj.blocked_error or '')[:60]}"
+        return truncated(f"#{obj.blocked_by}: {obj.blocked_error or ''}", 60)
 
     @admin.action(description=_("Gửi lại ngay (bản tin lỗi hoặc đang chờ, kèm bản tin lỗi đang chặn chúng)"))
     def retry_selected(self, request, queryset):
