@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 
 from motcua.calendar.core import parse_windows
@@ -140,13 +142,45 @@ class ApplicantInline(admin.StackedInline):
     autocomplete_fields = ("admin_unit",)
 
 
+PERMISSION_ACTIONS = {"add": _("thêm"), "change": _("sửa"), "delete": _("xóa"), "view": _("xem")}
+
+
+def permission_label(permission: Permission) -> str:
+    """'Hồ sơ và quy trình xử lý | hồ sơ | xem' instead of the English name Django stores ('Can view dossier')."""
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    if (
+        model is None
+        or action not in PERMISSION_ACTIONS
+        or permission.codename != f"{action}_{model._meta.model_name}"
+    ):
+        return str(permission)
+    return (
+        f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {PERMISSION_ACTIONS[action]}"
+    )
+
+
+class PermissionLabels:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
 User = get_user_model()
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
+for model in (User, Group):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, BaseGroupAdmin):
+    pass
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionLabels, BaseUserAdmin):
     """The stock user admin plus the roles (and citizen record) that give an account its permissions.
 
     Names family name first: motcua keeps "Trần Thị" in last_name and "Lan" in first_name (core.names).
