@@ -215,6 +215,8 @@ INSTALLED_APPS = [
     "motcua.access.apps.AdminConfig",
     "motcua.api",
     "motcua.portal",
+    "motcua.workspace",
+    "django_htmx",
     "motcua.demo",
     "motcua.access.apps.AxesConfig",
 ]
@@ -232,6 +234,7 @@ MIDDLEWARE = [
     "motcua.access.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a sign-in refused by the throttle into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -284,7 +287,9 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/dang-nhap/"
+# Sign-in with VNeID (contract §9): the button shows only when a provider is configured.
+OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "")
 
 # Throttles (ADR 0008, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
 # proxy is named here, the address it writes into this header (read from the right, CLIENT_IP_PROXIES hops).
