@@ -21,11 +21,6 @@ from django.views.decorators.cache import never_cache
 
 from motcua.directory import selectors as directory
 
-# Contract §6 pages of the product (owned by the portal and the workspace).
-SIGN_IN_URL = "/dang-nhap/"
-SIGN_OUT_URL = "/dang-xuat/"
-WORKSPACE_URL = "/can-bo/"
-
 
 def may_administer(user) -> bool:
     if not (user.is_active and user.is_staff):
@@ -83,11 +78,11 @@ class MotcuaAdminSite(admin.AdminSite):
             **self.each_context(request),
             "title": _("Không có quyền vào trang quản trị"),
             "officer": directory.is_staff_member(user),
-            "workspace_url": WORKSPACE_URL,
-            "sign_out_url": SIGN_OUT_URL,
+            "workspace_url": reverse("workspace:queue"),
+            "sign_out_url": reverse("portal:signout"),
         }
         return render(request, "admin/motcua_refused.html", context, status=403)
 
 
 def sign_in_redirect(target: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(f"{SIGN_IN_URL}?{urlencode({'next': target})}")
+    return HttpResponseRedirect(f"{reverse('portal:signin')}?{urlencode({'next': target})}")
