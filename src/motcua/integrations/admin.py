@@ -16,12 +16,19 @@ from .worker import retry_now
 Status = OutboxMessage.Status
 
 
+def request_queue_status(request):
+    """`queue_status()` once per page: the warning and the filter's counts both show it."""
+    if not hasattr(request, "_motcua_queue_status"):
+        request._motcua_queue_status = queue_status()
+    return request._motcua_queue_status
+
+
 class TroubleFilter(admin.SimpleListFilter):
     title = _("sự cố gửi")
     parameter_name = "trouble"
 
     def lookups(self, request, model_admin):
-        status = queue_status()
+        status = request_queue_status(request)
         return [
             ("dead", _("Gửi lỗi, dừng thử lại (%(n)d)") % {"n": status.dead}),
             ("blocked", _("Bị chặn sau bản tin lỗi cùng khóa (%(n)d)") % {"n": status.blocked}),
@@ -38,7 +45,7 @@ class TroubleFilter(admin.SimpleListFilter):
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = (
-        "id",
+        "number",
         "topic",
         "key",
         "status",
@@ -72,13 +79,20 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return with_blocker(super().get_queryset(request))
+        queryset = with_blocker(super().get_queryset(request))
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            queryset = queryset.defer("payload")  # the list shows no payload; a dossier's is kilobytes
+        return queryset
 
     def changelist_view(self, request, extra_context=None):
-        status = queue_status()
+        status = request_queue_status(request)
         if status.dead and request.method == "GET":
             self.message_user(request, status.describe(), messages.WARNING)
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("số bản tin"), ordering="id")
+    def number(self, obj: OutboxMessage) -> int:
+        return obj.pk
 
     @admin.display(description=_("lỗi gần nhất"))
     def short_error(self, obj: OutboxMessage) -> str:
