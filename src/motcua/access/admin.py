@@ -31,6 +31,7 @@ class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
     def expiration(self, obj: AccessAttempt):
         return super().expiration(obj)
 
+
 TOKEN_STATES = {"active": _("Còn hiệu lực"), "expired": _("Đã hết hạn"), "revoked": _("Đã thu hồi")}
 
 

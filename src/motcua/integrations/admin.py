@@ -120,3 +120,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Messages are written only by services, in the transaction of the change they report.
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # read-only: retried with the action, removed with delete, never edited
