@@ -159,3 +159,17 @@ STEP_RESULT = {machine.EARLY: "trước hạn", machine.ON_TIME: "đúng hạn",
 def _step_result(done: datetime, deadline: datetime | None) -> str:
     """Without a deadline to judge against, a hand-over counts as on time."""
     return STEP_RESULT[machine.judge(done, deadline) if deadline is not None else machine.ON_TIME]
+
+
+def applicable_forms(d: Dossier, events: list[DossierEvent]) -> list[str]:
+    """The numbers of the forms `form_data` gives for this dossier now, from its events already read (in
+    order): a page's print links without building any form."""
+    done = {e.action for e in events}
+    found = {
+        "01": d.received_at is not None and bool(done & {"accept", "receive"}),
+        "02": "request_supplement" in done,
+        "03": d.status == machine.Status.DENIED and "refuse" in done,
+        "04": "apologize" in done,
+        "05": "forward" in done,
+    }
+    return [number for number, applies in found.items() if applies]
