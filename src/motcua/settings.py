@@ -212,6 +212,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.integrations",
     "motcua.access",
+    "motcua.documents",
     "motcua.api",
     "motcua.portal",
     "motcua.demo",
