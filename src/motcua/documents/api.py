@@ -82,5 +82,5 @@ def dossier_form(request, code: str, number: str, params: Query[FormQuery]):
 def logbook(request, params: Query[LogbookQuery]):
     """The log book of the dossiers a receiving unit received from `from` to `to` (at most 366 days), for
     its reception officers and centre heads: 403 `logbook_forbidden` for others, 404 `agency_not_found`,
-    422 `invalid_period` or `logbook_too_large` (more than 2 000 lines as PDF, 100 000 as XLSX)."""
+    422 `invalid_period` or `logbook_too_large` (more than 500 lines as PDF, 20 000 as XLSX)."""
     return responses.logbook_response(request.auth, params.agency, params.start, params.end, params.format)

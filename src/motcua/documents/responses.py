@@ -15,9 +15,11 @@ from motcua.dossiers import forms_data, selectors
 
 from . import render
 
-# Rows one log book may hold: a PDF of 2 000 lines is about 150 A4 pages; the spreadsheet streams.
-MAX_PDF_LINES = 2_000
-MAX_XLSX_LINES = 100_000
+# Lines one log book may hold (ADR 0011): WeasyPrint lays a long table out at 10-50 ms a line, so a PDF
+# stops at 500 lines (about 28 A4 pages); a spreadsheet line costs about 1 ms, and 20 000 of them (a busy
+# centre's month) stay within a request's time and memory.
+MAX_PDF_LINES = 500
+MAX_XLSX_LINES = 20_000
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOGBOOK_FORMATS = ("pdf", "xlsx")

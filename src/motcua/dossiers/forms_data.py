@@ -406,8 +406,15 @@ class ControlSheet:
                 note=f"Đã giải quyết xong: {data.get('result', d.result_name)}",
             )
         if e.action == "return_result":
+            one_stop = d.receiving_agency.name
             return self._row(
-                "return", e, holder, applicant, to_person=applicant, deadline=e.due_at, note="Đã trả kết quả"
+                "return",
+                e,
+                one_stop,
+                applicant,
+                to_person=applicant,
+                deadline=e.due_at,
+                note="Đã trả kết quả",
             )
         if e.action in ("stop", "withdraw"):
             what = "Dừng xử lý" if e.action == "stop" else "Rút hồ sơ"
