@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from motcua.core import inputs
 from motcua.dossiers import forms_data, selectors
@@ -34,8 +35,7 @@ def form_content(user, code: str, number: Any) -> dict[str, Any]:
 
 def _file(content: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    # Names are ASCII (codes, dates): no RFC 5987 encoding needed.
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["X-Content-Type-Options"] = "nosniff"
     # Personal data: no shared cache keeps it.
     response["Cache-Control"] = "private, no-store"
