@@ -44,6 +44,7 @@ class LogbookQuery(Schema):
 @router.get(
     "/dossiers/{code}/forms/{number}",
     response={200: DossierFormOut, **ERRORS},
+    url_name="form",
     summary="Mẫu phiếu 01-05 của hồ sơ (PDF; ?format=json: nội dung)",
     openapi_extra={
         "responses": {200: {"description": "PDF (A5) hoặc nội dung JSON", "content": {responses.PDF: BINARY}}}
@@ -69,6 +70,7 @@ def dossier_form(request, code: str, number: str, params: Query[FormQuery]):
 @router.get(
     "/forms/06",
     response={200: None, **ERRORS},
+    url_name="logbook",
     summary="Sổ theo dõi hồ sơ (Mẫu 06) của đơn vị tiếp nhận (PDF hoặc XLSX)",
     openapi_extra={
         "responses": {

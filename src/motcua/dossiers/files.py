@@ -159,3 +159,12 @@ def remove(actor, code: str, file_id: int) -> None:
 
 def private_delete(name: str) -> None:
     private_storage.delete(name)
+
+
+def may_attach(actor, d: Dossier) -> bool:
+    """Whether `attach` would take a file from `actor` for `d` now (a page shows its upload form then)."""
+    try:
+        _may_touch(actor, d)
+    except (NotFound, PermissionDenied, Conflict):
+        return False
+    return True

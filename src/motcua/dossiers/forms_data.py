@@ -422,6 +422,20 @@ class ControlSheet:
         return None
 
 
+def applicable_forms(d: Dossier, events: list[DossierEvent]) -> list[str]:
+    """The numbers of the forms `form_data` gives for this dossier now, from its events already read (in
+    order): a page's print links without building any form."""
+    done = {e.action for e in events}
+    found = {
+        "01": d.received_at is not None and bool(done & {"accept", "receive"}),
+        "02": "request_supplement" in done,
+        "03": d.status == machine.Status.DENIED and "refuse" in done,
+        "04": "apologize" in done,
+        "05": "forward" in done,
+    }
+    return [number for number, applies in found.items() if applies]
+
+
 # ------------------------------------------------------------------------------------------ the log book
 def _day_start(value: date) -> datetime:
     return datetime.combine(value, time.min, tzinfo=LOCAL_TZ)

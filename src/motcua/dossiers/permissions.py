@@ -93,6 +93,12 @@ def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = No
     return row
 
 
+def check_version(dossier, expected: int | None) -> None:
+    """409 when the caller acted on a version of the dossier that is no longer the current one."""
+    if expected is not None and expected != dossier.version:
+        raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")
+
+
 def allowed(user, dossier, now: datetime) -> list[str]:
     """Action names `check` accepts (what a page shows as buttons)."""
     out = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,8 +15,9 @@ from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
 from motcua.directory.calendars import calendar_for, own_calendar_agencies
+from motcua.directory.models import Agency, Role, StaffAssignment
 
-from . import machine, permissions
+from . import machine, permissions, workflows
 from .machine import CLOCK_STATUSES, Status
 from .models import Dossier, DossierEvent, DossierFile
 
@@ -254,3 +256,71 @@ def public_lookup(code: str, last4: str) -> tuple[Dossier, list[DossierEvent]] |
 def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
     """The actions `services.perform` would accept from this user now (given valid inputs)."""
     return permissions.allowed(user, dossier, now or timezone.now())
+
+
+def check_action(
+    user, dossier: Dossier, action: str, given: dict[str, Any], *, expected_version: int | None = None
+):
+    """What `services.perform` would answer before changing anything, without changing anything: the
+    same DomainError (404, 403, 409, 422 in its order) or the typed input. For a page that asks for a
+    confirmation before a step that cannot be undone. (What the action itself checks while applying,
+    such as a forward's recipient, is left to `perform`.)"""
+    spec = machine.BY_ACTION.get(action)
+    if spec is None or action not in machine.BY_NAME:
+        raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
+    permissions.check(user, dossier, action, timezone.now())
+    permissions.check_version(dossier, expected_version)
+    return inputs.validate(spec.Input, given)
+
+
+DUE_TODAY, DUE_SOON = "due_today", "due_soon"
+
+
+def due_urgency(d: Dossier, now: datetime) -> str | None:
+    """'due_today' or 'due_soon' (the `due=due_soon` list filter's rule: running, in time, due within
+    the next working days of its agency) for a dossier whose due date is near; None otherwise."""
+    if d.received_at is None or d.due_at is None or d.due_at < now or d.supplement_count > 1:
+        return None
+    running = d.status in (Status.NEW, Status.PROCESSING, Status.PAYING) or (
+        d.status == Status.WAITING and d.paused_from_status not in CLOCK_STATUSES
+    )
+    if not running:
+        return None
+    if d.due_at.astimezone(LOCAL_TZ).date() == now.astimezone(LOCAL_TZ).date():
+        return DUE_TODAY
+    if d.due_at <= calendar_for(d.agency).add(now, DUE_SOON_WORKING_DAYS, "working_days"):
+        return DUE_SOON
+    return None
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Where a `forward` by this user may send the dossier (the choices of a page's recipient field).
+
+    `next_step`: (agency, person or None, workflow step) of a forward without a recipient, or None with
+    `no_next_step` saying why (last step, a step that is not the user's); `agencies`: whole units (a
+    forward to the group), `staff`: (user, assignment) of specialists and leaders there."""
+
+    next_step: tuple[Agency, Any, workflows.Step] | None
+    no_next_step: str
+    agencies: list[Agency]
+    staff: list[StaffAssignment]
+
+
+def forward_recipients(user, d: Dossier) -> Recipients:
+    """The holding agency, the competent agency and the next step's, with their processing staff."""
+    try:
+        next_step, why = workflows.destination(d, "", user), ""
+    except ValidationFailed as exc:
+        next_step, why = None, exc.message
+    agencies = {a.pk: a for a in (d.current_agency, d.agency, next_step[0] if next_step else None) if a}
+    staff = list(
+        StaffAssignment.objects.filter(
+            agency_id__in=list(agencies), role__in=[Role.SPECIALIST, Role.LEADER], user__is_active=True
+        )
+        .exclude(user_id=getattr(user, "pk", None))
+        .select_related("user", "agency")
+        .order_by("agency__name", "role", "user__last_name", "user__first_name", "user__username")
+    )
+    listed = sorted(agencies.values(), key=lambda a: (a.pk != d.agency_id, a.name))
+    return Recipients(next_step, why, listed, staff)
