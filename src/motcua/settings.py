@@ -250,6 +250,7 @@ INSTALLED_APPS = [
     "motcua.access",
     # The admin after motcua.access, whose admin/ templates then take precedence over the stock ones (ADR 0014).
     "motcua.access.apps.AdminConfig",
+    "motcua.documents",
     "motcua.api",
     "motcua.portal",
     "motcua.workspace",

@@ -160,6 +160,8 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
             models.Index(fields=["current_agency", "status"], name="dossier_current_status_idx"),
             models.Index(fields=["received_at"], name="dossier_received_idx"),
+            # The log book (Form 06) of one receiving unit, and a dossier's line in it.
+            models.Index(fields=["receiving_agency", "received_at"], name="dossier_receiving_book_idx"),
             models.Index(fields=["due_at"], name="dossier_due_idx"),
             models.Index(fields=["-submitted_at", "-id"], name="dossier_list_order_idx"),
         ]
