@@ -232,7 +232,6 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -249,12 +248,15 @@ INSTALLED_APPS = [
     "motcua.integrations",
     "motcua.notifications",
     "motcua.access",
+    # The admin after motcua.access, whose admin/ templates then take precedence over the stock ones (ADR 0014).
+    "motcua.access.apps.AdminConfig",
+    "motcua.documents",
     "motcua.api",
     "motcua.portal",
     "motcua.workspace",
     "django_htmx",
     "motcua.demo",
-    "axes",
+    "motcua.access.apps.AxesConfig",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +303,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and HH:MM dd/mm/yyyy wherever Django formats a date itself (the admin): core/formats/vi.
+FORMAT_MODULE_PATH = ["motcua.core.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -5,11 +5,9 @@ from django.urls import include, path
 
 from motcua.access.errors import API_PREFIX
 from motcua.api.router import api
-from motcua.portal import signin
 
 urlpatterns = [
-    # The one sign-in page serves the admin too (contract §6: never the Django admin's own page).
-    path("admin/login/", signin.admin_login),
+    # The admin has no sign-in form of its own: its login URL leads to /dang-nhap/ (access/admin_site.py).
     path("admin/", admin.site.urls),
     path(API_PREFIX.lstrip("/"), api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

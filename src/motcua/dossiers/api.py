@@ -1,4 +1,5 @@
-"""Dossier API (contract §4): submit or receive, list, detail, history, lifecycle actions, form data.
+"""Dossier API (contract §4): submit or receive, list, detail, history, lifecycle actions, files (the
+printed forms are `motcua.documents.api`).
 
 Thin: parse, call one service or selector, shape the JSON. Errors are DomainErrors mapped by the API
 object to {code, message}.
@@ -24,7 +25,7 @@ from motcua.core import inputs
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
-from . import files, forms_data, machine, selectors, services
+from . import files, machine, selectors, services
 from .models import Dossier, DossierEvent, DossierFile
 from .schemas import PaperMetadata, Submission
 
@@ -220,14 +221,6 @@ class EventOut(Schema):
 class EventList(Schema):
     items: list[EventOut]
     count: int
-
-
-class DossierFormOut(Schema):
-    form: str
-    title: str
-    format: str = Field(..., description="'data': the form's content as JSON; the PDF is not available yet")
-    pdf_available: bool
-    data: dict[str, Any]
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -494,22 +487,3 @@ def delete_file(request, code: str, file_id: int):
     """Only its uploader, and only while the file is not yet part of the dossier's record."""
     files.remove(request.auth, code, file_id)
     return Status(204, None)
-
-
-@router.get(
-    "/dossiers/{code}/forms/{number}",
-    response={200: DossierFormOut, **ERRORS},
-    summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)",
-)
-def form(request, code: str, number: str):
-    """The content of official form 01-05 as JSON data. The PDF rendering is not implemented yet:
-    `format` is `data` and `pdf_available` is false."""
-    d = selectors.dossier_detail(request.auth, code)
-    data = forms_data.form_data(d, number)
-    return {
-        "form": data["form"],
-        "title": data["title"],
-        "format": "data",
-        "pdf_available": False,
-        "data": data,
-    }

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop as N_  # labels stay Vietnamese; marked for translation
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from motcua.core import inputs
 from motcua.core.errors import Conflict, ValidationFailed
@@ -218,8 +219,48 @@ def _guidance_once(dossier, now: datetime) -> None:
         )
 
 
+class RequestedItem(BaseModel):
+    """A paper to supplement or complete, with its own reason when it has one (Form 02)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: inputs.RequiredText(500)
+    reason: inputs.Text(MAX_TEXT, multiline=True) = ""
+
+
+def _plain_item(value: Any) -> Any:
+    # The contract's plain text item is an item whose reason is the request's own.
+    if isinstance(value, str):
+        return {"name": value}
+    if not isinstance(value, dict | RequestedItem):
+        raise PydanticCustomError("invalid_field", "phải là tên giấy tờ, hoặc một đối tượng {name, reason}.")
+    return value
+
+
+_ITEM_SCHEMA = RequestedItem.model_json_schema()
+Item = Annotated[
+    RequestedItem,
+    BeforeValidator(_plain_item),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 500}, _ITEM_SCHEMA]}),
+]
+
+
 class SupplementRequest(Reasoned):
-    items: list[inputs.RequiredText(500)] = Field(min_length=1, max_length=100)
+    items: list[Item] = Field(
+        min_length=1, max_length=100, description="giấy tờ cần bổ sung: tên, hoặc {name, reason}"
+    )
+
+
+def requested_items(data: dict[str, Any], reason: str) -> list[dict[str, str]]:
+    """The papers a `request_supplement` event asked for, each with its reason (its own, else the
+    request's): `data["items"]` holds plain names, or {name, reason} for an item with its own reason."""
+    items = data.get("items", []) if isinstance(data, dict) else []
+    out = []
+    for item in items if isinstance(items, list) else [items]:
+        if isinstance(item, dict):
+            out.append({"name": str(item.get("name", "")), "reason": str(item.get("reason") or reason)})
+        else:
+            out.append({"name": str(item), "reason": reason})
+    return out
 
 
 class RequestSupplement(Action):
@@ -256,7 +297,8 @@ class RequestSupplement(Action):
         else:
             d.guidance_count += 1
         d.paused_at, d.paused_from_status = step.at, d.status
-        return {"items": list(given.items)}
+        # Plain names as before; an item with its own reason keeps it beside its name.
+        return {"items": [{"name": i.name, "reason": i.reason} if i.reason else i.name for i in given.items]}
 
     def replay(self, s, event):
         s["supplement_count" if event.from_status in CLOCK_STATUSES else "guidance_count"] += 1

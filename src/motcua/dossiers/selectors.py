@@ -191,6 +191,25 @@ def dossier_detail(user, code: str) -> Dossier:
     return d
 
 
+# What the official forms read beyond a list row: the procedure version (processing time) and, for the
+# headers, each agency's parent and place.
+FORM_RELATED = (
+    "procedure",
+    "procedure_version",
+    "current_agency",
+    *(f"{a}__{p}" for a in ("agency", "receiving_agency") for p in ("parent", "province", "admin_unit")),
+)
+
+
+def dossier_for_forms(user, code: str) -> Dossier:
+    """The dossier with what `forms_data` reads, if the user may see it; 404 otherwise."""
+    qs = dossiers_visible_to(user).select_related(*FORM_RELATED).prefetch_related("components", "fees")
+    d = qs.filter(code=code).first() if _code_ok(code) else None
+    if d is None:
+        raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    return d
+
+
 def dossier_events(user, code: str) -> list[DossierEvent]:
     d = dossier_detail_light(user, code)
     return list(DossierEvent.objects.filter(dossier=d).select_related("actor", "agency").order_by("seq"))

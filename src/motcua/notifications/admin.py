@@ -17,7 +17,7 @@ Status = Notification.Status
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = (
-        "dossier_id",
+        "dossier_code",
         "event_seq",
         "kind",
         "channel",
@@ -36,7 +36,11 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields if not f.primary_key]
+
+    @admin.display(description=Notification._meta.get_field("dossier").verbose_name, ordering="dossier_id")
+    def dossier_code(self, obj: Notification) -> str:
+        return obj.dossier_id  # the code itself (to_field="code"): no join
 
     @admin.action(description=_("Gửi lại ngay các thông báo gửi lỗi"))
     def send_again(self, request, queryset):

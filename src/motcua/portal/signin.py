@@ -13,7 +13,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -126,9 +126,3 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("portal:signin")
     return render(request, "portal/signed_out.html", {"confirm": True})
-
-
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin's login URL: the one sign-in page, coming back to the admin afterwards."""
-    target = _next(request) or reverse("admin:index")
-    return redirect(f"{reverse('portal:signin')}?{urlencode({'next': target})}")
