@@ -1,0 +1,140 @@
+"""Keyset (cursor) pages and capped counts: lists that cost the same on page 1 and on page 1,000.
+
+OFFSET paging reads and throws away every row before the page, and an exact count reads every matching
+row, on every page. Here a page starts after the last row of the previous one (its order values, carried
+in an opaque cursor), through the index that serves the order, and a count stops at a cap.
+
+An `Order` is a tuple of fields ending with a unique one (`id`), so that ties never repeat or skip a row.
+A nullable field sorts its NULLs last in both directions, on every database (the order, the keyset
+condition and the cursor agree on that).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Model, Q, QuerySet
+
+from .errors import ValidationFailed
+
+CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Order:
+    """A named, total order: `fields` as for `order_by` ("-submitted_at", "-id"); the last one is unique."""
+
+    name: str
+    fields: tuple[str, ...]
+    nullable: frozenset[str] = frozenset()
+
+    def columns(self) -> list[tuple[str, bool]]:
+        return [(f.lstrip("-"), f.startswith("-")) for f in self.fields]
+
+    def order_by(self) -> list[Any]:
+        out: list[Any] = []
+        for name, desc in self.columns():
+            if name in self.nullable:
+                out.append(F(name).desc(nulls_last=True) if desc else F(name).asc(nulls_last=True))
+            else:
+                out.append(f"-{name}" if desc else name)
+        return out
+
+    def values_of(self, row: Model) -> list[Any]:
+        return [getattr(row, name) for name, _ in self.columns()]
+
+    def after(self, values: list[Any]) -> Q:
+        """Rows strictly after `values` in this order (NULLs last).
+
+        Written as OR-ed prefixes, plus a redundant bound on the first column so that the index serving
+        the order can start at the cursor instead of filtering from the top."""
+        cols = self.columns()
+        branches = []
+        equal = Q()
+        for (name, desc), value in zip(cols, values, strict=True):
+            if value is None:  # only NULLs come after NULL, and they tie here
+                equal &= Q(**{f"{name}__isnull": True})
+                continue
+            beyond = Q(**{f"{name}__{'lt' if desc else 'gt'}": value})
+            if name in self.nullable:
+                beyond |= Q(**{f"{name}__isnull": True})
+            branches.append(equal & beyond)
+            equal &= Q(**{name: value})
+        cond = Q()
+        for b in branches:
+            cond |= b
+        if not branches:
+            return Q(pk__in=[])
+        first, desc = cols[0]
+        if values[0] is not None and first not in self.nullable:
+            cond &= Q(**{f"{first}__{'lte' if desc else 'gte'}": values[0]})
+        return cond
+
+
+def encode(order: Order, values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps([CURSOR_VERSION, order.name, plain], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _bad(message: str) -> ValidationFailed:
+    return ValidationFailed(message, code="invalid_field", details={"field": "cursor"})
+
+
+def decode(order: Order, cursor: str, model: type[Model]) -> list[Any]:
+    """The order values a cursor carries; 422 when it is not one of ours or belongs to another order."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        version, name, values = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise _bad("'cursor' không hợp lệ: hãy dùng giá trị 'next' của trang trước.") from None
+    if version != CURSOR_VERSION or not isinstance(values, list) or len(values) != len(order.fields):
+        raise _bad("'cursor' không hợp lệ: hãy dùng giá trị 'next' của trang trước.")
+    if name != order.name:
+        raise _bad("'cursor' thuộc một cách sắp xếp khác (bộ lọc đã đổi): hãy bắt đầu lại từ trang đầu.")
+    out = []
+    for (column, _), value in zip(order.columns(), values, strict=True):
+        out.append(_value(model, column, value, column in order.nullable))
+    return out
+
+
+def _value(model: type[Model], column: str, value: Any, nullable: bool) -> Any:
+    if value is None and nullable:
+        return None
+    field = model._meta.get_field(column)
+    try:
+        if field.get_internal_type() == "DateTimeField":
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError(value)
+            return parsed
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ValueError(value)
+        return value
+    except (TypeError, ValueError):
+        raise _bad("'cursor' không hợp lệ: hãy dùng giá trị 'next' của trang trước.") from None
+
+
+def page(
+    qs: QuerySet, order: Order, *, size: int, cursor: str | None = None, offset: int = 0
+) -> tuple[list[Model], str | None]:
+    """One page of `qs` in `order` (after `cursor`, or skipping `offset` rows) and the next page's cursor."""
+    qs = qs.order_by(*order.order_by())
+    if cursor:
+        qs = qs.filter(order.after(decode(order, cursor, qs.model)))
+        offset = 0
+    rows = list(qs[offset : offset + size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, encode(order, order.values_of(rows[-1])) if more and rows else None
+
+
+def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
+    """(count, capped): the exact number of rows up to `cap`; (cap, True) when there are more."""
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
