@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,11 +28,16 @@ CURSOR_VERSION = 1
 
 @dataclass(frozen=True)
 class Order:
-    """A named, total order: `fields` as for `order_by` ("-submitted_at", "-id"); the last one is unique."""
+    """A named, total order: `fields` as for `order_by` ("-submitted_at", "-id"), ending with the primary
+    key so that no two rows tie."""
 
     name: str
     fields: tuple[str, ...]
     nullable: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.fields[-1].lstrip("-") != "id":
+            raise ValueError(f"order {self.name!r} must end with the primary key 'id' (ties would repeat)")
 
     def columns(self) -> list[tuple[str, bool]]:
         return [(f.lstrip("-"), f.startswith("-")) for f in self.fields]
@@ -121,20 +127,39 @@ def _value(model: type[Model], column: str, value: Any, nullable: bool) -> Any:
 
 
 def page(
-    qs: QuerySet, order: Order, *, size: int, cursor: str | None = None, offset: int = 0
+    qs: QuerySet,
+    order: Order,
+    *,
+    size: int,
+    cursor: str | None = None,
+    offset: int = 0,
+    load: Callable[[list[Any]], QuerySet] | None = None,
 ) -> tuple[list[Model], str | None]:
-    """One page of `qs` in `order` (after `cursor`, or skipping `offset` rows) and the next page's cursor."""
+    """One page of `qs` in `order` (after `cursor`, or skipping `offset` rows) and the next page's cursor.
+
+    The page is found first as primary keys and order values only, with no join: the planner then picks
+    the index that serves the filters and the order (on PostgreSQL often an index-only scan), and sorts
+    narrow rows when it must sort. `load(pks)` then reads those rows with whatever the caller shows."""
     qs = qs.order_by(*order.order_by())
     if cursor:
         qs = qs.filter(order.after(decode(order, cursor, qs.model)))
         offset = 0
-    rows = list(qs[offset : offset + size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, encode(order, order.values_of(rows[-1])) if more and rows else None
+    names = [name for name, _ in order.columns()]
+    keys = list(qs.values_list(*names)[offset : offset + size + 1])
+    more = len(keys) > size
+    keys = keys[:size]
+    ids = [k[-1] for k in keys]  # an order ends with the primary key
+    loaded = {row.pk: row for row in (load(ids) if load else qs.model._default_manager.filter(pk__in=ids))}
+    rows = [loaded[i] for i in ids if i in loaded]
+    return rows, encode(order, list(keys[-1])) if more and keys else None
 
 
-def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
-    """(count, capped): the exact number of rows up to `cap`; (cap, True) when there are more."""
-    n = qs.order_by().values("pk")[: cap + 1].count()
+def capped_count(qs: QuerySet, cap: int, order: Order | None = None) -> tuple[int, bool]:
+    """(count, capped): the exact number of rows up to `cap`; (cap, True) when there are more.
+
+    In `order`, the rows are counted along the index that serves the list: without it, the planner may
+    pick a sequential scan that expects matches everywhere, and a date range (matches only at the end of
+    a table filled in time order) then reads the whole table."""
+    ordered = qs.order_by(*order.order_by()) if order else qs.order_by()
+    n = ordered.values("pk")[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)

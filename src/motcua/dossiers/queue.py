@@ -3,10 +3,10 @@
 Views (for a staff user):
 
 * ``mine``: dossiers assigned to me that are still running (statuses 2, 4, 5, 6: ``machine.OPEN``);
-* ``unit``: what my agencies still have to do (statuses 1, 2, 4, 5, 6, 9: ``statuses.PENDING``): dossiers they hold
-  (``current_agency``), dossiers waiting for reception that I may receive (status 1: every agency
-  ``can_receive_for`` allows, and the counters of my agencies), and results waiting to be handed over at
-  the counter that received them (status 9, ``receiving_agency``).
+* ``unit``: what my agencies still have to do (statuses 1, 2, 4, 5, 6, 9: ``statuses.PENDING``): dossiers
+  they hold (``current_agency``) and that are not done yet, dossiers waiting for reception that I may
+  receive (status 1: every agency ``can_receive_for`` allows, and the counters of my agencies), and
+  results waiting to be handed over at the counter that received them (status 9, ``receiving_agency``).
 
 Buckets split the running dossiers (``machine.OPEN``) by urgency; every such dossier is in exactly one,
 judged like ``machine.timeliness`` at ``now`` on its competent agency's calendar:
@@ -159,17 +159,18 @@ def bucket_of(d: Dossier, now: datetime) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- views
-def _unit_parts(user) -> list[Q]:
-    """A unit's queue as disjoint parts, each one index range: what its agencies hold; results waiting at
-    their counters but held elsewhere; and, for reception officers, what waits for reception anywhere they
-    may receive for (status 1 is held by its receiving point, so the first part has their own already)."""
+def unit_parts(user) -> list[Q]:
+    """A unit's queue as disjoint parts, each one index range (the counts add them up): what its agencies
+    hold, results aside; the results waiting at their counters (handed over where they were received);
+    and, for reception officers, what waits for reception anywhere they may receive for (status 1 is held
+    by its receiving point, so the first part has their own already)."""
     agencies = sorted(directory.roles_at(user))
     if not agencies:
         return []
     held = Q(current_agency_id__in=agencies)
     parts = [
-        Q(status__in=list(PENDING)) & held,
-        Q(status=Status.RELEASING, receiving_agency_id__in=agencies) & ~held,
+        Q(status__in=sorted(PENDING - {Status.RELEASING})) & held,
+        Q(status=Status.RELEASING, receiving_agency_id__in=agencies),
     ]
     receivable = receivable_ids(user)
     if receivable:
@@ -180,16 +181,20 @@ def _unit_parts(user) -> list[Q]:
 def view_q(user, view: str) -> Q:
     """The rows of a queue view for `user`, inside `dossiers_visible_to(user)` by construction (mine is
     combined with it; each part of unit is one of the visibility rule's own), so `unit` needs no
-    visibility filter of its own."""
+    visibility filter of its own.
+
+    Unit is the union of `unit_parts` written without their overlap tests, and with the status test once,
+    on its own at the top: only then does PostgreSQL walk the partial indexes over the pending rows."""
     if view == "mine":
         return Q(assignee_id=getattr(user, "pk", None), status__in=list(OPEN))
-    parts = _unit_parts(user)
-    if not parts:
+    agencies = sorted(directory.roles_at(user))
+    if not agencies:
         return Q(pk__in=[])
-    cond = Q()
-    for part in parts:
-        cond |= part
-    # The status test stands alone at the top as well: only then does PostgreSQL walk the partial indexes.
+    held = Q(current_agency_id__in=agencies) & ~Q(status=Status.RELEASING)
+    cond = held | Q(status=Status.RELEASING, receiving_agency_id__in=agencies)
+    receivable = receivable_ids(user)
+    if receivable:
+        cond |= Q(status=Status.RECEIVING, agency_id__in=receivable)
     return Q(status__in=list(PENDING)) & cond
 
 
@@ -239,5 +244,5 @@ def counts(parts: list[QuerySet[Dossier]], clock: Clock) -> dict[str, int]:
 def queue_counts(user, visible: QuerySet[Dossier], clock: Clock) -> dict[str, dict[str, int]]:
     """The caller's two queues, counted by bucket: `mine` (within `visible`) and `unit`."""
     mine = [visible.filter(view_q(user, "mine"))]
-    unit = [Dossier.objects.filter(part) for part in _unit_parts(user)]
+    unit = [Dossier.objects.filter(part) for part in unit_parts(user)]
     return {"mine": counts(mine, clock), "unit": counts(unit, clock)}

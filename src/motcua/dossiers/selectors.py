@@ -89,10 +89,12 @@ def _assignee_q(assignee: str, user) -> Q:
 
 
 def _text_q(q: str) -> Q:
-    """Code (partial, any case) or applicant name (accent-insensitive)."""
+    """Code (partial, any case) or applicant name (partial, accent-insensitive). Codes always carry digits
+    and names never do, so one of the two (trigram-indexed on PostgreSQL) is searched, not both."""
+    if any(ch.isdigit() for ch in q):
+        return Q(code__icontains=q)
     folded = fold(q)
-    cond = Q(code__icontains=q)
-    return cond | Q(applicant_name_folded__contains=folded) if folded else cond
+    return Q(applicant_name_folded__contains=folded) if folded else Q(code__icontains=q)
 
 
 def _one_id(model, **lookup) -> int:
@@ -195,12 +197,15 @@ def list_order(filters: dict[str, Any]) -> keyset.Order:
     return BY_SUBMISSION
 
 
-def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
-    """The visible dossiers matching `filters`, in `list_order`, with what a list shows."""
+def _listed(user, filters: dict[str, Any]) -> QuerySet[Dossier]:
     # A unit's queue lies inside what its staff may see (queue.view_q): its own rule alone, as index ranges.
     base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user)
-    qs = filter_dossiers(base, user=user, **filters)
-    return with_parts(qs).order_by(*list_order(filters).order_by())
+    return filter_dossiers(base, user=user, **filters)
+
+
+def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
+    """The visible dossiers matching `filters`, in `list_order`, with what a list shows."""
+    return with_parts(_listed(user, filters)).order_by(*list_order(filters).order_by())
 
 
 @dataclass
@@ -217,17 +222,36 @@ def dossier_page(
     size: int,
     cursor: str | None = None,
     offset: int = 0,
-    count_cap: int = COUNT_CAP,
+    count_cap: int | None = None,
     **filters: Any,
 ) -> DossierPage:
     """One page of `list_dossiers` (after `cursor`, else skipping `offset` rows), the cursor of the next
     one, and the number of matches counted up to `count_cap` (no list ever counts a million rows)."""
-    qs = list_dossiers(user, **filters)
+    count_cap = COUNT_CAP if count_cap is None else count_cap
+    qs = _listed(user, filters)
     order = list_order(filters)
-    items, following = keyset.page(qs, order, size=size, cursor=cursor, offset=offset)
+    items, following = keyset.page(
+        qs,
+        order,
+        size=size,
+        cursor=cursor,
+        offset=offset,
+        load=lambda ids: with_parts(Dossier.objects.filter(pk__in=ids)),
+    )
     if not items and not cursor and not offset:
         return DossierPage([], 0, False, None)
-    count, capped = keyset.capped_count(qs, count_cap)
+    if filters.get("view") == "unit":
+        # Counted part by part (disjoint, each one index range), not through the OR of the list query.
+        others = {k: v for k, v in filters.items() if k != "view"}
+        parts = [
+            filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p in queue.unit_parts(user)
+        ]
+        counted = [keyset.capped_count(p, count_cap) for p in parts]
+        found = sum(n for n, _ in counted)
+        capped = found > count_cap or any(c for _, c in counted)
+        count = min(found, count_cap)
+    else:
+        count, capped = keyset.capped_count(qs, count_cap, order)
     return DossierPage(items, count, capped, following)
 
 
