@@ -33,7 +33,7 @@ DEFAULT_URL = os.environ.get("BENCH_QUEUE_URL", "postgres://postgres@127.0.0.1:5
 # `python -m benchmarks` runs this module on this database only (a million rows on SQLite is not the point).
 TARGETS = [("PostgreSQL", DEFAULT_URL)]
 N = int(os.environ.get("BENCH_QUEUE_N", "1000000"))
-ROUNDS = int(os.environ.get("BENCH_QUEUE_ROUNDS", "40"))
+ROUNDS = int(os.environ.get("BENCH_QUEUE_ROUNDS", "100"))
 USERS = ("tiepnhan", "chuyenvien")
 P95_BUDGET_MS, RATIO_BUDGET = 100.0, 5.0
 
@@ -183,7 +183,9 @@ def measure(
         caller = Caller(who)
         floors[who] = (caller, floor_codes(caller.user))
         for s in scenarios(today):
-            params = {"cursor": deep_cursor(caller.user, deep)} if s.params.get("cursor") == DEEP else s.params
+            params = (
+                {"cursor": deep_cursor(caller.user, deep)} if s.params.get("cursor") == DEEP else s.params
+            )
             plan.append((who, caller, s, params))
     floor = Scenario("floor: GET /dossiers/{code}", "")
     times: dict[tuple[str, str], list[float]] = {}
@@ -257,7 +259,9 @@ def describe_database() -> None:
         buffers = cur.fetchone()[0]
         cur.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers_dossier'))")
         size = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FILTER (WHERE status IN (1, 2, 4, 5, 6, 9)), count(*) FROM dossiers_dossier")
+        cur.execute(
+            "SELECT count(*) FILTER (WHERE status IN (1, 2, 4, 5, 6, 9)), count(*) FROM dossiers_dossier"
+        )
         pending, total = cur.fetchone()
     print(
         f"  PostgreSQL {version}, shared_buffers {buffers}; dossiers table {size} with indexes; "
@@ -266,7 +270,9 @@ def describe_database() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_queue", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_queue", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--db", default=DEFAULT_URL, help="PostgreSQL URL of the benchmark's own database")
     parser.add_argument("--n", type=int, default=N, help="dossiers to build (default 1,000,000)")
     parser.add_argument("--rounds", type=int, default=ROUNDS)

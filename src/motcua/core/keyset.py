@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,21 @@ class Order:
 
     def values_of(self, row: Model) -> list[Any]:
         return [getattr(row, name) for name, _ in self.columns()]
+
+    def merged(self, runs: list[list[tuple]]) -> list[tuple]:
+        """Key tuples of several runs, each already in this order, merged into this order."""
+        if len(runs) == 1:
+            return runs[0]
+        directions = {desc for _, desc in self.columns()}
+        if len(directions) != 1:
+            raise ValueError(f"order {self.name!r} mixes directions: its parts cannot be merged")
+        desc = directions.pop()
+        # NULLs last either way: with reverse=True the smallest key comes last.
+        return list(
+            heapq.merge(
+                *runs, key=lambda k: tuple(x for v in k for x in ((v is None) != desc, v)), reverse=desc
+            )
+        )
 
     def after(self, values: list[Any]) -> Q:
         """Rows strictly after `values` in this order (NULLs last).
@@ -126,32 +142,62 @@ def _value(model: type[Model], column: str, value: Any, nullable: bool) -> Any:
         raise _bad("'cursor' không hợp lệ: hãy dùng giá trị 'next' của trang trước.") from None
 
 
+@dataclass
+class Window:
+    """A page: its rows, the cursor of the next one, and (first pages) how many rows match, up to a cap."""
+
+    rows: list[Model]
+    next: str | None
+    count: int | None = None
+    capped: bool = False
+
+
 def page(
-    qs: QuerySet,
+    qs: QuerySet | list[QuerySet],
     order: Order,
     *,
     size: int,
     cursor: str | None = None,
     offset: int = 0,
     load: Callable[[list[Any]], QuerySet] | None = None,
-) -> tuple[list[Model], str | None]:
+    count_cap: int | None = None,
+) -> Window:
     """One page of `qs` in `order` (after `cursor`, or skipping `offset` rows) and the next page's cursor.
 
-    The page is found first as primary keys and order values only, with no join: the planner then picks
-    the index that serves the filters and the order (on PostgreSQL often an index-only scan), and sorts
-    narrow rows when it must sort. `load(pks)` then reads those rows with whatever the caller shows."""
-    qs = qs.order_by(*order.order_by())
-    if cursor:
-        qs = qs.filter(order.after(decode(order, cursor, qs.model)))
+    The page is found first as order values only (they end with the primary key), with no join: the
+    planner then picks the index that serves the filters and the order (on PostgreSQL often an index-only
+    scan), and sorts narrow rows when it must sort. `load(pks)` then reads those rows with whatever the
+    caller shows. On a first page with `count_cap`, the same statement reads up to `count_cap + 1` keys,
+    so the page and its capped count cost one scan (other pages count with `capped_count`).
+
+    `qs` may be a list of disjoint parts (a union whose OR the planner would misjudge): each is read in
+    order through its own index and the runs are merged here."""
+    parts = qs if isinstance(qs, list) else [qs]
+    model = parts[0].model
+    after = decode(order, cursor, model) if cursor else None
+    if after is not None:
         offset = 0
+    counting = count_cap is not None and not cursor and not offset
+    limit = max(size, count_cap if counting else 0) + 1
     names = [name for name, _ in order.columns()]
-    keys = list(qs.values_list(*names)[offset : offset + size + 1])
-    more = len(keys) > size
+    runs = []
+    for part in parts:
+        part = part.order_by(*order.order_by())
+        if after is not None:
+            part = part.filter(order.after(after))
+        keys = part.values_list(*names)
+        # One part skips its offset in the database; parts are merged first, then skipped here.
+        runs.append(list(keys[offset : offset + limit] if len(parts) == 1 else keys[: offset + limit]))
+    keys = runs[0] if len(parts) == 1 else order.merged(runs)[offset : offset + limit]
+    following = encode(order, list(keys[size - 1])) if len(keys) > size else None
+    total = len(keys)
     keys = keys[:size]
     ids = [k[-1] for k in keys]  # an order ends with the primary key
-    loaded = {row.pk: row for row in (load(ids) if load else qs.model._default_manager.filter(pk__in=ids))}
+    loaded = {row.pk: row for row in (load(ids) if load else model._default_manager.filter(pk__in=ids))}
     rows = [loaded[i] for i in ids if i in loaded]
-    return rows, encode(order, list(keys[-1])) if more and keys else None
+    if not counting:
+        return Window(rows, following)
+    return Window(rows, following, min(total, count_cap), total > count_cap)
 
 
 def capped_count(qs: QuerySet, cap: int, order: Order | None = None) -> tuple[int, bool]:

@@ -164,12 +164,14 @@ class Dossier(models.Model):
                 name="dossier_pending_current_idx",
             ),
             models.Index(
-                fields=["receiving_agency", "status"],
+                fields=["receiving_agency", "status", "due_at", "id"],
                 condition=PENDING_ROWS,
                 name="dossier_pending_receiving_idx",
             ),
             models.Index(
-                fields=["agency", "status"], condition=PENDING_ROWS, name="dossier_pending_agency_idx"
+                fields=["agency", "status", "due_at", "id"],
+                condition=PENDING_ROWS,
+                name="dossier_pending_agency_idx",
             ),
         ]
         constraints = [

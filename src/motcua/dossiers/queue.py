@@ -159,22 +159,23 @@ def bucket_of(d: Dossier, now: datetime) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- views
-def unit_parts(user) -> list[Q]:
-    """A unit's queue as disjoint parts, each one index range (the counts add them up): what its agencies
-    hold, results aside; the results waiting at their counters (handed over where they were received);
-    and, for reception officers, what waits for reception anywhere they may receive for (status 1 is held
-    by its receiving point, so the first part has their own already)."""
+def unit_parts(user) -> list[tuple[Q, str | None]]:
+    """A unit's queue as disjoint parts, each one index range (the counts add them up), with the one bucket
+    a part of a single status falls in: what its agencies hold, results aside; the results waiting at
+    their counters (handed over where they were received); and, for reception officers, what waits for
+    reception anywhere they may receive for (status 1 is held by its receiving point, so the first part
+    has their own already)."""
     agencies = sorted(directory.roles_at(user))
     if not agencies:
         return []
     held = Q(current_agency_id__in=agencies)
-    parts = [
-        Q(status__in=sorted(PENDING - {Status.RELEASING})) & held,
-        Q(status=Status.RELEASING, receiving_agency_id__in=agencies),
+    parts: list[tuple[Q, str | None]] = [
+        (Q(status__in=sorted(PENDING - {Status.RELEASING})) & held, None),
+        (Q(status=Status.RELEASING, receiving_agency_id__in=agencies), "to_return"),
     ]
     receivable = receivable_ids(user)
     if receivable:
-        parts.append(Q(status=Status.RECEIVING, agency_id__in=receivable) & ~held)
+        parts.append((Q(status=Status.RECEIVING, agency_id__in=receivable) & ~held, "to_receive"))
     return parts
 
 
@@ -224,14 +225,19 @@ def bucket_case(clock: Clock) -> Case:
     )
 
 
-def counts(parts: list[QuerySet[Dossier]], clock: Clock) -> dict[str, int]:
-    """Counts by bucket of a queue given as disjoint parts of its pending rows: one statement (UNION ALL
-    of one grouped count per part), each part read through its own index; the sums are taken here."""
+def counts(parts: list[tuple[QuerySet[Dossier], str | None]], clock: Clock) -> dict[str, int]:
+    """Counts by bucket of a queue given as disjoint parts of its pending rows, each with its bucket when
+    it has only one: one statement (UNION ALL of one grouped count per part), each part read through its
+    own index (a part of one bucket from a narrow one: it reads no dates); the sums are taken here."""
     totals = dict.fromkeys(COUNTS, 0)
     case = bucket_case(clock)
     grouped = [
-        qs.order_by().annotate(bucket=case).values("bucket").annotate(n=Count("*")).values_list("bucket", "n")
-        for qs in parts
+        qs.order_by()
+        .annotate(bucket=case if bucket is None else Value(bucket))
+        .values("bucket")
+        .annotate(n=Count("*"))
+        .values_list("bucket", "n")
+        for qs, bucket in parts
     ]
     if grouped:
         rows = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
@@ -243,6 +249,6 @@ def counts(parts: list[QuerySet[Dossier]], clock: Clock) -> dict[str, int]:
 
 def queue_counts(user, visible: QuerySet[Dossier], clock: Clock) -> dict[str, dict[str, int]]:
     """The caller's two queues, counted by bucket: `mine` (within `visible`) and `unit`."""
-    mine = [visible.filter(view_q(user, "mine"))]
-    unit = [Dossier.objects.filter(part) for part in unit_parts(user)]
+    mine = [(visible.filter(view_q(user, "mine")), None)]
+    unit = [(Dossier.objects.filter(part), bucket) for part, bucket in unit_parts(user)]
     return {"mine": counts(mine, clock), "unit": counts(unit, clock)}

@@ -203,6 +203,18 @@ def _listed(user, filters: dict[str, Any]) -> QuerySet[Dossier]:
     return filter_dossiers(base, user=user, **filters)
 
 
+def _parts(user, filters: dict[str, Any]) -> QuerySet[Dossier] | list[QuerySet[Dossier]]:
+    """What `dossier_page` reads: the filtered list, or for a unit's queue its disjoint parts, each read
+    through its own index and merged (the planner misjudges their OR, whose parts hide a correlation
+    between status and agency, and then reads the whole queue to sort it)."""
+    if filters.get("view") != "unit":
+        return _listed(user, filters)
+    others = {k: v for k, v in filters.items() if k != "view"}
+    return [
+        filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in queue.unit_parts(user)
+    ]
+
+
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
     """The visible dossiers matching `filters`, in `list_order`, with what a list shows."""
     return with_parts(_listed(user, filters)).order_by(*list_order(filters).order_by())
@@ -228,31 +240,27 @@ def dossier_page(
     """One page of `list_dossiers` (after `cursor`, else skipping `offset` rows), the cursor of the next
     one, and the number of matches counted up to `count_cap` (no list ever counts a million rows)."""
     count_cap = COUNT_CAP if count_cap is None else count_cap
-    qs = _listed(user, filters)
+    parts = _parts(user, filters)
+    if parts == []:
+        return DossierPage([], 0, False, None)
     order = list_order(filters)
-    items, following = keyset.page(
-        qs,
+    window = keyset.page(
+        parts,
         order,
         size=size,
         cursor=cursor,
         offset=offset,
         load=lambda ids: with_parts(Dossier.objects.filter(pk__in=ids)),
+        count_cap=count_cap,
     )
-    if not items and not cursor and not offset:
-        return DossierPage([], 0, False, None)
-    if filters.get("view") == "unit":
-        # Counted part by part (disjoint, each one index range), not through the OR of the list query.
-        others = {k: v for k, v in filters.items() if k != "view"}
-        parts = [
-            filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p in queue.unit_parts(user)
-        ]
-        counted = [keyset.capped_count(p, count_cap) for p in parts]
-        found = sum(n for n, _ in counted)
-        capped = found > count_cap or any(c for _, c in counted)
-        count = min(found, count_cap)
-    else:
-        count, capped = keyset.capped_count(qs, count_cap, order)
-    return DossierPage(items, count, capped, following)
+    if window.count is not None:  # a first page: counted by the same scan
+        return DossierPage(window.rows, window.count, window.capped, window.next)
+    counted = [
+        keyset.capped_count(p, count_cap, order) for p in (parts if isinstance(parts, list) else [parts])
+    ]
+    found = sum(n for n, _ in counted)
+    capped = found > count_cap or any(c for _, c in counted)
+    return DossierPage(window.rows, min(found, count_cap), capped, window.next)
 
 
 def work_queue_counts(user, now: datetime | None = None) -> dict[str, dict[str, int]]:

@@ -92,11 +92,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dossier',
-            index=models.Index(condition=models.Q(('status__in', [1, 2, 4, 5, 6, 9])), fields=['receiving_agency', 'status'], name='dossier_pending_receiving_idx'),
+            index=models.Index(condition=models.Q(('status__in', [1, 2, 4, 5, 6, 9])), fields=['receiving_agency', 'status', 'due_at', 'id'], name='dossier_pending_receiving_idx'),
         ),
         migrations.AddIndex(
             model_name='dossier',
-            index=models.Index(condition=models.Q(('status__in', [1, 2, 4, 5, 6, 9])), fields=['agency', 'status'], name='dossier_pending_agency_idx'),
+            index=models.Index(condition=models.Q(('status__in', [1, 2, 4, 5, 6, 9])), fields=['agency', 'status', 'due_at', 'id'], name='dossier_pending_agency_idx'),
         ),
         migrations.RunPython(forwards, backwards),
     ]
