@@ -4,8 +4,9 @@ Two intakes are measured, each against its own floor:
 
 * counter reception: the one-stop officer's `services.submit_dossier` with channel 1, which receives the
   dossier (status 2, due date) in one call and one transaction: the dossier, its components and fees, one
-  event, one outbox message and the agency's daily counter. This is the issue's "submit + receive" and
-  what a counter officer does two hundred times a day.
+  event, one outbox message, the receipt notices (per channel a record and an outbox message, ADR 0013)
+  and the agency's daily counter. This is the issue's "submit + receive" and what a counter officer does
+  two hundred times a day.
 * online submission + acceptance: a citizen's `submit_dossier` (status 1) and then `perform(accept)`
   (status 2, due date): two calls, two transactions, two events and two outbox messages.
 
@@ -144,6 +145,7 @@ class RawWriter:
         from motcua.directory.models import DailySequence
         from motcua.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFee
         from motcua.integrations.models import OutboxMessage
+        from motcua.notifications.models import Notification
 
         d = Dossier.objects.get(code=code)
         self.connection, self.prefix = connection, prefix
@@ -163,6 +165,13 @@ class RawWriter:
         self.children += [template(f) for f in DossierFee.objects.filter(dossier=d)]
         self.events = [template(e) for e in DossierEvent.objects.filter(dossier=d).order_by("seq")]
         self.outbox = [template(m) for m in OutboxMessage.objects.filter(key=code).order_by("id")]
+        # The applicant's notices an event calls for: their records and outbox messages (ADR 0013).
+        self.notices: dict[int, list] = {}
+        for n in Notification.objects.filter(dossier_id=code).order_by("id"):
+            message = OutboxMessage.objects.filter(idempotency_key=n.key).first()
+            self.notices.setdefault(n.event_seq, []).append(
+                (n.channel, template(n), template(message) if message else None)
+            )
         self.agency_id = d.receiving_agency_id
         table = DailySequence._meta.db_table
         self.upsert = (
@@ -198,6 +207,7 @@ class RawWriter:
                 self._insert(cur, tpl, dossier_id=dossier_id)
             self._insert(cur, self.events[0], dossier_id=dossier_id)
             self._insert(cur, self.outbox[0], key=code, idempotency_key=f"{code}:1")
+            self._notify(cur, code, 1)
             if not split and len(self.events) > 1:
                 self._acceptance(cur, dossier_id, code)
         if split and len(self.events) > 1:
@@ -218,10 +228,22 @@ class RawWriter:
         for n, (event, message) in enumerate(zip(self.events[1:], self.outbox[1:], strict=True), start=2):
             self._insert(cur, event, dossier_id=dossier_id)
             self._insert(cur, message, key=code, idempotency_key=f"{code}:{n}")
+            self._notify(cur, code, n)
+
+    def _notify(self, cur, code: str, seq: int) -> None:
+        for channel, notice, message in self.notices.get(seq, ()):
+            key = f"{code}:{seq}:{channel}"
+            self._insert(cur, notice, key=key, dossier_id=code)
+            if message is not None:
+                self._insert(cur, message, key=f"{channel}:{code}", idempotency_key=key)
+
+    @property
+    def notice_rows(self) -> int:
+        return sum(1 + (message is not None) for rows in self.notices.values() for _c, _n, message in rows)
 
     @property
     def rows(self) -> int:
-        return 1 + len(self.children) + len(self.events) + len(self.outbox)
+        return 1 + len(self.children) + len(self.events) + len(self.outbox) + self.notice_rows
 
 
 def shape(sql: str) -> str:
@@ -232,7 +254,8 @@ def shape(sql: str) -> str:
             w.strip('"')
             for w in words
             if "_" in w
-            and w.strip('"').split("_")[0] in {"dossiers", "integrations", "directory", "catalog", "auth"}
+            and w.strip('"').split("_")[0]
+            in {"dossiers", "integrations", "notifications", "directory", "catalog", "auth"}
         ),
         "",
     )
@@ -333,7 +356,8 @@ def main() -> int:
     print("  counter reception: submit_dossier by the one-stop officer, status 2 and due date in one call;")
     print(
         f"    {counter_raw.rows} rows (dossier, {len(counter_raw.children)} components/fees, "
-        f"{len(counter_raw.events)} event, {len(counter_raw.outbox)} outbox) + the daily sequence"
+        f"{len(counter_raw.events)} event, {len(counter_raw.outbox)} outbox, {counter_raw.notice_rows} for "
+        "notices) + the daily sequence"
     )
     print(f"    floor  raw SQL, 1 txn          {med['counter_raw']:8.0f}")
     print(f"    service                        {med['counter']:8.0f}")
@@ -343,7 +367,8 @@ def main() -> int:
     )
     print(
         f"    {online_raw.rows} rows (dossier, {len(online_raw.children)} components/fees, "
-        f"{len(online_raw.events)} events, {len(online_raw.outbox)} outbox) + the daily sequence + 1 update"
+        f"{len(online_raw.events)} events, {len(online_raw.outbox)} outbox, {online_raw.notice_rows} for "
+        "notices) + the daily sequence + 1 update"
     )
     print(f"    floor  raw SQL, 1 txn          {med['online_raw1']:8.0f}")
     print(f"    floor  raw SQL, 2 txn          {med['online_raw2']:8.0f}")

@@ -82,6 +82,42 @@ def database_from_url(url: str) -> dict:
     )
 
 
+def email_from_url(url: str, *, debug: bool) -> dict:
+    """MOTCUA_EMAIL_URL -> Django's e-mail settings: smtp+starttls://user:password@host:587 (STARTTLS),
+    smtps://...:465 (TLS from the start), smtp://host:25 (no encryption: only to this machine or in debug,
+    since notices carry personal data), file:///path (one file per message), console: (standard output)."""
+    parsed = urlparse(url)
+    if not url:
+        return {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    if parsed.scheme == "file":
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "FILE_PATH": unquote(parsed.path),
+        }
+    if parsed.scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    ports = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
+    if parsed.scheme not in ports or not parsed.hostname:
+        raise ImproperlyConfigured(
+            "MOTCUA_EMAIL_URL phải có dạng smtp+starttls://user:password@host:587, smtps://..., "
+            f"smtp://localhost, file:///thu-muc hoặc console:; nhận được lược đồ {parsed.scheme!r}."
+        )
+    if parsed.scheme == "smtp" and not debug and parsed.hostname not in {"localhost", "127.0.0.1", "::1"}:
+        raise ImproperlyConfigured(
+            "MOTCUA_EMAIL_URL: máy chủ thư ở máy khác phải dùng smtp+starttls:// hoặc smtps:// "
+            "(thư chứa dữ liệu cá nhân)."
+        )
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "HOST": parsed.hostname,
+        "PORT": parsed.port or ports[parsed.scheme],
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "USE_TLS": parsed.scheme == "smtp+starttls",
+        "USE_SSL": parsed.scheme == "smtps",
+    }
+
+
 def sqlite_database(path: Path) -> dict:
     # WAL + synchronous=NORMAL: 21x the commit rate of the default journal (stack.md §4.2);
     # IMMEDIATE transactions make writers queue on the busy timeout instead of failing on upgrade.
@@ -196,7 +232,6 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -211,11 +246,17 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.integrations",
+    "motcua.notifications",
     "motcua.access",
+    # The admin after motcua.access, whose admin/ templates then take precedence over the stock ones (ADR 0014).
+    "motcua.access.apps.AdminConfig",
+    "motcua.documents",
     "motcua.api",
     "motcua.portal",
+    "motcua.workspace",
+    "django_htmx",
     "motcua.demo",
-    "axes",
+    "motcua.access.apps.AxesConfig",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +272,7 @@ MIDDLEWARE = [
     "motcua.access.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a sign-in refused by the throttle into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -261,6 +303,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and HH:MM dd/mm/yyyy wherever Django formats a date itself (the admin): core/formats/vi.
+FORMAT_MODULE_PATH = ["motcua.core.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -281,7 +325,9 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/dang-nhap/"
+# Sign-in with VNeID (contract §9): the button shows only when a provider is configured.
+OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "")
 
 # Throttles (ADR 0008, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
 # proxy is named here, the address it writes into this header (read from the right, CLIENT_IP_PROXIES hops).
@@ -294,6 +340,12 @@ CLIENT_IP_PROXIES = env_int("MOTCUA_CLIENT_IP_PROXIES", 1, 1, 10)
 # Public dossier lookup: misses allowed per client address and per dossier code (successes are free).
 LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_LOOKUP_LIMITS_CLIENT", "10/minute,30/hour")
 LOOKUP_LIMITS_DOSSIER = env_rates("MOTCUA_LOOKUP_LIMITS_DOSSIER", "5/hour,20/day")
+# Counter lookup of an applicant by personal ID (workspace): every lookup counts, per officer and per client
+# address (a whole centre may share one), so an account cannot be used to harvest personal data.
+APPLICANT_LOOKUP_LIMITS_OFFICER = env_rates(
+    "MOTCUA_APPLICANT_LOOKUP_LIMITS_OFFICER", "10/minute,120/hour,600/day"
+)
+APPLICANT_LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_APPLICANT_LOOKUP_LIMITS_CLIENT", "60/minute,1000/hour")
 # Sign-in through any authentication backend (django-axes): failures per username and per client address
 # within the cool-off; beyond either, every attempt is refused with 429 until the cool-off has passed.
 AUTHENTICATION_BACKENDS = [
@@ -322,6 +374,28 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30"))
 if OUTBOX_RETENTION_DAYS < 1:
     raise ValueError("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
+
+# Notices to applicants (motcua.notifications, ADR 0013): the site's public address (the status-page link in
+# every notice), the mail server and the SMS backend. In production a channel stays off until it is configured;
+# in development mail is written to var/mail/ (one file per message) and SMS to the worker's console.
+SITE_URL = (
+    os.environ.get("MOTCUA_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").strip().rstrip("/")
+)
+EMAIL_URL = os.environ.get("MOTCUA_EMAIL_URL", "" if PRODUCTION else f"file://{VAR_DIR / 'mail'}").strip()
+NOTIFY_EMAIL = bool(EMAIL_URL)
+_EMAIL = email_from_url(EMAIL_URL, debug=DEBUG)
+EMAIL_BACKEND = _EMAIL["BACKEND"]
+EMAIL_FILE_PATH = _EMAIL.get("FILE_PATH")
+EMAIL_HOST, EMAIL_PORT = _EMAIL.get("HOST", "localhost"), _EMAIL.get("PORT", 25)
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _EMAIL.get("USER", ""), _EMAIL.get("PASSWORD", "")
+EMAIL_USE_TLS, EMAIL_USE_SSL = _EMAIL.get("USE_TLS", False), _EMAIL.get("USE_SSL", False)
+EMAIL_TIMEOUT = 10  # seconds per socket operation; Django's default waits for ever
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "Hệ thống một cửa điện tử <no-reply@localhost>")
+SMS_BACKEND = os.environ.get(
+    "MOTCUA_SMS_BACKEND", "" if PRODUCTION else "motcua.notifications.sms.ConsoleBackend"
+).strip()
+SMS_URL = os.environ.get("MOTCUA_SMS_URL", "").strip()  # for motcua.notifications.sms.HttpJsonBackend
+SMS_TOKEN = os.environ.get("MOTCUA_SMS_TOKEN", "").strip()
 
 # API paging bound (contract §4: bounded page size).
 API_MAX_PAGE_SIZE = 100

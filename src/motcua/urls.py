@@ -7,9 +7,11 @@ from motcua.access.errors import API_PREFIX
 from motcua.api.router import api
 
 urlpatterns = [
+    # The admin has no sign-in form of its own: its login URL leads to /dang-nhap/ (access/admin_site.py).
     path("admin/", admin.site.urls),
     path(API_PREFIX.lstrip("/"), api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("can-bo/", include("motcua.workspace.urls")),
     path("", include("motcua.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

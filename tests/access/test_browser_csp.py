@@ -68,10 +68,10 @@ def test_swagger_ui_runs_and_calls_the_api(page):
 
 
 def test_admin_widgets_and_portal_under_the_policy(page):
-    page.goto(page.origin + "/admin/login/")
+    page.goto(page.origin + "/admin/login/")  # the one sign-in page, coming back to the admin
     page.fill("#id_username", "admin")
     page.fill("#id_password", "demo")
-    page.locator("input[type=submit]").click()
+    page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/admin/")
     # Autocomplete (select2) and the date picker are the admin's script-heavy widgets.
     page.goto(page.origin + "/admin/directory/counter/add/")
@@ -80,7 +80,7 @@ def test_admin_widgets_and_portal_under_the_policy(page):
     page.goto(page.origin + "/admin/directory/calendarday/add/")
     page.locator(".datetimeshortcuts a").first.click()  # "Hôm nay"
     assert page.locator("#id_date").input_value() != ""
-    for path in ("/admin/access/apitoken/", "/", "/thu-tuc/", "/tra-cuu-ho-so/"):
+    for path in ("/admin/access/apitoken/", "/", "/thu-tuc/", "/tra-cuu-ho-so/", "/dang-nhap/"):
         page.goto(page.origin + path)
         page.wait_for_load_state("networkidle")
     assert page.violations == [] and page.elsewhere == []

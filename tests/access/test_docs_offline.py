@@ -106,7 +106,7 @@ def test_pdf_responses_go_without_the_page_policy(client, people):
     assert "Content-Security-Policy" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/thu-tuc/", "/tra-cuu-ho-so/", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/", "/thu-tuc/", "/tra-cuu-ho-so/", "/dang-nhap/"])
 def test_public_pages_load_only_our_static_files(client, path):
     same_origin_assets(client, path)
 

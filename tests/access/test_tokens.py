@@ -126,7 +126,7 @@ def test_browser_session_lists_and_revokes_with_csrf(people):
     # A cross-site DELETE without the CSRF token is refused and revokes nothing.
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 403
     assert not ApiToken.objects.get(pk=token_id).revoked
-    client.get("/admin/login/")  # any page with a form sets the CSRF cookie
+    client.get("/tra-cuu-ho-so/")  # any page with a form sets the CSRF cookie
     csrf = client.cookies["csrftoken"].value
     assert client.delete(f"/api/v1/tokens/{token_id}", HTTP_X_CSRFTOKEN=csrf).status_code == 204
     assert ApiToken.objects.get(pk=token_id).revoked

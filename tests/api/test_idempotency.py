@@ -314,7 +314,8 @@ def test_dossier_submitted_twice_with_one_key_is_created_once(reception):
     assert second.content == first.content
     assert second["Idempotent-Replayed"] == "true"
     assert Dossier.objects.count() == 1
-    assert DossierEvent.objects.count() == OutboxMessage.objects.count() == 1
+    assert DossierEvent.objects.count() == OutboxMessage.objects.filter(topic="dossier.status").count() == 1
+    assert OutboxMessage.objects.filter(topic__startswith="notify.").count() == 2, "one receipt, not two"
     assert first.json()["code"] == Dossier.objects.get().code
 
 

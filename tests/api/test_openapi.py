@@ -141,7 +141,12 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             ("congdan", {"path_parameters": {"code": w.file_dossier, "file_id": w.file_id}})
         ],
         "/api/v1/dossiers/{code}/forms/{number}": [
-            ("chuyenvien", {"path_parameters": {"code": code, "number": n}}) for n in ("01", "02", "05")
+            ("chuyenvien", {"path_parameters": {"code": code, "number": n}, "query": q})
+            for n in ("01", "02", "05")
+            for q in ({}, {"format": "json"})
+        ],
+        "/api/v1/forms/06": [
+            ("tiepnhan", {"query": {"agency": "000.00.00.H40", "format": f}}) for f in ("pdf", "xlsx")
         ],
     }
 

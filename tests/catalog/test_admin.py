@@ -49,7 +49,7 @@ def test_add_procedure_with_parts_folds_and_versions(admin_client_, agencies):
         "processing_time": "3",
         "time_unit": "working_days",
         "time_note": "",
-        "subjects": '["Công dân Việt Nam"]',
+        "subjects": "Công dân Việt Nam\r\n  \r\nNgười nước ngoài ",  # one per line, not JSON
         "requirements": "",
         "online_level": "full",
         "announcement_number": "",
@@ -69,6 +69,7 @@ def test_add_procedure_with_parts_folds_and_versions(admin_client_, agencies):
     assert r.status_code == 302, r.content.decode()[:3000]
     p = Procedure.objects.get(code="1.004222")
     assert p.name_folded == "dang ky khai sinh"
+    assert p.subjects == ["Công dân Việt Nam", "Người nước ngoài"]
     assert "ho tich" in p.search_text and "cong dan viet nam" in p.search_text
     assert [x.code for x in search_procedures("DANG KY khai sinh")] == ["1.004222"]
     assert p.version == 1
@@ -103,7 +104,7 @@ def test_change_makes_a_new_version_and_refolds(admin_client_, agencies):
         "processing_time": "5",
         "time_unit": "working_days",
         "time_note": "",
-        "subjects": "[]",
+        "subjects": "",
         "requirements": "",
         "online_level": "partial",
         "announcement_number": "",

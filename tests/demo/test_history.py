@@ -14,6 +14,7 @@ from motcua.dossiers import replay
 from motcua.dossiers.machine import timeliness
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.integrations.models import OutboxMessage
+from motcua.notifications.models import Notification
 
 COUNT = 60
 
@@ -54,6 +55,8 @@ def test_history_covers_every_status_consistently_and_once(demo_base):
         # One outbox message per event, keyed by the dossier.
         assert OutboxMessage.objects.filter(key=d.code).count() == len(events)
         assert d.applicant_id_number or d.applicant_tax_code
+    # Twelve months written after the fact tell no applicant anything (ADR 0013).
+    assert not Notification.objects.exists()
     # Realistic timeliness: finished dossiers are mostly early/on time, some late; some running are overdue.
     kinds = Counter(timeliness(d, now) for d in dossiers)
     assert kinds["early"] + kinds["on_time"] > kinds["late"] > 0, kinds

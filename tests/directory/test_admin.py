@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from motcua.access.auth import issue_token
@@ -67,3 +68,20 @@ def test_revoke_action(admin_client_, people):
     assert "Đã thu hồi 1 mã truy cập." in r.content.decode()
     token.refresh_from_db()
     assert token.revoked
+
+
+def test_working_hours_are_edited_as_text_not_json(admin_client_, agencies):
+    from motcua.directory.admin import WorkingWindowsField
+
+    field = WorkingWindowsField()
+    assert field.clean(" 07:00-11:30, 13:30–17:00 ") == [["07:00", "11:30"], ["13:30", "17:00"]]
+    assert field.clean("") == []
+    for wrong, says in (("13:30-11:30", "giờ bắt đầu phải trước giờ kết thúc"), ("7h-11h", "dạng HH:MM")):
+        with pytest.raises(ValidationError) as error:
+            field.clean(wrong)
+        assert says in error.value.messages[0]
+    centre = agencies["centre"]
+    centre.working_windows = [["07:30", "11:30"], ["13:30", "17:00"]]
+    centre.save()
+    page = admin_client_.get(f"/admin/directory/agency/{centre.pk}/change/").content.decode()
+    assert 'name="working_windows" value="07:30-11:30, 13:30-17:00"' in page

@@ -117,8 +117,10 @@ def test_counter_reception_lands_at_new_with_its_due_date(clients):
     assert d["code"].startswith("000.00.00.H40-") and d["receiving_agency"] == "000.00.00.H40"
     assert d["due_at"] and d["received_at"] and d["timeliness"] == "in_time"
     assert "forward" in d["actions"]
-    form = clients["tiepnhan"].get(f"/dossiers/{d['code']}/forms/01").json()
-    assert (form["format"], form["pdf_available"]) == ("data", False)
+    r = clients["tiepnhan"].get(f"/dossiers/{d['code']}/forms/01")
+    assert (r.status_code, r["Content-Type"]) == (200, "application/pdf") and r.content.startswith(b"%PDF")
+    form = clients["tiepnhan"].get(f"/dossiers/{d['code']}/forms/01", format="json").json()
+    assert (form["format"], form["pdf_available"]) == ("data", True)
     assert form["data"]["code"] == d["code"] and form["title"] == "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
     r = clients["tiepnhan"].get(f"/dossiers/{d['code']}/forms/03")
     assert (r.status_code, r.json()["code"]) == (404, "form_not_applicable")

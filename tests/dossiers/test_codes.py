@@ -144,12 +144,23 @@ def test_simultaneous_counter_receptions_through_the_service(agencies, procedure
         db = sqlite3.connect(tmp_path / "concurrent.sqlite3")
         counts = [
             db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("dossiers_dossier", "dossiers_dossierevent", "integrations_outboxmessage")
+            for t in (
+                "dossiers_dossier",
+                "dossiers_dossierevent",
+                "integrations_outboxmessage WHERE topic = 'dossier.status'",
+                "notifications_notification WHERE channel = 'email'",
+            )
         ]
         db.close()
     else:
         from motcua.dossiers.models import Dossier, DossierEvent
         from motcua.integrations.models import OutboxMessage
+        from motcua.notifications.models import Notification
 
-        counts = [Dossier.objects.count(), DossierEvent.objects.count(), OutboxMessage.objects.count()]
-    assert counts == [THREADS * 5] * 3
+        counts = [
+            Dossier.objects.count(),
+            DossierEvent.objects.count(),
+            OutboxMessage.objects.filter(topic="dossier.status").count(),
+            Notification.objects.filter(channel="email").count(),  # each receipt noticed once
+        ]
+    assert counts == [THREADS * 5] * 4

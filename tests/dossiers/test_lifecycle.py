@@ -240,8 +240,8 @@ def test_forward_routes_to_agency_leader_and_other_agencies(counter, perform, ag
         "invalid_transition",
         d.code,
     )
-    assert [r["to"] for r in forms_data.form_data(d, "05")["rows"]] == ["000.00.15.H40"] * 2 + [
-        "000.00.18.H40"
+    assert [r["to"] for r in forms_data.form_data(d, "05")["rows"]] == [agencies["justice"].name] * 2 + [
+        agencies["health"].name
     ]
 
 

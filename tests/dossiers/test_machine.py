@@ -67,6 +67,9 @@ def test_key_rules_of_the_law_are_in_the_table():
     assert rows[("supplement", 5)].target == RESUME
     assert rows[("apologize", 4)].guard is machine._apology and rows[("apologize", 4)].target == SAME
     assert rows[("pay", 6)].roles == {"reception"}, "only the one-stop records a payment it collected"
+    assert rows[("pay", 2)].target == SAME and rows[("pay", 2)].guard is machine._fees_due, (
+        "fee at the counter"
+    )
     assert rows[("complete", 4)].roles == {"leader"}
     assert ("withdraw", 9) not in rows, "a ready result cannot be withdrawn"
     assert {s for (name, s) in rows if name == "withdraw"} == {1, 2, 4, 5, 6}
@@ -142,4 +145,4 @@ def test_each_action_declares_its_own_typed_input():
 
 
 def test_every_logged_action_replays():
-    assert set(machine.BY_ACTION) == {*machine.ACTION_NAMES, "submit", "receive"}
+    assert set(machine.BY_ACTION) == {*machine.ACTION_NAMES, "submit", "receive", "digitise"}

@@ -194,6 +194,40 @@ def test_without_webhook_url_messages_stay_pending_and_it_says_so_once(db, clock
     assert len(said) == 1 and "MOTCUA_OUTBOX_WEBHOOK_URL" in said[0]
 
 
+class Parked:
+    """A transport that cannot run (its configuration is missing)."""
+
+    name = "parked"
+    timeout = 1
+
+    def unavailable_reason(self):
+        return "chưa cấu hình"
+
+    def deliver(self, message):  # pragma: no cover - never called
+        raise AssertionError("an unavailable transport was asked to deliver")
+
+
+def test_messages_of_an_unavailable_transport_do_not_starve_the_others(db, webhook, clock):
+    registry = Registry()
+    registry.register("", WebhookTransport(timeout=0.3))
+    registry.register("notify.sms", Parked())
+    registry.register("notify.sms.urgent", WebhookTransport(timeout=0.3))  # a longer prefix that can run
+    parked = [put("notify.sms", f"sms:{n}", n) for n in range(6)]  # older than the rest, a full batch
+    put("dossier.status", "A", 1)
+    put("notify.sms.urgent", "B", 1)
+    said: list[str] = []
+    worker = OutboxWorker(registry=registry, clock=clock, batch=5, say=said.append)
+
+    assert worker.run_once().delivered == 2
+
+    assert sorted(r["body"]["key"] for r in webhook.received) == ["A", "B"]
+    assert all(
+        m.status == Status.PENDING and m.attempts == 0
+        for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in parked])
+    )
+    assert said == ["Kênh gửi parked: chưa cấu hình."]
+
+
 def test_registry_uses_the_longest_prefix():
     registry = Registry()
     general, special = WebhookTransport(url="http://a"), WebhookTransport(url="http://b")

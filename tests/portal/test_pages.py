@@ -57,7 +57,7 @@ def test_home_has_search_box_fields_levels_and_the_centre_from_data(client, cata
     # Online highlights: the full-online procedures.
     assert 'href="/thu-tuc/1.001193/"' in page and 'href="/thu-tuc/1.004222/"' in page
     assert "Cách nộp hồ sơ" in text and "Trực tiếp tại Bộ phận Một cửa" in text
-    assert "Đăng nhập" in text and 'href="/admin/login/"' in page
+    assert "Đăng nhập" in text and 'href="/dang-nhap/"' in page
 
 
 def test_home_without_any_centre_or_procedure_still_renders(client, db):

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import axes.admin  # registers axes' pages now, before the lines below change them
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.admin import person
+
 from .models import ApiToken
 from .tokens import revoke_api_tokens
+
+# Neither table is written here (AXES_DISABLE_ACCESS_LOG; no failure log): two empty pages would only confuse.
+for model in (AccessLog, AccessFailureLog, AccessAttempt):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
+    """axes' list of locked usernames and addresses, with Vietnamese headers for its two computed columns."""
+
+    @admin.display(description=_("tình trạng"))
+    def status(self, obj: AccessAttempt) -> str:
+        return super().status(obj)
+
+    @admin.display(description=_("hết hạn lúc"))
+    def expiration(self, obj: AccessAttempt):
+        return super().expiration(obj)
+
 
 TOKEN_STATES = {"active": _("Còn hiệu lực"), "expired": _("Đã hết hạn"), "revoked": _("Đã thu hồi")}
 
@@ -34,7 +57,7 @@ class TokenStateFilter(admin.SimpleListFilter):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Read-only: tokens are issued with `motcua issue_token`; here they can only be revoked."""
 
-    list_display = ("prefix", "user", "created_at", "last_used_at", "expires_at", "state_label")
+    list_display = ("prefix", "owner", "created_at", "last_used_at", "expires_at", "state_label")
     list_filter = (TokenStateFilter, "expires_at", "created_at")
     search_fields = ("prefix", "user__username")
     list_select_related = ("user",)
@@ -47,6 +70,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=ApiToken._meta.get_field("user").verbose_name, ordering="user__username")
+    def owner(self, obj: ApiToken) -> str:
+        return person(obj.user)
 
     @admin.display(description=_("trạng thái"))
     def state_label(self, obj: ApiToken) -> str:

@@ -7,18 +7,22 @@ from django.utils.translation import gettext_lazy as _
 class IdempotencyRecord(models.Model):
     """The first response to a write carrying an Idempotency-Key, replayed for the same key and body."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE)
-    key = models.CharField(max_length=200)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, verbose_name=_("tài khoản")
+    )
+    key = models.CharField(_("khóa chống gửi trùng"), max_length=200)
+    method = models.CharField(_("phương thức"), max_length=8)
+    path = models.CharField(_("đường dẫn"), max_length=500)
+    request_hash = models.CharField(_("mã băm yêu cầu"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("mã trạng thái"))
+    response_body = models.BinaryField(_("nội dung trả lời"))
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         db_table = "api_idempotencyrecord"  # created by the api app before it moved here (access 0001)
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")]
+        verbose_name = _("bản ghi chống gửi trùng")
+        verbose_name_plural = _("bản ghi chống gửi trùng")
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
@@ -61,9 +65,9 @@ class ThrottleCounter(models.Model):
     The key is an HMAC of what is counted and the window, never the address or dossier code itself.
     """
 
-    key = models.CharField(max_length=64, primary_key=True)
-    hits = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
+    key = models.CharField(_("khóa"), max_length=64, primary_key=True)
+    hits = models.PositiveIntegerField(_("số lần"), default=0)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), db_index=True)
 
     class Meta:
         verbose_name = _("bộ đếm giới hạn truy cập")

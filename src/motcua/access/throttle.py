@@ -147,6 +147,11 @@ class Throttle:
 
 
 DOSSIER_LOOKUP = Throttle("lookup", "LOOKUP_LIMITS_CLIENT", "LOOKUP_LIMITS_DOSSIER")
+# The counter's applicant lookup by personal ID: the target is the officer, and every lookup is counted
+# (a hit discloses personal data: it is what must be limited, not only the misses).
+APPLICANT_LOOKUP = Throttle(
+    "applicant_lookup", "APPLICANT_LOOKUP_LIMITS_CLIENT", "APPLICANT_LOOKUP_LIMITS_OFFICER"
+)
 
 
 # ------------------------------------------------------------------------------------------------ sign-in

@@ -135,12 +135,14 @@ def _register() -> None:
     from motcua.catalog.api import router as catalog_router
     from motcua.catalog.reports_api import router as catalog_reports_router
     from motcua.directory.api import router as directory_router
+    from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
     api.add_router("/", directory_router)
     api.add_router("/", dossiers_router)
+    api.add_router("/", documents_router)
     api.add_router("/", access_router)
 
 

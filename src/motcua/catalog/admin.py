@@ -6,10 +6,12 @@ before the save, a new version snapshot (services.snapshot) after the inlines ar
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from motcua.core.admin import ReadOnlyAdminMixin
+from motcua.core.admin import LinesField, ReadOnlyAdminMixin, readable_json, truncated
 
 from . import services
 from .models import (
@@ -25,6 +27,11 @@ from .models import (
     ProcedureStep,
     ProcedureVersion,
 )
+
+
+def procedure_cell(procedure: Procedure, limit: int = 48) -> str:
+    """'1.004222 Đăng ký thường trú': the name cut to fit a 1366 px table, whole on hover."""
+    return format_html("{} {}", procedure.code, truncated(procedure.name, limit))
 
 
 @admin.register(Field)
@@ -103,9 +110,22 @@ class LegalBasisInline(_Inline):
     fields = ("number", "title", "issued_on", "effective_on")
 
 
+class ProcedureForm(forms.ModelForm):
+    subjects = LinesField(
+        label=Procedure._meta.get_field("subjects").verbose_name,
+        help_text=_("Mỗi dòng một đối tượng, ví dụ: Công dân Việt Nam"),
+    )
+
+    class Meta:
+        model = Procedure
+        fields = "__all__"  # noqa: DJ007 (the ModelAdmin chooses the fields shown)
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "field", "online_level", "publication_state", "version")
+    form = ProcedureForm
+    list_display = ("code", "short_name", "field_name", "online_level", "publication_state", "version")
+    list_per_page = 50
     list_filter = (
         "field",
         "online_level",
@@ -178,6 +198,14 @@ class ProcedureAdmin(admin.ModelAdmin):
         ),
     )
 
+    @admin.display(description=Procedure._meta.get_field("name").verbose_name, ordering="name")
+    def short_name(self, obj: Procedure) -> str:
+        return truncated(obj.name, 70)
+
+    @admin.display(description=Procedure._meta.get_field("field").verbose_name, ordering="field__name")
+    def field_name(self, obj: Procedure) -> str:
+        return truncated(obj.field.name, 30)
+
     def get_search_results(self, request, queryset, search_term: str):
         # Accent-insensitive: 'dang ky khai sinh' finds 'Đăng ký khai sinh' through name_folded.
         from motcua.core.text import fold
@@ -195,6 +223,21 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("procedure", "number", "effective_from", "effective_to", "created_at")
+    list_display = ("procedure_name", "number", "effective_from", "effective_to", "created_at")
     list_select_related = ("procedure",)
     search_fields = ("procedure__code", "procedure__name_folded")
+    list_per_page = 50
+    fields = ("procedure", "number", "effective_from", "effective_to", "created_at", "record_view")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(
+        description=ProcedureVersion._meta.get_field("procedure").verbose_name, ordering="procedure__code"
+    )
+    def procedure_name(self, obj: ProcedureVersion) -> str:
+        return procedure_cell(obj.procedure, 70)
+
+    @admin.display(description=ProcedureVersion._meta.get_field("record").verbose_name)
+    def record_view(self, obj: ProcedureVersion):
+        return readable_json(obj.record)

@@ -23,9 +23,9 @@ class Channel(models.TextChoices):
 class Field(models.Model):
     """Lĩnh vực (sector) of procedures, e.g. G03-GD10 Giáo dục Trung học."""
 
-    code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=255)
-    name_folded = models.CharField(max_length=255, editable=False, db_index=True)
+    code = models.CharField(_("mã lĩnh vực"), max_length=40, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=255)
+    name_folded = models.CharField(_("tên không dấu"), max_length=255, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -64,8 +64,10 @@ class Procedure(models.Model):
     code = models.CharField(_("mã thủ tục"), max_length=20, unique=True)
     local_code = models.CharField(_("mã thủ tục tại địa phương"), max_length=60, blank=True)
     name = models.CharField(_("tên thủ tục"), max_length=500)
-    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
+    )
+    kind = models.CharField(_("loại thủ tục"), max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
     at_ministry = models.BooleanField(_("cấp bộ"), default=False)
     at_province = models.BooleanField(_("cấp tỉnh"), default=False)
     at_district = models.BooleanField(_("cấp huyện (trước 01/07/2025)"), default=False)
@@ -77,25 +79,35 @@ class Procedure(models.Model):
     processing_time = models.DecimalField(
         _("thời hạn giải quyết"), max_digits=7, decimal_places=2, null=True, blank=True
     )
-    time_unit = models.CharField(max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
-    time_note = models.CharField(max_length=500, blank=True)
+    time_unit = models.CharField(
+        _("đơn vị thời gian"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    time_note = models.CharField(_("ghi chú thời hạn"), max_length=500, blank=True)
     subjects = models.JSONField(_("đối tượng thực hiện"), default=list, blank=True)
     requirements = models.TextField(_("yêu cầu, điều kiện"), blank=True)
-    online_level = models.CharField(max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE)
+    online_level = models.CharField(
+        _("mức dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE
+    )
     eligible_full_online = models.BooleanField(_("đủ điều kiện DVCTT toàn trình"), default=False)
     announcement_number = models.CharField(_("số quyết định công bố"), max_length=60, blank=True)
     announcement_date = models.DateField(_("ngày quyết định công bố"), null=True, blank=True)
-    announcement_kind = models.CharField(max_length=10, choices=AnnouncementKind.choices, blank=True)
-    announcing_agency = models.CharField(max_length=255, blank=True)
+    announcement_kind = models.CharField(
+        _("hình thức công bố"), max_length=10, choices=AnnouncementKind.choices, blank=True
+    )
+    announcing_agency = models.CharField(_("cơ quan công bố"), max_length=255, blank=True)
     publication_state = models.CharField(
-        max_length=20, choices=PublicationState.choices, default=PublicationState.DRAFT, db_index=True
+        _("trạng thái công khai"),
+        max_length=20,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
     )
     published_at = models.DateTimeField(_("thời điểm công khai"), null=True, blank=True)
     # Derived on save: accent-folded name and search text (name + code + field + subjects).
-    name_folded = models.CharField(max_length=500, editable=False, db_index=True)
-    search_text = models.TextField(editable=False, blank=True)
-    version = models.PositiveIntegerField(default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    name_folded = models.CharField(_("tên không dấu"), max_length=500, editable=False, db_index=True)
+    search_text = models.TextField(_("nội dung tìm kiếm"), editable=False, blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -122,27 +134,35 @@ class Procedure(models.Model):
 class ProcedureCase(models.Model):
     """Trường hợp: a case of the procedure with its own components (e.g. 'đăng ký đúng hạn')."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="cases")
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=500)
-    order = models.PositiveSmallIntegerField(default=0)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="cases", verbose_name=_("thủ tục")
+    )
+    code = models.CharField(_("mã trường hợp"), max_length=40)
+    name = models.CharField(_("tên trường hợp"), max_length=500)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["procedure", "code"], name="case_code_uniq")]
+        verbose_name = _("trường hợp")
+        verbose_name_plural = _("các trường hợp")
 
     def __str__(self) -> str:
         return self.name
 
 
 class ProcedureStep(models.Model):
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
-    order = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("thủ tục")
+    )
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    title = models.CharField(_("tên bước"), max_length=300)
+    description = models.TextField(_("mô tả"), blank=True)
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("bước thực hiện")
+        verbose_name_plural = _("trình tự thực hiện")
 
     def __str__(self) -> str:
         return self.title
@@ -151,16 +171,24 @@ class ProcedureStep(models.Model):
 class ProcedureChannel(models.Model):
     """Cách thức thực hiện: each channel with its own time limit and fee."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="channels")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    processing_time = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    time_unit = models.CharField(max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="channels", verbose_name=_("thủ tục")
+    )
+    channel = models.CharField(_("cách thức"), max_length=10, choices=Channel.choices)
+    processing_time = models.DecimalField(
+        _("thời hạn giải quyết"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    time_unit = models.CharField(
+        _("đơn vị thời gian"), max_length=15, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
     fee = models.BigIntegerField(_("phí, lệ phí (đồng)"), default=0)
-    description = models.TextField(blank=True)
+    description = models.TextField(_("mô tả"), blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["procedure", "channel"], name="channel_uniq")]
+        verbose_name = _("cách thức thực hiện")
+        verbose_name_plural = _("cách thức thực hiện")
 
     def __str__(self) -> str:
         return self.get_channel_display()
@@ -169,23 +197,32 @@ class ProcedureChannel(models.Model):
 class ProcedureComponent(models.Model):
     """Thành phần hồ sơ with quantities, form and the 'replaceable by data' flag."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
-    case = models.ForeignKey(
-        ProcedureCase, null=True, blank=True, on_delete=models.CASCADE, related_name="components"
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="components", verbose_name=_("thủ tục")
     )
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=1000)
+    case = models.ForeignKey(
+        ProcedureCase,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="components",
+        verbose_name=_("trường hợp"),
+    )
+    code = models.CharField(_("mã thành phần"), max_length=40)
+    name = models.CharField(_("tên thành phần"), max_length=1000)
     originals = models.PositiveSmallIntegerField(_("bản chính"), default=1)
     copies = models.PositiveSmallIntegerField(_("bản sao"), default=0)
-    required = models.BooleanField(default=True)
-    form_code = models.CharField(max_length=40, blank=True)
+    required = models.BooleanField(_("bắt buộc"), default=True)
+    form_code = models.CharField(_("mã mẫu đơn"), max_length=40, blank=True)
     replaceable_by_data = models.BooleanField(_("được thay thế bằng dữ liệu"), default=False)
     digitise_required = models.BooleanField(_("phải số hóa"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["procedure", "code"], name="component_code_uniq")]
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
 
     def __str__(self) -> str:
         return self.name
@@ -194,13 +231,17 @@ class ProcedureComponent(models.Model):
 class ProcedureForm(models.Model):
     """Mẫu đơn, tờ khai."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="forms")
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=500)
-    url = models.URLField(max_length=500, blank=True)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="forms", verbose_name=_("thủ tục")
+    )
+    code = models.CharField(_("mã mẫu"), max_length=40)
+    name = models.CharField(_("tên mẫu"), max_length=500)
+    url = models.URLField(_("đường dẫn tải mẫu"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("mẫu đơn, tờ khai")
+        verbose_name_plural = _("mẫu đơn, tờ khai")
 
     def __str__(self) -> str:
         return self.name
@@ -212,44 +253,56 @@ class ProcedureFee(models.Model):
         CHARGE = "charge", _("Lệ phí")
         OTHER = "other", _("Nghĩa vụ tài chính khác")
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="fees")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="fees", verbose_name=_("thủ tục")
+    )
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.BigIntegerField(_("mức thu (đồng)"), default=0)
     channel = models.CharField(
-        max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh")
+        _("cách thức"), max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh")
     )
-    description = models.CharField(max_length=500, blank=True)
+    description = models.CharField(_("mô tả"), max_length=500, blank=True)
     exemption = models.CharField(_("miễn, giảm"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("phí, lệ phí")
+        verbose_name_plural = _("phí, lệ phí")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.amount}"
 
 
 class ProcedureResult(models.Model):
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="results")
-    code = models.CharField(max_length=40, blank=True)
-    name = models.CharField(max_length=500)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="results", verbose_name=_("thủ tục")
+    )
+    code = models.CharField(_("mã kết quả"), max_length=40, blank=True)
+    name = models.CharField(_("tên kết quả"), max_length=500)
     paper_required = models.BooleanField(_("yêu cầu trả kết quả bằng giấy"), default=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("kết quả thực hiện")
+        verbose_name_plural = _("kết quả thực hiện")
 
     def __str__(self) -> str:
         return self.name
 
 
 class LegalBasis(models.Model):
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="legal_bases")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="legal_bases", verbose_name=_("thủ tục")
+    )
     number = models.CharField(_("số hiệu"), max_length=80)
     title = models.CharField(_("trích yếu"), max_length=500)
-    issued_on = models.DateField(null=True, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
     effective_on = models.DateField(_("ngày hiệu lực"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("căn cứ pháp lý")
+        verbose_name_plural = _("căn cứ pháp lý")
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -258,16 +311,20 @@ class LegalBasis(models.Model):
 class ProcedureVersion(models.Model):
     """An immutable snapshot of the whole record; a dossier points at the one it was received under."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    effective_from = models.DateTimeField()
-    effective_to = models.DateTimeField(null=True, blank=True)
-    record = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="versions", verbose_name=_("thủ tục")
+    )
+    number = models.PositiveIntegerField(_("số phiên bản"))
+    effective_from = models.DateTimeField(_("hiệu lực từ"))
+    effective_to = models.DateTimeField(_("hiệu lực đến"), null=True, blank=True)
+    record = models.JSONField(_("nội dung thủ tục"))
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         ordering = ["procedure", "-number"]
         constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="version_number_uniq")]
+        verbose_name = _("phiên bản thủ tục")
+        verbose_name_plural = _("phiên bản thủ tục")
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number}"

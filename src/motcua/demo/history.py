@@ -39,6 +39,7 @@ from motcua.directory.calendars import calendar_for
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier
+from motcua.notifications.services import muted
 
 KEY_PREFIX = "demo-history"
 DEFAULT_SEED = 20250701
@@ -564,7 +565,8 @@ def load_history(
         desk = cast.desks[n % len(cast.desks)] if n < len(FIRST) else rng.choice(cast.desks)
         story = Story(cast, desk, rng, now)
         try:
-            _play(story, scenario, _start(scenario, rng, now), key)
+            with muted():  # history written after the fact tells no applicant anything (ADR 0013)
+                _play(story, scenario, _start(scenario, rng, now), key)
         except StopScenario:
             stopped += 1
         except DomainError as exc:

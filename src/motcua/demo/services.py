@@ -304,7 +304,7 @@ class AccountSpec:
 
 # The five contract accounts first (contract §3), then staff that make the scoping visible.
 ACCOUNTS: tuple[AccountSpec, ...] = (
-    AccountSpec("admin", "Quản trị", "Hệ thống", "centre", Role.SYSADMIN, "Quản trị hệ thống"),
+    AccountSpec("admin", "Hệ thống", "Quản trị", "centre", Role.SYSADMIN, "Quản trị hệ thống"),
     AccountSpec(
         "tiepnhan", "Lan", "Trần Thị", "centre", Role.RECEPTION, "Cán bộ tiếp nhận và trả kết quả", 1
     ),

@@ -119,6 +119,16 @@ def reception_points(user) -> tuple[Agency, ...]:
     return _scope(user).reception_agencies
 
 
+def service_centre() -> Agency | None:
+    """The agency the site speaks for: the first (provincial first) public-administration service centre."""
+    return (
+        Agency.objects.filter(kind=Agency.Kind.SERVICE_CENTRE, is_active=True)
+        .select_related("province")
+        .order_by("-level", "identifier")  # 'province' sorts after 'commune': provincial centres first
+        .first()
+    )
+
+
 def is_staff_member(user) -> bool:
     """Holds at least one processing role (any assignment), or is a system administrator."""
     scope = _scope(user)

@@ -1,4 +1,5 @@
-"""Dossier API (contract §4): submit or receive, list, detail, history, lifecycle actions, form data.
+"""Dossier API (contract §4): submit or receive, list, detail, history, lifecycle actions, files (the
+printed forms are `motcua.documents.api`).
 
 Thin: parse, call one service or selector, shape the JSON. Errors are DomainErrors mapped by the API
 object to {code, message}.
@@ -6,7 +7,7 @@ object to {code, message}.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import FileResponse
@@ -24,9 +25,9 @@ from motcua.core import inputs
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
-from . import files, forms_data, machine, selectors, services
+from . import files, machine, selectors, services
 from .models import Dossier, DossierEvent, DossierFile
-from .schemas import Submission
+from .schemas import PaperMetadata, Submission
 
 router = Router(tags=["dossiers"], auth=REQUIRED)
 
@@ -122,6 +123,21 @@ class DossierComponentOut(Schema):
     digitised: bool
 
 
+class PaperMetadataOut(Schema):
+    doc_type: str
+    doc_name: str
+    holder_id_number: str
+    holder_name: str
+    holder_birth_year: int | None
+    issued_on: date | None
+    issuer: str
+    content_summary: str
+    valid_from: date | None
+    valid_to: date | None
+    valid_indefinitely: bool
+    validity_scope: str
+
+
 class FileOut(Schema):
     id: int
     component: str | None
@@ -135,6 +151,8 @@ class FileOut(Schema):
         ..., description="sự kiện 'supplement' đã nộp tệp; trống: nộp cùng hồ sơ hoặc đang chờ nộp bổ sung"
     )
     url: str
+    digitised: bool = Field(..., description="bản số hóa của bộ phận một cửa, đủ siêu dữ liệu tối thiểu")
+    metadata: PaperMetadataOut = Field(..., description="siêu dữ liệu của giấy tờ (domain.md §1.3)")
 
 
 class FileList(Schema):
@@ -238,14 +256,6 @@ class EventList(Schema):
     count: int
 
 
-class DossierFormOut(Schema):
-    form: str
-    title: str
-    format: str = Field(..., description="'data': the form's content as JSON; the PDF is not available yet")
-    pdf_available: bool
-    data: dict[str, Any]
-
-
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -337,6 +347,8 @@ def file_json(d: Dossier, f: DossierFile) -> dict[str, Any]:
         "uploaded_by": f.uploaded_by.get_username() if f.uploaded_by_id else None,
         "event_seq": f.event_seq,
         "url": reverse("api:dossier_file", kwargs={"code": d.code, "file_id": f.pk}),
+        "digitised": f.digitised,
+        "metadata": {name: getattr(f, name) for name in PaperMetadata.model_fields},
     }
 
 
@@ -451,13 +463,40 @@ def act(request, code: str, action: str):
     return _detail(request, d.code)
 
 
+class PaperMetadataForm(Schema):
+    """The metadata fields of an upload as posted (text): `PaperMetadata` parses them in the service."""
+
+    doc_type: str | None = Field(None, description="Mã loại giấy tờ")
+    doc_name: str | None = Field(None, description="Tên giấy tờ")
+    holder_id_number: str | None = Field(
+        None, description="Số định danh cá nhân (12 chữ số), số CMND (9) hoặc mã số thuế của tổ chức"
+    )
+    holder_name: str | None = Field(None, description="Chủ giấy tờ không có số định danh: họ và tên")
+    holder_birth_year: str | None = Field(None, description="... năm sinh")
+    issued_on: str | None = Field(None, description="... ngày cấp (YYYY-MM-DD)")
+    issuer: str | None = Field(None, description="... cơ quan cấp")
+    content_summary: str | None = Field(None, description="Trích yếu nội dung chính")
+    valid_from: str | None = Field(None, description="Hiệu lực từ ngày (YYYY-MM-DD)")
+    valid_to: str | None = Field(None, description="Hiệu lực đến ngày (YYYY-MM-DD)")
+    valid_indefinitely: str | None = Field(None, description="'true': không thời hạn")
+    validity_scope: str | None = Field(None, description="Phạm vi hiệu lực")
+
+
 @router.post("/dossiers/{code}/files", response={201: FileOut, **ERRORS}, summary="Tải lên tệp của hồ sơ")
-def upload_file(request, code: str, file: File[UploadedFile], component: Form[str] = None):
-    """multipart/form-data: `file` (PDF, JPG or PNG) and optionally `component` (its component code). The
-    applicant uploads while the dossier waits for the one-stop check (1) or a supplement (5); a reception
-    officer also at counter reception (2). Files uploaded while waiting for a supplement are handed in by
-    the `supplement` action."""
-    f = files.attach(request.auth, code, file, component=component)
+def upload_file(
+    request,
+    code: str,
+    file: File[UploadedFile],
+    component: Form[str] = None,
+    metadata: Form[PaperMetadataForm] = None,
+):
+    """multipart/form-data: `file` (PDF, JPG or PNG), optionally `component` (its component code) and the
+    paper's minimum metadata (domain.md §1.3). The applicant uploads while the dossier waits for the
+    one-stop check (1) or a supplement (5); a reception officer also at counter reception (2). A reception
+    officer's scan with all the metadata is a digitised paper (`digitised`). Files uploaded while waiting
+    for a supplement are handed in by the `supplement` action."""
+    given = {k: v for k, v in (metadata.dict() if metadata else {}).items() if v not in (None, "")}
+    f = files.attach(request.auth, code, file, component=component, metadata=given)
     f = selectors.dossier_file(request.auth, code, f.pk)
     return Status(201, file_json(f.dossier, f))
 
@@ -496,22 +535,3 @@ def delete_file(request, code: str, file_id: int):
     """Only its uploader, and only while the file is not yet part of the dossier's record."""
     files.remove(request.auth, code, file_id)
     return Status(204, None)
-
-
-@router.get(
-    "/dossiers/{code}/forms/{number}",
-    response={200: DossierFormOut, **ERRORS},
-    summary="Nội dung mẫu phiếu 01-05 (dữ liệu JSON; bản PDF chưa có)",
-)
-def form(request, code: str, number: str):
-    """The content of official form 01-05 as JSON data. The PDF rendering is not implemented yet:
-    `format` is `data` and `pdf_available` is false."""
-    d = selectors.dossier_detail(request.auth, code)
-    data = forms_data.form_data(d, number)
-    return {
-        "form": data["form"],
-        "title": data["title"],
-        "format": "data",
-        "pdf_available": False,
-        "data": data,
-    }

@@ -28,10 +28,18 @@ def processing_time(version, channel: int) -> tuple[Decimal, str] | None:
 
 def compute_due(dossier, received_at: datetime) -> datetime | None:
     """The due date of a dossier received at `received_at`; None for a procedure without a time limit."""
-    limit = processing_time(dossier.procedure_version, dossier.channel)
+    return due_for(dossier.procedure_version, dossier.channel, dossier.agency, received_at)
+
+
+def due_for(version, channel: int, agency, received_at: datetime) -> datetime | None:
+    """The due date of a dossier of this procedure version, channel and competent agency received at
+    `received_at` (also what the counter shows before receiving)."""
+    from motcua.directory.calendars import calendar_for
+
+    limit = processing_time(version, channel)
     if limit is None or limit[0] <= 0:
         return None
-    return calendar_of(dossier).add(received_at, limit[0], limit[1])
+    return calendar_for(agency).add(received_at, limit[0], limit[1])
 
 
 def in_working_time(cal, t: datetime) -> bool:

@@ -20,12 +20,14 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
-from motcua.core import inputs
+from motcua.core import inputs, statements
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import permissions, services
 from .machine import APPLICANT, RECEPTION, Status
 from .models import Dossier, DossierFile, private_storage
+from .schemas import PaperMetadata
+from .services import events
 
 # Magic bytes -> (content type, extension).
 SIGNATURES = (
@@ -71,39 +73,58 @@ def _may_touch(actor, d: Dossier) -> set[str]:
     return kinds
 
 
-def attach(
-    actor, code: str, upload, *, component: str | None = None, at: datetime | None = None
-) -> DossierFile:
-    """Store one uploaded file with the dossier (and its component, when given)."""
-    at = services.now(at)
+def check_upload(upload, field: str = "file") -> tuple[tuple[str, str], str]:
+    """((content type, extension), sha256 hex) of an acceptable upload, or 422 naming `field`."""
     if upload is None:
-        raise ValidationFailed("Thiếu tệp ('file').", code="missing_field", details={"field": "file"})
+        raise ValidationFailed("Thiếu tệp ('file').", code="missing_field", details={"field": field})
     limit = settings.DOSSIER_FILE_MAX_BYTES
     if not upload.size:
-        raise ValidationFailed("Tệp rỗng.", code="empty_file", details={"field": "file"})
+        raise ValidationFailed("Tệp rỗng.", code="empty_file", details={"field": field})
     if upload.size > limit:
         raise ValidationFailed(
             f"Tệp lớn quá {limit // (1024 * 1024)} MB.",
             code="file_too_large",
-            details={"field": "file", "max_bytes": limit},
+            details={"field": field, "max_bytes": limit},
         )
     upload.seek(0)
     kind = sniff(upload.read(16))
     if kind is None:
         raise ValidationFailed(
-            "Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type", details={"field": "file"}
+            "Chỉ nhận tệp PDF, JPG hoặc PNG.", code="unsupported_file_type", details={"field": field}
         )
-    component_code = inputs.text(component, "component", max_length=40)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
+    return kind, digest.hexdigest()
+
+
+def attach(
+    actor,
+    code: str,
+    upload,
+    *,
+    component: str | None = None,
+    metadata: PaperMetadata | dict | None = None,
+    at: datetime | None = None,
+) -> DossierFile:
+    """Store one uploaded file with the dossier (and its component, when given).
+
+    `metadata`: the paper's minimum metadata (`PaperMetadata`). A reception officer's scan with all of it
+    is a digitised paper: the file, its component and the dossier say so, and the first one makes the
+    dossier's change reach the outbox through a `digitise` event. The applicant's own upload stays a copy
+    for the one-stop to check, whatever its metadata (digitisation is the one-stop's work).
+    """
+    at = services.now(at)
+    kind, sha256 = check_upload(upload)
+    component_code = inputs.text(component, "component", max_length=40)
+    meta = inputs.validate(PaperMetadata, metadata or {})
 
     stored = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), statements.one_cursor():
             d = services.lock(code)
-            _may_touch(actor, d)
+            kinds = _may_touch(actor, d)
             part = None
             if component_code:
                 part = d.components.filter(code=component_code).first()
@@ -123,14 +144,18 @@ def attach(
                 name=clean_name(upload.name),
                 content_type=kind[0],
                 size=upload.size,
-                sha256=digest.hexdigest(),
+                sha256=sha256,
                 uploaded_at=at,
                 uploaded_by=actor,
+                digitised=meta.complete and RECEPTION in kinds,
+                **meta.model_dump(),
             )
             upload.seek(0)
             f.file.save(f"upload{kind[1]}", upload, save=False)
             stored = f.file.name
             f.save()
+            if f.digitised:
+                _digitised(d, part, f, actor, at)
     except BaseException:
         # The bytes went to disk before the row; whatever stopped the row (a refusal, a failed commit)
         # must not leave them behind.
@@ -138,6 +163,28 @@ def attach(
             private_delete(stored)
         raise
     return f
+
+
+def _digitised(d: Dossier, part, f: DossierFile, actor, at: datetime) -> None:
+    """Flag the component and the dossier; the dossier's first digitised paper is an event (and so an
+    outbox message: HoSoCoThanhPhanSoHoa changes for the national portal)."""
+    if part is not None and not part.digitised:
+        part.digitised = True
+        statements.update(part, ["digitised"])
+    if d.digitised:
+        return
+    d.digitised = True
+    d.version += 1
+    d.updated_at = at
+    statements.update(d, ["digitised", "version", "updated_at"])
+    events.record(
+        d,
+        actor,
+        "digitise",
+        d.status,
+        at=at,
+        data={"file": f.pk, "component": part.code if part is not None else None},
+    )
 
 
 def remove(actor, code: str, file_id: int) -> None:
@@ -159,3 +206,12 @@ def remove(actor, code: str, file_id: int) -> None:
 
 def private_delete(name: str) -> None:
     private_storage.delete(name)
+
+
+def may_attach(actor, d: Dossier) -> bool:
+    """Whether `attach` would take a file from `actor` for `d` now (a page shows its upload form then)."""
+    try:
+        _may_touch(actor, d)
+    except (NotFound, PermissionDenied, Conflict):
+        return False
+    return True

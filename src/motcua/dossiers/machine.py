@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop as N_  # labels stay Vietnamese; marked for translation
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from motcua.core import inputs
 from motcua.core.errors import Conflict, ValidationFailed
@@ -160,6 +161,27 @@ class Receive(Submit):
         s["received_at"], s["original_due_at"] = event.at, event.due_at
 
 
+class Digitise(Action):
+    """Not reachable through `perform` either: `files.attach` writes it when a reception officer's scan
+    with the complete minimum metadata (domain.md §1.3) makes the dossier one with a digitised component
+    (HoSoCoThanhPhanSoHoa): the national portal learns it from this event's outbox message."""
+
+    name = "digitise"
+    rows = (
+        row(
+            "digitise",
+            N_("Số hóa thành phần hồ sơ"),
+            {S.RECEIVING, S.NEW, S.WAITING},
+            SAME,
+            {RECEPTION},
+            note="the first digitised paper of the dossier",
+        ),
+    )
+
+    def replay(self, s, event):
+        s["digitised"] = True
+
+
 # ------------------------------------------------------------------------------------------ reception
 class Accept(Action):
     name = "accept"
@@ -197,8 +219,48 @@ def _guidance_once(dossier, now: datetime) -> None:
         )
 
 
+class RequestedItem(BaseModel):
+    """A paper to supplement or complete, with its own reason when it has one (Form 02)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: inputs.RequiredText(500)
+    reason: inputs.Text(MAX_TEXT, multiline=True) = ""
+
+
+def _plain_item(value: Any) -> Any:
+    # The contract's plain text item is an item whose reason is the request's own.
+    if isinstance(value, str):
+        return {"name": value}
+    if not isinstance(value, dict | RequestedItem):
+        raise PydanticCustomError("invalid_field", "phải là tên giấy tờ, hoặc một đối tượng {name, reason}.")
+    return value
+
+
+_ITEM_SCHEMA = RequestedItem.model_json_schema()
+Item = Annotated[
+    RequestedItem,
+    BeforeValidator(_plain_item),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 500}, _ITEM_SCHEMA]}),
+]
+
+
 class SupplementRequest(Reasoned):
-    items: list[inputs.RequiredText(500)] = Field(min_length=1, max_length=100)
+    items: list[Item] = Field(
+        min_length=1, max_length=100, description="giấy tờ cần bổ sung: tên, hoặc {name, reason}"
+    )
+
+
+def requested_items(data: dict[str, Any], reason: str) -> list[dict[str, str]]:
+    """The papers a `request_supplement` event asked for, each with its reason (its own, else the
+    request's): `data["items"]` holds plain names, or {name, reason} for an item with its own reason."""
+    items = data.get("items", []) if isinstance(data, dict) else []
+    out = []
+    for item in items if isinstance(items, list) else [items]:
+        if isinstance(item, dict):
+            out.append({"name": str(item.get("name", "")), "reason": str(item.get("reason") or reason)})
+        else:
+            out.append({"name": str(item), "reason": reason})
+    return out
 
 
 class RequestSupplement(Action):
@@ -235,7 +297,8 @@ class RequestSupplement(Action):
         else:
             d.guidance_count += 1
         d.paused_at, d.paused_from_status = step.at, d.status
-        return {"items": list(given.items)}
+        # Plain names as before; an item with its own reason keeps it beside its name.
+        return {"items": [{"name": i.name, "reason": i.reason} if i.reason else i.name for i in given.items]}
 
     def replay(self, s, event):
         s["supplement_count" if event.from_status in CLOCK_STATUSES else "guidance_count"] += 1
@@ -408,13 +471,30 @@ class CounterPayment(Input):
             )
 
 
+def _fees_due(dossier, now: datetime) -> None:
+    if dossier.fee_paid >= dossier.fee_total:
+        raise Conflict("Hồ sơ không còn phí, lệ phí nào phải thu.", code="nothing_to_pay")
+
+
 class Pay(Action):
     """A payment collected by the one-stop (cash or bank transfer), recorded by the officer who received
-    it. The applicant's own click records nothing: an online payment is set only by the payment
-    platform's confirmation (contract §8), never from this action."""
+    it: the fee of the procedure at the counter, right after reception (2, the status stays), or what
+    processing asked for (6, processing resumes). The applicant's own click records nothing: an online
+    payment is set only by the payment platform's confirmation (contract §8), never from this action."""
 
     name = "pay"
-    rows = (row("pay", N_("Xác nhận đã thu phí, lệ phí"), {S.PAYING}, S.PROCESSING, {RECEPTION}),)
+    rows = (
+        row("pay", N_("Xác nhận đã thu phí, lệ phí"), {S.PAYING}, S.PROCESSING, {RECEPTION}),
+        row(
+            "pay",
+            N_("Thu phí, lệ phí tại quầy"),
+            {S.NEW},
+            SAME,
+            {RECEPTION},
+            guard=_fees_due,
+            note="the procedure's fee, collected when the counter receives the dossier",
+        ),
+    )
     Input = CounterPayment
 
     def apply(self, step, given):
@@ -531,6 +611,8 @@ class ReturnResult(Action):
 
 # ------------------------------------------------------------------------------------------- the table
 CREATION: tuple[Action, ...] = (Submit(), Receive())
+# Events other services write, beside a lifecycle action (not reachable through `perform` either).
+RECORDS: tuple[Action, ...] = (Digitise(),)
 # In the order a page shows their buttons.
 ACTIONS: tuple[Action, ...] = (
     Accept(),
@@ -546,11 +628,11 @@ ACTIONS: tuple[Action, ...] = (
     ReturnResult(),
     Withdraw(),
 )
-BY_ACTION: dict[str, Action] = {a.name: a for a in (*CREATION, *ACTIONS)}
+BY_ACTION: dict[str, Action] = {a.name: a for a in (*CREATION, *RECORDS, *ACTIONS)}
 TRANSITIONS: tuple[Transition, ...] = tuple(r for a in ACTIONS for r in a.rows)
 ACTION_NAMES: tuple[str, ...] = tuple(a.name for a in ACTIONS)
 BY_NAME: dict[str, tuple[Transition, ...]] = {a.name: a.rows for a in ACTIONS}
-LABELS: dict[str, str] = {a.name: a.rows[0].label for a in (*CREATION, *ACTIONS)}
+LABELS: dict[str, str] = {a.name: a.rows[0].label for a in (*CREATION, *RECORDS, *ACTIONS)}
 
 
 def label_of(action: str, from_status: int | None) -> str:

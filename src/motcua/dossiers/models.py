@@ -45,9 +45,14 @@ class OnlinePayment(models.IntegerChoices):
 
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=60, unique=True)
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
     procedure_version = models.ForeignKey(
-        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+"
+        "catalog.ProcedureVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("phiên bản thủ tục"),
     )
     case_code = models.CharField(_("trường hợp"), max_length=40, blank=True)
     agency = models.ForeignKey(
@@ -85,21 +90,23 @@ class Dossier(models.Model):
     status = models.PositiveSmallIntegerField(_("trạng thái"), choices=Status.choices)
 
     applicant_kind = models.CharField(
-        max_length=20, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
+        _("loại chủ hồ sơ"), max_length=20, choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
     )
     applicant_name = models.CharField(_("chủ hồ sơ"), max_length=200)
-    applicant_name_folded = models.CharField(max_length=200, editable=False, db_index=True)
+    applicant_name_folded = models.CharField(
+        _("tên chủ hồ sơ không dấu"), max_length=200, editable=False, db_index=True
+    )
     applicant_id_number = models.CharField(
         _("số định danh cá nhân"), max_length=12, blank=True, db_index=True
     )
     applicant_tax_code = models.CharField(_("mã số thuế"), max_length=14, blank=True)
-    applicant_birth_date = models.DateField(null=True, blank=True)
-    applicant_phone = models.CharField(max_length=20, blank=True)
-    applicant_email = models.EmailField(blank=True)
-    applicant_address = models.CharField(max_length=300, blank=True)
+    applicant_birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     authorised = models.BooleanField(_("ủy quyền"), default=False)
-    authorised_name = models.CharField(max_length=200, blank=True)
-    authorised_id_number = models.CharField(max_length=12, blank=True)
+    authorised_name = models.CharField(_("người được ủy quyền"), max_length=200, blank=True)
+    authorised_id_number = models.CharField(_("số định danh người được ủy quyền"), max_length=12, blank=True)
     applicant_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -118,7 +125,9 @@ class Dossier(models.Model):
     returned_at = models.DateTimeField(_("ngày trả kết quả"), null=True, blank=True)
     refused_at = models.DateTimeField(_("ngày từ chối"), null=True, blank=True)
     paused_at = models.DateTimeField(_("ngày yêu cầu bổ sung"), null=True, blank=True)
-    paused_from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    paused_from_status = models.PositiveSmallIntegerField(
+        _("trạng thái trước khi tạm dừng"), null=True, blank=True, choices=Status.choices
+    )
     supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung khi xử lý"), default=0)
     guidance_count = models.PositiveSmallIntegerField(_("số lần hướng dẫn bổ sung khi tiếp nhận"), default=0)
     apology_count = models.PositiveSmallIntegerField(_("số lần xin lỗi, hẹn lại"), default=0)
@@ -136,12 +145,16 @@ class Dossier(models.Model):
 
     digitised = models.BooleanField(_("có thành phần số hóa"), default=False)
     vneid_verified = models.BooleanField(_("xác thực VNeID"), default=False)
-    paid_online = models.PositiveSmallIntegerField(choices=OnlinePayment.choices, default=OnlinePayment.NO)
+    paid_online = models.PositiveSmallIntegerField(
+        _("thanh toán trực tuyến"), choices=OnlinePayment.choices, default=OnlinePayment.NO
+    )
 
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    idempotency_key = models.CharField(
+        _("khóa chống gửi trùng"), max_length=120, null=True, blank=True, unique=True, editable=False
+    )
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    updated_at = models.DateTimeField(_("cập nhật lúc"))
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -149,11 +162,13 @@ class Dossier(models.Model):
             models.Index(fields=["status", "due_at"], name="dossier_status_due_idx"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
             models.Index(fields=["current_agency", "status"], name="dossier_current_status_idx"),
+            # The log book (Form 06) of one receiving unit, and a dossier's line in it.
+            models.Index(fields=["receiving_agency", "received_at"], name="dossier_receiving_book_idx"),
             models.Index(fields=["-submitted_at", "-id"], name="dossier_list_order_idx"),
             models.Index(fields=["received_at", "id"], name="dossier_received_order_idx"),
             # The work queue (dossiers.queue): small partial indexes over the few pending rows, so that
             # its pages and counts cost the same at a million dossiers as at a thousand. On PostgreSQL
-            # migration 0006 adds the columns the counts read (INCLUDE), for index-only scans.
+            # migration 0009 adds the columns the counts read (INCLUDE), for index-only scans.
             models.Index(fields=["due_at", "id"], condition=PENDING_ROWS, name="dossier_pending_due_idx"),
             models.Index(
                 fields=["assignee", "due_at", "id"], condition=OPEN_ROWS, name="dossier_open_assignee_idx"
@@ -192,17 +207,21 @@ class Dossier(models.Model):
 
 
 class DossierComponent(models.Model):
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="components")
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=1000)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="components", verbose_name=_("hồ sơ")
+    )
+    code = models.CharField(_("mã thành phần"), max_length=40)
+    name = models.CharField(_("tên thành phần"), max_length=1000)
     copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
-    required = models.BooleanField(default=True)
+    required = models.BooleanField(_("bắt buộc"), default=True)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["dossier", "code"], name="dossier_component_uniq")]
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
 
     def __str__(self) -> str:
         return self.name
@@ -219,16 +238,20 @@ class DossierFee(models.Model):
         TRANSFER = "transfer", _("Chuyển khoản")
         ONLINE = "online", _("Thanh toán trực tuyến")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees")
-    name = models.CharField(max_length=300)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHARGE)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="fees", verbose_name=_("hồ sơ")
+    )
+    name = models.CharField(_("tên khoản thu"), max_length=300)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.BigIntegerField(_("số tiền (đồng)"))
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
     method = models.CharField(_("hình thức nộp"), max_length=10, choices=Method.choices, blank=True)
     reference = models.CharField(_("số biên lai, mã giao dịch"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("phí, lệ phí của hồ sơ")
+        verbose_name_plural = _("phí, lệ phí của hồ sơ")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount}"
@@ -251,20 +274,31 @@ class AppendOnly(models.Model):
 
 class DossierEvent(AppendOnly):
     # PROTECT: a dossier with history cannot be deleted either.
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="events", verbose_name=_("hồ sơ")
     )
-    actor_name = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=40)
-    from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
-    to_status = models.PositiveSmallIntegerField(choices=Status.choices)
-    note = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True, help_text=_("ngày hẹn trả sau sự kiện"))
+    seq = models.PositiveIntegerField(_("số thứ tự"))
+    at = models.DateTimeField(_("thời điểm"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("tài khoản thực hiện"),
+    )
+    actor_name = models.CharField(_("người thực hiện"), max_length=200, blank=True)
+    action = models.CharField(_("thao tác"), max_length=40)
+    from_status = models.PositiveSmallIntegerField(
+        _("trạng thái trước"), null=True, blank=True, choices=Status.choices
+    )
+    to_status = models.PositiveSmallIntegerField(_("trạng thái sau"), choices=Status.choices)
+    note = models.TextField(_("ghi chú"), blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    data = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
+    due_at = models.DateTimeField(
+        _("ngày hẹn trả"), null=True, blank=True, help_text=_("ngày hẹn trả sau sự kiện")
+    )
     agency = models.ForeignKey(
         "directory.Agency",
         null=True,
@@ -272,6 +306,7 @@ class DossierEvent(AppendOnly):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("đơn vị giữ hồ sơ sau sự kiện"),
+        verbose_name=_("đơn vị giữ hồ sơ"),
     )
 
     class Meta:
@@ -318,20 +353,54 @@ class DossierFile(models.Model):
     supplement (those can still be removed).
     """
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="files")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="files", verbose_name=_("hồ sơ")
+    )
     component = models.ForeignKey(
-        DossierComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
+        DossierComponent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+        verbose_name=_("thành phần hồ sơ"),
     )
     file = models.FileField(upload_to=_file_path, storage=private_storage, max_length=255)
     name = models.CharField(_("tên tệp"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(_("kiểu tệp"), max_length=100)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField()
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("tải lên lúc"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người tải lên"),
     )
-    event_seq = models.PositiveIntegerField(null=True, blank=True)
+    event_seq = models.PositiveIntegerField(_("số thứ tự sự kiện bổ sung"), null=True, blank=True)
+
+    # The minimum metadata of a digitised paper (domain.md §1.3, QĐ 1100/QĐ-BKHĐT 2022 Art. 14(1)).
+    doc_type = models.CharField(_("mã loại giấy tờ"), max_length=40, blank=True)
+    doc_name = models.CharField(_("tên giấy tờ"), max_length=500, blank=True)
+    holder_id_number = models.CharField(
+        _("số định danh cá nhân, mã số của tổ chức"), max_length=20, blank=True
+    )
+    # When the holder has no identification number: full name, year of birth, date of issue and issuer.
+    holder_name = models.CharField(_("họ và tên chủ giấy tờ"), max_length=200, blank=True)
+    holder_birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    issued_on = models.DateField(_("ngày cấp"), null=True, blank=True)
+    issuer = models.CharField(_("cơ quan cấp"), max_length=300, blank=True)
+    content_summary = models.TextField(_("trích yếu nội dung chính"), blank=True)
+    valid_from = models.DateField(_("hiệu lực từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
+    valid_indefinitely = models.BooleanField(_("không thời hạn"), default=False)
+    validity_scope = models.CharField(_("phạm vi hiệu lực"), max_length=300, blank=True)
+    digitised = models.BooleanField(
+        _("đã số hóa"),
+        default=False,
+        help_text=_("quét bởi bộ phận một cửa, với đủ siêu dữ liệu tối thiểu của giấy tờ số hóa"),
+    )
 
     class Meta:
         ordering = ["id"]
@@ -367,6 +436,7 @@ class Workflow(models.Model):
         on_delete=models.CASCADE,
         related_name="workflows",
         help_text=_("trống: quy trình chung cho mọi thủ tục của cơ quan"),
+        verbose_name=_("thủ tục"),
     )
     name = models.CharField(_("tên quy trình"), max_length=300)
 
@@ -388,7 +458,9 @@ class Workflow(models.Model):
 
 
 class WorkflowStep(models.Model):
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.CASCADE, related_name="steps", verbose_name=_("quy trình")
+    )
     order = models.PositiveSmallIntegerField(_("thứ tự"))
     title = models.CharField(_("tên bước"), max_length=300)
     agency = models.ForeignKey(
@@ -398,6 +470,7 @@ class WorkflowStep(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("trống: cơ quan giải quyết của hồ sơ"),
+        verbose_name=_("cơ quan thực hiện bước"),
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=WorkflowRole.choices)
     time = models.DecimalField(
@@ -416,11 +489,14 @@ class WorkflowStep(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("trống: người duy nhất giữ vai trò này ở cơ quan, nếu có nhiều thì cả nhóm"),
+        verbose_name=_("người được giao"),
     )
 
     class Meta:
         ordering = ["workflow", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["workflow", "order"], name="workflow_step_order_uniq")]
+        verbose_name = _("bước của quy trình")
+        verbose_name_plural = _("các bước của quy trình")
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"

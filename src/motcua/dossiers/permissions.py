@@ -93,6 +93,12 @@ def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = No
     return row
 
 
+def check_version(dossier, expected: int | None) -> None:
+    """409 when the caller acted on a version of the dossier that is no longer the current one."""
+    if expected is not None and expected != dossier.version:
+        raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")
+
+
 def allowed(user, dossier, now: datetime) -> list[str]:
     """Action names `check` accepts (what a page shows as buttons)."""
     out = []
@@ -113,3 +119,15 @@ def allowed(user, dossier, now: datetime) -> list[str]:
                 continue
         out.append(name)
     return out
+
+
+# Who keeps an agency's reception log book (Form 06): its one-stop officers and the centre's leaders.
+LOGBOOK_ROLES = frozenset({Role.RECEPTION, Role.CENTRE_HEAD})
+
+
+def may_read_logbook(user, agency) -> bool:
+    """Whether the user may print the log book of dossiers `agency` received: a reception officer or a
+    centre head of that agency, or a system administrator."""
+    if directory.is_sysadmin(user):
+        return True
+    return bool(LOGBOOK_ROLES & directory.roles_at(user).get(agency.pk, set()))

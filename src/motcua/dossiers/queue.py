@@ -22,7 +22,7 @@ judged like ``machine.timeliness`` at ``now`` on its competent agency's calendar
 
 The unit view also counts ``to_receive`` (status 1) and ``to_return`` (status 9), which have no clock.
 
-Counts read only the open rows, through partial indexes on the open statuses (migration 0006), so they
+Counts read only the open rows, through partial indexes on the open statuses (migration 0009), so they
 cost the same whether the table holds a year of dossiers or ten.
 """
 

@@ -36,6 +36,7 @@ REBUILT_FIELDS = (
     "fee_total",
     "fee_paid",
     "result_name",
+    "digitised",
     "version",
 )
 
@@ -44,7 +45,14 @@ def rebuild_from_events(events) -> dict[str, Any]:
     """Replay an event log (any order: sorted by `seq`) into the state fields of the dossier row."""
     s: dict[str, Any] = dict.fromkeys(REBUILT_FIELDS)
     s.update(
-        supplement_count=0, guidance_count=0, apology_count=0, step=0, fee_total=0, fee_paid=0, result_name=""
+        supplement_count=0,
+        guidance_count=0,
+        apology_count=0,
+        step=0,
+        fee_total=0,
+        fee_paid=0,
+        result_name="",
+        digitised=False,
     )
     for e in sorted(events, key=lambda e: e.seq):
         machine.BY_ACTION[e.action].replay(s, e)

@@ -9,14 +9,18 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from motcua.catalog.models import Procedure
+from motcua.catalog.selectors import search_procedures
+from motcua.catalog.versions import PUBLISHED, latest_version
 from motcua.core import inputs, keyset
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
+from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 
-from . import machine, permissions, queue
-from .models import Dossier, DossierEvent, DossierFile
+from . import machine, permissions, queue, workflows
+from .models import ApplicantKind, Dossier, DossierEvent, DossierFile
 
 LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
 # A list says how many dossiers match, exactly up to this many, and "more than" beyond.
@@ -281,6 +285,25 @@ def dossier_detail(user, code: str) -> Dossier:
     return d
 
 
+# What the official forms read beyond a list row: the procedure version (processing time) and, for the
+# headers, each agency's parent and place.
+FORM_RELATED = (
+    "procedure",
+    "procedure_version",
+    "current_agency",
+    *(f"{a}__{p}" for a in ("agency", "receiving_agency") for p in ("parent", "province", "admin_unit")),
+)
+
+
+def dossier_for_forms(user, code: str) -> Dossier:
+    """The dossier with what `forms_data` reads, if the user may see it; 404 otherwise."""
+    qs = dossiers_visible_to(user).select_related(*FORM_RELATED).prefetch_related("components", "fees")
+    d = qs.filter(code=code).first() if _code_ok(code) else None
+    if d is None:
+        raise NotFound(f"Không có hồ sơ mã '{code}'.", code="dossier_not_found")
+    return d
+
+
 def dossier_events(user, code: str) -> list[DossierEvent]:
     d = dossier_detail_light(user, code)
     return list(DossierEvent.objects.filter(dossier=d).select_related("actor", "agency").order_by("seq"))
@@ -330,3 +353,151 @@ def public_lookup(code: str, last4: str) -> tuple[Dossier, list[DossierEvent]] |
 def available_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
     """The actions `services.perform` would accept from this user now (given valid inputs)."""
     return permissions.allowed(user, dossier, now or timezone.now())
+
+
+# ---------------------------------------------------------------------------- the counter (tiếp nhận)
+COUNTER_RESULTS = 10
+
+
+def _receivable_procedure_ids(user) -> QuerySet:
+    """Ids of the procedures with an implementing agency this reception officer may receive for."""
+    through = Procedure.agencies.through
+    return through.objects.filter(agency__in=directory.receivable_agencies(user).values("pk")).values(
+        "procedure_id"
+    )
+
+
+def receivable_procedures(user, q: str, limit: int = COUNTER_RESULTS) -> list[Procedure]:
+    """The published procedures matching `q` (accent-insensitive, best first: the catalogue's search) that
+    the reception officer may receive: an empty query finds nothing (the counter searches, never lists)."""
+    if not (q or "").strip():
+        return []
+    qs = search_procedures(q).filter(pk__in=_receivable_procedure_ids(user))
+    return list(qs[:limit])
+
+
+@dataclass(frozen=True)
+class CounterProcedure:
+    procedure: Procedure
+    version: Any  # its latest published version (the record the dossier is received under)
+    agencies: list  # the implementing agencies this officer may receive for, by name
+
+
+def counter_procedure(user, code: str) -> CounterProcedure:
+    """A published procedure the officer may receive, with the agencies they may receive it for; 404
+    otherwise (unknown, unpublished, or of agencies outside their reach)."""
+    code = (code or "").strip()
+    p = (
+        Procedure.objects.select_related("field").filter(code=code, publication_state__in=PUBLISHED).first()
+        if code and len(code) <= 20 and code.isprintable()
+        else None
+    )
+    version = latest_version(p) if p is not None else None
+    agencies = (
+        list(
+            p.agencies.filter(pk__in=directory.receivable_agencies(user).values("pk")).order_by(
+                "name_folded", "identifier"
+            )
+        )
+        if version is not None
+        else []
+    )
+    if not agencies:
+        raise NotFound(
+            f"Không có thủ tục mã {code[:40]!r} mà bạn được tiếp nhận hồ sơ.", code="procedure_not_found"
+        )
+    return CounterProcedure(p, version, agencies)
+
+
+APPLICANT_FIELDS = ("name", "birth_date", "phone", "email", "address")
+
+
+def applicant_by_id_number(user, id_number: str) -> dict[str, Any] | None:
+    """What is known of the person with this personal ID, for the counter's form: the applicant of the
+    most recent dossier the officer may see, completed by their citizen account where that is silent.
+    None when neither exists. The caller validates the number and throttles the lookups."""
+    latest = (
+        dossiers_visible_to(user)
+        .filter(applicant_id_number=id_number, applicant_kind=ApplicantKind.CITIZEN)
+        .order_by("-submitted_at", "-id")
+        .values(
+            "applicant_name",
+            "applicant_birth_date",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+        )
+        .first()
+    )
+    account = (
+        Applicant.objects.filter(id_number=id_number, kind=Applicant.Kind.CITIZEN)
+        .order_by("id")
+        .values("full_name", "birth_date", "phone", "email", "address")
+        .first()
+    )
+    if latest is None and account is None:
+        return None
+    found = dict.fromkeys(APPLICANT_FIELDS, None)
+    if account is not None:
+        found.update(zip(APPLICANT_FIELDS, account.values(), strict=True))
+    if latest is not None:  # the most recent papers win where they say something
+        found.update((k, v) for k, v in zip(APPLICANT_FIELDS, latest.values(), strict=True) if v)
+    return found
+
+
+def check_action(
+    user, dossier: Dossier, action: str, given: dict[str, Any], *, expected_version: int | None = None
+):
+    """What `services.perform` would answer before changing anything, without changing anything: the
+    same DomainError (404, 403, 409, 422 in its order) or the typed input. For a page that asks for a
+    confirmation before a step that cannot be undone. (What the action itself checks while applying,
+    such as a forward's recipient, is left to `perform`.)"""
+    spec = machine.BY_ACTION.get(action)
+    if spec is None or action not in machine.BY_NAME:
+        raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
+    permissions.check(user, dossier, action, timezone.now())
+    permissions.check_version(dossier, expected_version)
+    return inputs.validate(spec.Input, given)
+
+
+DUE_TODAY, DUE_SOON = "due_today", "due_soon"
+
+
+def due_urgency(d: Dossier, now: datetime) -> str | None:
+    """'due_today' or 'due_soon' (the work queue's buckets, `queue.bucket_of`, as the `due` list filter)
+    for a dossier whose due date is near; None otherwise."""
+    bucket = queue.bucket_of(d, now)
+    return bucket if bucket in (DUE_TODAY, DUE_SOON) else None
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Where a `forward` by this user may send the dossier (the choices of a page's recipient field).
+
+    `next_step`: (agency, person or None, workflow step) of a forward without a recipient, or None with
+    `no_next_step` saying why (last step, a step that is not the user's); `agencies`: whole units (a
+    forward to the group), `staff`: (user, assignment) of specialists and leaders there."""
+
+    next_step: tuple[Agency, Any, workflows.Step] | None
+    no_next_step: str
+    agencies: list[Agency]
+    staff: list[StaffAssignment]
+
+
+def forward_recipients(user, d: Dossier) -> Recipients:
+    """The holding agency, the competent agency and the next step's, with their processing staff."""
+    try:
+        next_step, why = workflows.destination(d, "", user), ""
+    except ValidationFailed as exc:
+        next_step, why = None, exc.message
+    agencies = {a.pk: a for a in (d.current_agency, d.agency, next_step[0] if next_step else None) if a}
+    staff = list(
+        StaffAssignment.objects.filter(
+            agency_id__in=list(agencies), role__in=[Role.SPECIALIST, Role.LEADER], user__is_active=True
+        )
+        .exclude(user_id=getattr(user, "pk", None))
+        .select_related("user", "agency")
+        .order_by("agency__name", "role", "user__last_name", "user__first_name", "user__username")
+    )
+    listed = sorted(agencies.values(), key=lambda a: (a.pk != d.agency_id, a.name))
+    return Recipients(next_step, why, listed, staff)

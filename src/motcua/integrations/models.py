@@ -12,18 +12,21 @@ class OutboxMessage(models.Model):
         DELIVERED = "delivered", _("Đã gửi")
         DEAD = "dead", _("Gửi lỗi (dừng thử lại)")
 
-    topic = models.CharField(max_length=60)
+    topic = models.CharField(_("loại bản tin"), max_length=60)
     key = models.CharField(
-        max_length=80, db_index=True, help_text=_("e.g. the dossier code; delivery is ordered per key")
+        _("khóa thứ tự"),
+        max_length=80,
+        db_index=True,
+        help_text=_("ví dụ mã hồ sơ; các bản tin cùng khóa được gửi theo thứ tự"),
     )
-    payload = models.JSONField()
-    idempotency_key = models.CharField(max_length=120, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(_("nội dung"))
+    idempotency_key = models.CharField(_("khóa chống gửi trùng"), max_length=120, unique=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("số lần đã gửi"), default=0)
+    next_attempt_at = models.DateTimeField(_("gửi lần tới lúc"), db_index=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    delivered_at = models.DateTimeField(_("gửi xong lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

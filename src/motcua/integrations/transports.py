@@ -54,6 +54,10 @@ class Transport(Protocol):
     def deliver(self, message: OutboxMessage) -> None: ...
 
 
+# Timeout, conflict (e.g. the same key still being stored), too early, too many requests: try again.
+RETRYABLE_4XX = frozenset({408, 409, 425, 429})
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     # urllib would silently turn a redirected POST into a GET; a webhook must answer where it is configured.
     def redirect_request(self, req, fp, code, msg, headers, newurl):
@@ -89,15 +93,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def url_problem(url: str, *, debug: bool) -> str | None:
-    """Why `url` may not receive personal data, or None: https only, http just for this machine or debug."""
+def url_problem(url: str, *, debug: bool, setting: str = "MOTCUA_OUTBOX_WEBHOOK_URL") -> str | None:
+    """Why `url` (configured by `setting`) may not receive personal data, or None: https only, http just for
+    this machine or debug."""
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname and (debug or _is_loopback(parts.hostname)):
         return None
     return (
-        "địa chỉ nhận (MOTCUA_OUTBOX_WEBHOOK_URL) phải dùng https (http chỉ được dùng cho máy này "
+        f"địa chỉ nhận ({setting}) phải dùng https (http chỉ được dùng cho máy này "
         "hoặc khi MOTCUA_DEBUG=1) vì bản tin chứa dữ liệu cá nhân; bản tin được giữ ở trạng thái chờ gửi"
     )
 
@@ -107,8 +112,6 @@ class WebhookTransport:
     de-duplicates on the message id."""
 
     name = "webhook"
-    # Timeout, conflict (e.g. the same key still being stored), too early, too many requests: try again.
-    RETRYABLE_4XX = {408, 409, 425, 429}
 
     def __init__(self, url: str | None = None, timeout: float = 10.0, secret: str | None = None):
         self._url = url
@@ -151,23 +154,28 @@ class WebhookTransport:
 
     def deliver(self, message: OutboxMessage) -> None:
         body = json.dumps(envelope(message), cls=DjangoJSONEncoder, ensure_ascii=False).encode()
-        request = urllib.request.Request(
-            self.url, data=body, method="POST", headers=self.headers(message, body)
-        )
-        opener = urllib.request.build_opener(_NoRedirect)
-        try:
-            with opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            summary, detail = f"HTTP {exc.code}", _snippet(exc)
-            if 400 <= exc.code < 500 and exc.code not in self.RETRYABLE_4XX:
-                raise PermanentError(summary, detail) from exc
-            raise RetryableError(summary, detail) from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise RetryableError(f"{type(reason).__name__}: {reason}") from exc
-        if not 200 <= status < 300:
-            raise RetryableError(f"HTTP {status}")
+        post(self.url, body, self.headers(message, body), self.timeout)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> bytes:
+    """POST `body` without following redirects; the answer's body (its first 64 KiB) on a 2xx, else
+    `PermanentError` for a 4xx other than RETRYABLE_4XX and `RetryableError` for anything else."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status, answer = response.status, response.read(65536)
+    except urllib.error.HTTPError as exc:
+        summary, detail = f"HTTP {exc.code}", _snippet(exc)
+        if 400 <= exc.code < 500 and exc.code not in RETRYABLE_4XX:
+            raise PermanentError(summary, detail) from exc
+        raise RetryableError(summary, detail) from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RetryableError(f"{type(reason).__name__}: {reason}") from exc
+    if not 200 <= status < 300:
+        raise RetryableError(f"HTTP {status}")
+    return answer
 
 
 def _snippet(exc: urllib.error.HTTPError) -> str:

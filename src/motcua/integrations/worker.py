@@ -131,16 +131,13 @@ class OutboxWorker:
 
     def claim(self) -> list[OutboxMessage]:
         """Lease up to `batch` deliverable messages: due, pending, oldest undelivered of their key."""
-        available = [p for p, t in self.registry.items() if t.unavailable_reason() is None]
-        if not available:
-            for _prefix, transport in self.registry.items():
-                self._usable_reason_once(transport)
+        topics = self._deliverable()
+        if topics is None:
             return []
         now = self.clock()
         older_open = OutboxMessage.objects.filter(
             key=OuterRef("key"), pk__lt=OuterRef("pk"), status__in=[Status.PENDING, Status.DEAD]
         )
-        topics = reduce(or_, (Q(topic__startswith=p) for p in available))
         qs = (
             OutboxMessage.objects.filter(topics, status=Status.PENDING, next_attempt_at__lte=now)
             .exclude(Exists(older_open))
@@ -156,6 +153,29 @@ class OutboxWorker:
         for m in rows:
             m.next_attempt_at = until
         return rows
+
+    def _deliverable(self) -> Q | None:
+        """The topics whose transport (the one of their longest registered prefix) can run now, or None.
+
+        A topic under an unusable transport is left out of the claim altogether: were it only dropped after
+        the claim, a batch of such messages would fill every claim and starve the other transports."""
+        prefixes = self.registry.items()
+        usable = []
+        for prefix, transport in prefixes:
+            if transport.unavailable_reason() is None:
+                usable.append(prefix)
+            else:
+                self._usable_reason_once(transport)
+        if not usable:
+            return None
+        parts = []
+        for prefix in usable:
+            part = Q(topic__startswith=prefix)
+            for longer, _transport in prefixes:
+                if len(longer) > len(prefix) and longer.startswith(prefix):
+                    part &= ~Q(topic__startswith=longer)
+            parts.append(part)
+        return reduce(or_, parts)
 
     def _usable_reason_once(self, transport: Transport) -> None:
         reason = transport.unavailable_reason()
@@ -201,7 +221,12 @@ class OutboxWorker:
             return "lost_lease"
         attempts = message.attempts + 1
         outcome, error = self._attempt(transport, message, attempts)
-        return self._record(message, attempts, outcome, error)
+        outcome = self._record(message, attempts, outcome, error)
+        # A transport that keeps its own record of deliveries (the applicant's notices) hears the outcome.
+        recorded = getattr(transport, "recorded", None)
+        if recorded is not None and outcome != "lost_lease":
+            recorded(message, outcome, error)
+        return outcome
 
     def _retry_or_dead(self, attempts: int) -> str:
         return "dead" if attempts >= self.max_attempts else "retried"

@@ -123,9 +123,12 @@ def readable(text: object) -> str:
     return _UNSHOWABLE.sub("\ufffd", "" if text is None else str(text))
 
 
-def _asked_items(data: object) -> list[str]:
-    items = data.get("items", []) if isinstance(data, dict) else []
-    return [readable(i) for i in (items if isinstance(items, list) else [items])]
+def _asked_items(asked: DossierEvent) -> list[str]:
+    """Each paper asked for, with its own reason when it has one (the request's reason is shown once)."""
+    items = machine.requested_items(asked.data, asked.reason)
+    return [
+        readable(i["name"] if i["reason"] == asked.reason else f"{i['name']}: {i['reason']}") for i in items
+    ]
 
 
 def dossier_status(d: Dossier, events: list[DossierEvent], now: datetime) -> dict:
@@ -147,7 +150,7 @@ def dossier_status(d: Dossier, events: list[DossierEvent], now: datetime) -> dic
     # an officer's free text, stored as given: shown through readable().
     asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
     if d.status == machine.Status.WAITING and asked is not None:
-        shown["supplement"] = {"items": _asked_items(asked.data), "reason": readable(asked.reason)}
+        shown["supplement"] = {"items": _asked_items(asked), "reason": readable(asked.reason)}
     if d.status == machine.Status.PAYING:
         shown["to_pay"] = d.fee_total - d.fee_paid
     return shown

@@ -14,18 +14,9 @@ from django.http import HttpRequest
 from motcua.catalog.models import Field, Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.directory.models import Agency
+from motcua.directory.selectors import service_centre
 
 LIST_PARTS = ("channels", "fees")
-
-
-def service_centre() -> Agency | None:
-    """The agency the portal speaks for: the first (provincial first) public-administration service centre."""
-    return (
-        Agency.objects.filter(kind=Agency.Kind.SERVICE_CENTRE, is_active=True)
-        .select_related("province")
-        .order_by("-level", "identifier")  # 'province' sorts after 'commune': provincial centres first
-        .first()
-    )
 
 
 def request_centre(request: HttpRequest | None) -> Agency | None:

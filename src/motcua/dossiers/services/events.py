@@ -103,6 +103,9 @@ def change(d: Dossier, event: DossierEvent, fees: list[tuple[str, str, int]]) ->
             "note": event.note,
             "reason": event.reason,
             "due_at": _iso(event.due_at),
+            # What the action recorded beyond note and reason: the papers asked for, the replaced due
+            # date, the result's name (machine.py, each action's `apply`).
+            "data": event.data,
         },
     }
 

@@ -213,10 +213,27 @@ def _parties(actor, sub: Submission, counter: bool) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- the parts
-def _components(version, case_code: str, given_parts) -> list[DossierComponent]:
-    known = {
+def case_components(version, case_code: str) -> dict[str, dict]:
+    """The catalogue's components of this case (and those common to every case), by code, in order."""
+    return {
         c["code"]: c for c in version.record.get("components") or [] if c.get("case") in (None, "", case_code)
     }
+
+
+def demanded(component: dict) -> bool:
+    """Whether the applicant must hand in this paper: required by the catalogue, and not one the catalogue
+    says is replaced by data the agency reads itself (national databases: domain.md §1.1, 766 4.3/4.4)."""
+    return bool(component.get("required", True)) and not component.get("replaceable_by_data")
+
+
+def missing_components(version, case_code: str, given: set[str] | list[str]) -> list[dict]:
+    """The demanded components of the case that are not among the `given` codes, in catalogue order."""
+    return [c for code, c in case_components(version, case_code).items() if demanded(c) and code not in given]
+
+
+def _components(version, case_code: str, given_parts, *, complete: bool = True) -> list[DossierComponent]:
+    """The dossier's component rows; `complete`: every demanded paper must be among them (422 otherwise)."""
+    known = case_components(version, case_code)
     given: dict[str, int] = {}
     for i, item in enumerate(given_parts):
         code = item.code
@@ -238,7 +255,7 @@ def _components(version, case_code: str, given_parts) -> list[DossierComponent]:
                 details={"field": f"components[{i}].code"},
             )
         given[code] = item.copies
-    missing = [c["name"] for code, c in known.items() if c.get("required", True) and code not in given]
+    missing = [c["name"] for c in missing_components(version, case_code, set(given))] if complete else []
     if missing:
         raise ValidationFailed(
             "Thiếu thành phần hồ sơ bắt buộc: " + "; ".join(missing) + ".",
@@ -259,7 +276,8 @@ def _components(version, case_code: str, given_parts) -> list[DossierComponent]:
     ]
 
 
-def _fees(version, channel: int) -> list[DossierFee]:
+def fee_lines(version, channel: int) -> list[DossierFee]:
+    """The fee rows (unsaved) a dossier of this procedure version filed by this channel owes."""
     name = CHANNEL_NAMES[channel]
     fees = [
         statements.new(
@@ -383,14 +401,16 @@ def submit_dossier(
         )
     case_code = sub.case or (cases[0] if cases else "")
     counter = channel == Channel.COUNTER
+    received = counter and sub.receive
     fields = _parties(actor, sub, counter or owner is None)
-    components = _components(version, case_code, sub.components)
-    fees = _fees(version, channel)
+    # Registered at the counter without receiving it: the papers may be incomplete, that is why it is
+    # registered (to guide once, Form 02, naming what is missing; or to refuse, Form 03).
+    components = _components(version, case_code, sub.components, complete=received or not counter)
+    fees = fee_lines(version, channel)
     owner_id = getattr(owner, "pk", None)
     if owner is None and fields["applicant_kind"] == ApplicantKind.CITIZEN:
         # A counter reception for someone with an account shows up in their portal too.
         owner_id = _account_of(fields["applicant_id_number"])
-    received = counter and sub.receive
     try:
         return _create(
             actor,

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from motcua.core import inputs, statements
-from motcua.core.errors import Conflict, NotFound
+from motcua.core.errors import NotFound
 
 from .. import machine, permissions
 from ..machine import Status
@@ -49,8 +49,7 @@ def perform(
         d = lock(code)
         kinds = permissions.actor_kinds(actor, d)
         row = permissions.check(actor, d, action, at, kinds)
-        if expected_version is not None and expected_version != d.version:
-            raise Conflict("Hồ sơ vừa được người khác cập nhật; hãy tải lại.", code="stale_version")
+        permissions.check_version(d, expected_version)
         typed = inputs.validate(spec.Input, given)
         from_status = d.status
         before = _row_values(d)

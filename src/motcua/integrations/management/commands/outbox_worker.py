@@ -33,7 +33,10 @@ def stop_on_signals(stop: threading.Event):
 
 
 class Command(MotcuaCommand):
-    help = "Gửi các bản tin trong hàng đợi outbox (webhook), thử lại có giãn cách, chuyển vào hàng lỗi khi hết lượt."
+    help = (
+        "Gửi các bản tin trong hàng đợi outbox (webhook; thông báo thư điện tử, SMS cho người nộp), thử lại có "
+        "giãn cách, chuyển vào hàng lỗi khi hết lượt."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="gửi những bản tin đến hạn rồi thoát")

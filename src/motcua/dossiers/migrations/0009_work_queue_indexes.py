@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0005_gin_fastupdate_off'),
         ('directory', '0004_apitoken_moved_to_access'),
-        ('dossiers', '0005_payment_and_apology_fields'),
+        ('dossiers', '0008_receiving_book_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
