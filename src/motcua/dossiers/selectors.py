@@ -178,7 +178,7 @@ def with_parts(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return qs.select_related(*LIST_RELATED).prefetch_related("components", "fees", files)
 
 
-# Each list is read in one of these orders, each served by an index (migration 0006): the newest first;
+# Each list is read in one of these orders, each served by an index (migration 0009): the newest first;
 # a range of reception dates by reception date; the urgent buckets by due date (most urgent first).
 BY_SUBMISSION = keyset.Order("submitted", ("-submitted_at", "-id"))
 BY_RECEPTION = keyset.Order("received", ("-received_at", "-id"))
