@@ -3,10 +3,13 @@
 Each module has `main()`; it runs in its own process with DATABASE_URL set to a throw-away database,
 migrates it, builds its data, and prints figures as ratios against a floor measured in the same run.
 PostgreSQL is used when reachable (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/motcua_bench).
+A module that names its own `TARGETS` ([(label, url)]) runs on those only, and keeps its database
+(bench_queue: a million dossiers are built once and reused).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -41,7 +44,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite", f"sqlite:///{tmp}/bench.sqlite3")]
         for mod in modules:
-            for label, url in list(targets) + ([("PostgreSQL", PG_URL)] if pg_available() else []):
+            own = getattr(importlib.import_module(f"benchmarks.{mod}"), "TARGETS", None)
+            chosen = own or list(targets) + ([("PostgreSQL", PG_URL)] if pg_available() else [])
+            for label, url in chosen:
                 if label == "SQLite":
                     Path(f"{tmp}/bench.sqlite3").unlink(missing_ok=True)
                 print(f"\n== {mod} on {label} ==", flush=True)

@@ -131,6 +131,7 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
         "/api/v1/tokens": [("tiepnhan", {}), ("congdan", {})],
         "/api/v1/admin-units/{code}": [("anonymous", {"path_parameters": {"code": "40"}})],
         "/api/v1/dossiers": [("congdan", {}), ("tiepnhan", {}), ("chuyenvien", {})],
+        "/api/v1/dossiers/queue": [("tiepnhan", {}), ("chuyenvien", {}), ("congdan", {})],
         "/api/v1/dossiers/{code}": [
             ("tiepnhan", {"path_parameters": {"code": c}}) for c in w.dossiers.values()
         ],

@@ -4,8 +4,6 @@ staff pages' links, with the same answers for whoever may not see a dossier or a
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from tests.documents.conftest import local
 
@@ -97,30 +95,6 @@ def test_the_log_book_reads_a_fixed_number_of_rows_however_long(
     with django_assert_num_queries(7):
         r = clients["tiepnhan"].get("/forms/06", **params)
     assert r.status_code == 200
-
-
-@pytest.mark.urls("tests.documents.urls")
-def test_the_staff_pages_link_to_the_same_papers(lifecycle, named):
-    page = Client()
-    r = page.get(f"/can-bo/ho-so/{lifecycle.code}/mau/01.pdf")
-    assert r.status_code == 302 and r["Location"].startswith(settings.LOGIN_URL), "signed in first"
-    page.force_login(named["tiepnhan"])
-    r = page.get(f"/can-bo/ho-so/{lifecycle.code}/mau/04.pdf")
-    assert (r.status_code, r["Content-Type"]) == (200, "application/pdf")
-    assert r["Content-Disposition"] == f'inline; filename="{lifecycle.code}-mau04.pdf"'
-    assert page.get(f"/can-bo/ho-so/{lifecycle.code}/mau/03.pdf").status_code == 404
-    r = page.get(
-        "/can-bo/so-theo-doi/", {"agency": "000.00.00.H40", "from": "2025-08-01", "to": "2025-08-31"}
-    )
-    assert (r.status_code, r["Content-Type"]) == (200, "application/pdf")
-    r = page.get(
-        "/can-bo/so-theo-doi/", {"agency": "000.00.00.H40", "from": "2025-09-01", "to": "2025-08-01"}
-    )
-    assert r.status_code == 400 and "phải trước" in r.content.decode()
-    page.force_login(named["chuyenvien"])
-    assert page.get("/can-bo/so-theo-doi/", {"agency": "000.00.00.H40"}).status_code == 403
-    page.force_login(named["congdan"])
-    assert page.get(f"/can-bo/ho-so/{lifecycle.code}/mau/01.pdf").status_code == 200, "the applicant's own"
 
 
 def test_a_supplement_request_takes_plain_items_or_items_with_their_own_reasons(named, counter, clients):

@@ -20,7 +20,7 @@ from pydantic import create_model
 from motcua.access import edge
 from motcua.access.auth import REQUIRED
 from motcua.access.errors import ErrorOut
-from motcua.access.paging import Page
+from motcua.access.paging import KeysetPage
 from motcua.core import inputs
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
@@ -66,20 +66,35 @@ ActionIn = _action_document()
 INPUT_FIELDS = frozenset(ActionIn.model_fields) - {"version"}
 
 
-class DossierFilters(Page):
+class DossierFilters(KeysetPage):
     status: str | None = Field(None, max_length=40, description="1-10, có thể nhiều: 2,4")
     agency: str | None = Field(
         None, max_length=40, description="Mã định danh cơ quan (có thẩm quyền hoặc đang xử lý)"
     )
     procedure: str | None = Field(None, max_length=20, description="Mã thủ tục")
-    due: str | None = Field(None, max_length=20, description="overdue | due_soon | on_time")
+    field: str | None = Field(None, max_length=40, description="Mã lĩnh vực của thủ tục")
+    channel: int | None = Field(None, ge=1, le=3, description="1 trực tiếp | 2 trực tuyến | 3 bưu chính")
+    due: str | None = Field(
+        None,
+        max_length=20,
+        description="overdue (quá hạn) | due_today (đến hạn hôm nay) | due_soon (sắp đến hạn: trong 2 ngày "
+        "làm việc sau hôm nay) | in_time (còn hạn, xa hơn) | on_time (không trễ hạn, kể cả đã xong)",
+    )
     received_from: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
     received_to: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
     q: str | None = Field(
         None, max_length=100, description="Mã hồ sơ hoặc tên chủ hồ sơ (không dấu cũng được)"
     )
     assignee: str | None = Field(
-        None, max_length=150, description="me (giao cho tôi) | none (chưa giao ai) | tên đăng nhập cán bộ"
+        None,
+        max_length=150,
+        description="me (giao cho tôi) | none (chưa giao ai) | tên đăng nhập cán bộ: hồ sơ đang giải quyết "
+        "(trạng thái 2, 4, 5, 6) trừ khi có 'status'",
+    )
+    view: str | None = Field(
+        None,
+        max_length=10,
+        description="mine (hồ sơ của tôi đang giải quyết) | unit (việc còn lại của đơn vị tôi)",
     )
 
 
@@ -199,7 +214,25 @@ class DossierOut(Schema):
 
 class DossierList(Schema):
     items: list[DossierOut]
-    count: int
+    count: int = Field(..., description=f"số hồ sơ khớp, đếm chính xác đến {selectors.COUNT_CAP}")
+    count_capped: bool = Field(False, description=f"true: có hơn {selectors.COUNT_CAP} hồ sơ khớp")
+    next: str | None = Field(None, description="'cursor' của trang sau; null ở trang cuối")
+
+
+class QueueCounts(Schema):
+    overdue: int = Field(..., description="quá hạn")
+    due_today: int = Field(..., description="đến hạn trong giờ làm việc hôm nay")
+    due_soon: int = Field(..., description="đến hạn trong 2 ngày làm việc sau hôm nay")
+    in_time: int = Field(..., description="còn hạn (kể cả đang tạm dừng chờ bổ sung, hoặc không có hạn)")
+    to_receive: int = Field(..., description="chờ tiếp nhận (trạng thái 1)")
+    to_return: int = Field(..., description="chờ trả kết quả (trạng thái 9)")
+    total: int
+
+
+class QueueOut(Schema):
+    at: datetime
+    mine: QueueCounts = Field(..., description="hồ sơ giao cho tôi đang giải quyết")
+    unit: QueueCounts = Field(..., description="việc còn lại của đơn vị tôi")
 
 
 class EventOut(Schema):
@@ -351,13 +384,28 @@ def submit(request, body: Submission):
 
 @router.get("/dossiers", response={200: DossierList, **ERRORS}, summary="Danh sách hồ sơ")
 def list_dossiers(request, filters: Query[DossierFilters]):
+    """Ordered newest first; by due date for the urgent `due` buckets and the work queues (`view`,
+    `assignee`); by reception date for a `received_from`/`received_to` range. Follow `next` with
+    `cursor` for the next page (`page` reaches the first 2,000 rows only)."""
     now = timezone.now()
-    f = filters.dict(exclude={"page", "page_size"})
-    qs = selectors.list_dossiers(request.auth, now=now, **f)
-    start = (filters.page - 1) * filters.page_size
-    rows = list(qs[start : start + filters.page_size])
-    count = qs.count() if rows or start else 0
-    return {"items": [dossier_json(d, request.auth, now) for d in rows], "count": count}
+    f = filters.dict(exclude={"page", "page_size", "cursor"})
+    page = selectors.dossier_page(
+        request.auth, size=filters.page_size, cursor=filters.cursor, offset=filters.offset(), now=now, **f
+    )
+    return {
+        "items": [dossier_json(d, request.auth, now) for d in page.items],
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next": page.next,
+    }
+
+
+@router.get("/dossiers/queue", response={200: QueueOut, **ERRORS}, summary="Số hồ sơ cần xử lý, theo hạn")
+def work_queue(request):
+    """The caller's work queues counted by urgency: `mine` (assigned to me, still running) and `unit`
+    (what my agencies still have to do). The buckets match the list's `due` filter."""
+    now = timezone.now()
+    return {"at": _local(now), **selectors.work_queue_counts(request.auth, now)}
 
 
 @router.get("/dossiers/{code}", response={200: DossierOut, **ERRORS}, summary="Chi tiết hồ sơ")

@@ -6,47 +6,49 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.catalog.versions import PUBLISHED, latest_version
-from motcua.core import inputs
+from motcua.core import inputs, keyset
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
-from motcua.directory.calendars import calendar_for, own_calendar_agencies
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 
-from . import machine, permissions, workflows
-from .machine import CLOCK_STATUSES, Status
+from . import machine, permissions, queue, workflows
 from .models import ApplicantKind, Dossier, DossierEvent, DossierFile
 
 LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
-DUE_FILTERS = ("overdue", "due_soon", "on_time")
-DUE_SOON_WORKING_DAYS = 2
+# A list says how many dossiers match, exactly up to this many, and "more than" beyond.
+COUNT_CAP = 1000
+DUE_FILTERS = ("overdue", "due_today", "due_soon", "in_time", "on_time")
 
 
 def dossiers_visible_to(user) -> QuerySet[Dossier]:
     """Sysadmin: all. Staff: dossiers of their agencies (competent, current or receiving), and for
-    reception officers every dossier of an agency they may receive for. Applicants: their own."""
+    reception officers every dossier of an agency they may receive for. Applicants: their own.
+
+    The agencies are literal ids (memoised per request), so that the database can use the indexes on each
+    agency column, or walk the list order and test the few ids on each row, whichever is cheaper."""
     qs = Dossier.objects.all()
     if user is None or not getattr(user, "is_authenticated", False):
         return qs.none()
     if directory.is_sysadmin(user):
         return qs
     q = Q(applicant_user_id=user.pk)
-    agency_ids = list(directory.roles_at(user))
+    agency_ids = sorted(directory.roles_at(user))
     if agency_ids:
+        receivable = queue.receivable_ids(user)
+        competent = sorted(set(agency_ids) | set(receivable))
         q |= (
-            Q(agency_id__in=agency_ids)
+            Q(agency_id__in=competent)
             | Q(current_agency_id__in=agency_ids)
             | Q(receiving_agency_id__in=agency_ids)
         )
-        receivable = directory.receivable_agencies(user)
-        q |= Q(agency__in=receivable.values("pk"))
     return qs.filter(q)
 
 
@@ -54,47 +56,16 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=LOCAL_TZ)
 
 
-def _running_clock_q() -> Q:
-    """Received, not finished, and the clock running (not paused on a supplement request)."""
-    paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
-    return Q(status__in=[Status.NEW, Status.PROCESSING, Status.PAYING]) | (Q(status=Status.WAITING) & ~paused)
-
-
-def _due_within(now: datetime, working_days: int) -> Q:
-    """Due no later than `working_days` from now on the calendar of each dossier's competent agency:
-    the province's calendar, except for the few agencies with their own days off or working hours."""
-    own = own_calendar_agencies()
-    cond = ~Q(agency_id__in=list(own)) & Q(
-        due_at__lte=calendar_for(None).add(now, working_days, "working_days")
-    )
-    for agency in own.values():
-        horizon = calendar_for(agency).add(now, working_days, "working_days")
-        cond |= Q(agency_id=agency.pk, due_at__lte=horizon)
-    return cond
-
-
 def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossier]:
-    """The `due` list filter, consistent with `machine.timeliness`:
+    """The `due` list filter, consistent with `machine.timeliness` and the work queue's buckets:
 
-    * ``overdue``: running and past the due date (judged at the request time while paused), or more than
-      one supplement request (finished dossiers are not listed: they are `late`, not overdue);
-    * ``due_soon``: running, in time, due within the next 2 working days of its agency's calendar;
-    * ``on_time``: everything measured that is not late: in time, early or on time.
+    * ``overdue``, ``due_today``, ``due_soon``, ``in_time``: the running dossiers of that bucket
+      (`queue`: overdue, due before today's working time ends, within 2 working days after that, later);
+    * ``on_time``: everything measured that is not late: in time, early or on time, finished included.
     """
     due = inputs.choice(due, "due", choices=DUE_FILTERS)
-    received = Q(received_at__isnull=False, due_at__isnull=False)
-    paused = Q(status=Status.WAITING, paused_from_status__in=list(CLOCK_STATUSES))
-    running_late = (_running_clock_q() & Q(due_at__lt=now)) | (paused & Q(paused_at__gt=F("due_at")))
-    finished = Q(status__in=list(machine.FINISHED), finished_at__isnull=False)
-    many = Q(supplement_count__gt=1)
-    if due == "overdue":
-        return qs.filter(received & ((running_late & ~finished) | (many & ~finished)))
-    if due == "due_soon":
-        soon = _due_within(now, DUE_SOON_WORKING_DAYS)
-        return qs.filter(received & _running_clock_q() & ~many & Q(due_at__gte=now) & soon)
-    in_time = (_running_clock_q() & Q(due_at__gte=now)) | (paused & Q(paused_at__lte=F("due_at")))
-    done_in_time = finished & Q(finished_at__lte=F("due_at"))
-    return qs.filter(received & ~many & (in_time | done_in_time))
+    clock = queue.Clock(now)
+    return qs.filter(queue.on_time_q(clock) if due == "on_time" else queue.BUCKET_Q[due](clock))
 
 
 def _statuses(value: Any) -> list[int]:
@@ -122,10 +93,17 @@ def _assignee_q(assignee: str, user) -> Q:
 
 
 def _text_q(q: str) -> Q:
-    """Code (partial, any case) or applicant name (accent-insensitive)."""
+    """Code (partial, any case) or applicant name (partial, accent-insensitive). Codes always carry digits
+    and names never do, so one of the two (trigram-indexed on PostgreSQL) is searched, not both."""
+    if any(ch.isdigit() for ch in q):
+        return Q(code__icontains=q)
     folded = fold(q)
-    cond = Q(code__icontains=q)
-    return cond | Q(applicant_name_folded__contains=folded) if folded else cond
+    return Q(applicant_name_folded__contains=folded) if folded else Q(code__icontains=q)
+
+
+def _one_id(model, **lookup) -> int:
+    """The id a code names (0 when none): a literal id lets the planner use the dossier indexes."""
+    return model.objects.filter(**lookup).values_list("pk", flat=True).first() or 0
 
 
 def filter_dossiers(
@@ -134,26 +112,52 @@ def filter_dossiers(
     status: Any = None,
     agency: str | None = None,
     procedure: str | None = None,
+    field: str | None = None,
+    channel: Any = None,
     due: str | None = None,
     received_from: Any = None,
     received_to: Any = None,
     q: str | None = None,
     assignee: str | None = None,
+    view: str | None = None,
     user=None,
     now: datetime | None = None,
 ) -> QuerySet[Dossier]:
+    """The list filters of contract §4, plus the work queue's (`view`, `field`, `channel`).
+
+    A filter on an assignee (`me`, `none`, a username) or a queue `view` lists what is still to do: open
+    dossiers only, unless `status` asks for others."""
+    from motcua.catalog.models import Procedure
+    from motcua.directory.models import Agency
+
     now = now or timezone.now()
     # The shared parser refuses what no query may carry (NUL, lone surrogates) with a clear 422.
-    agency, procedure, q, assignee = (
+    agency, procedure, field, q, assignee = (
         inputs.text(value, name, max_length=150)
-        for name, value in (("agency", agency), ("procedure", procedure), ("q", q), ("assignee", assignee))
+        for name, value in (
+            ("agency", agency),
+            ("procedure", procedure),
+            ("field", field),
+            ("q", q),
+            ("assignee", assignee),
+        )
     )
     if status not in (None, ""):
         qs = qs.filter(status__in=_statuses(status))
+    elif assignee:
+        qs = qs.filter(status__in=list(machine.OPEN))
+    if view:
+        qs = qs.filter(queue.view_q(user, inputs.choice(view, "view", choices=queue.VIEWS)))
     if agency:
-        qs = qs.filter(Q(agency__identifier=agency) | Q(current_agency__identifier=agency))
+        agency_id = _one_id(Agency, identifier=agency)
+        qs = qs.filter(Q(agency_id=agency_id) | Q(current_agency_id=agency_id))
     if procedure:
-        qs = qs.filter(procedure__code=procedure)
+        qs = qs.filter(procedure_id=_one_id(Procedure, code=procedure))
+    if field:
+        procedures = Procedure.objects.filter(field__code=field).values_list("pk", flat=True)
+        qs = qs.filter(procedure_id__in=list(procedures))
+    if channel not in (None, ""):
+        qs = qs.filter(channel=inputs.integer(channel, "channel", minimum=1, maximum=3))
     if due:
         qs = due_filter(qs, due, now)
     start, end = inputs.day(received_from, "received_from"), inputs.day(received_to, "received_to")
@@ -174,9 +178,99 @@ def with_parts(qs: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return qs.select_related(*LIST_RELATED).prefetch_related("components", "fees", files)
 
 
+# Each list is read in one of these orders, each served by an index (migration 0009): the newest first;
+# a range of reception dates by reception date; the urgent buckets by due date (most urgent first).
+BY_SUBMISSION = keyset.Order("submitted", ("-submitted_at", "-id"))
+BY_RECEPTION = keyset.Order("received", ("-received_at", "-id"))
+BY_DUE = keyset.Order("due", ("due_at", "id"))
+BY_URGENCY = keyset.Order("queue", ("due_at", "id"), nullable=frozenset({"due_at"}))
+DATED_BUCKETS = frozenset({"overdue", "due_today", "due_soon"})
+
+
+def list_order(filters: dict[str, Any]) -> keyset.Order:
+    """The order of a list: the urgent buckets (which all have a due date) by due date; a work queue (a
+    view, an assignee) or the `in_time` bucket by due date with undated ones last; a range of reception
+    dates by reception date; everything else newest first."""
+    due = filters.get("due")
+    if due in DATED_BUCKETS:
+        return BY_DUE
+    if filters.get("view") or filters.get("assignee") or due == "in_time":
+        return BY_URGENCY
+    if filters.get("received_from") or filters.get("received_to"):
+        return BY_RECEPTION
+    return BY_SUBMISSION
+
+
+def _listed(user, filters: dict[str, Any]) -> QuerySet[Dossier]:
+    # A unit's queue lies inside what its staff may see (queue.view_q): its own rule alone, as index ranges.
+    base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user)
+    return filter_dossiers(base, user=user, **filters)
+
+
+def _parts(user, filters: dict[str, Any]) -> QuerySet[Dossier] | list[QuerySet[Dossier]]:
+    """What `dossier_page` reads: the filtered list, or for a unit's queue its disjoint parts, each read
+    through its own index and merged (the planner misjudges their OR, whose parts hide a correlation
+    between status and agency, and then reads the whole queue to sort it)."""
+    if filters.get("view") != "unit":
+        return _listed(user, filters)
+    others = {k: v for k, v in filters.items() if k != "view"}
+    return [
+        filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in queue.unit_parts(user)
+    ]
+
+
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
-    qs = filter_dossiers(dossiers_visible_to(user), user=user, **filters)
-    return with_parts(qs).order_by("-submitted_at", "-id")
+    """The visible dossiers matching `filters`, in `list_order`, with what a list shows."""
+    return with_parts(_listed(user, filters)).order_by(*list_order(filters).order_by())
+
+
+@dataclass
+class DossierPage:
+    items: list[Dossier]
+    count: int
+    count_capped: bool
+    next: str | None
+
+
+def dossier_page(
+    user,
+    *,
+    size: int,
+    cursor: str | None = None,
+    offset: int = 0,
+    count_cap: int | None = None,
+    **filters: Any,
+) -> DossierPage:
+    """One page of `list_dossiers` (after `cursor`, else skipping `offset` rows), the cursor of the next
+    one, and the number of matches counted up to `count_cap` (no list ever counts a million rows)."""
+    count_cap = COUNT_CAP if count_cap is None else count_cap
+    parts = _parts(user, filters)
+    if parts == []:
+        return DossierPage([], 0, False, None)
+    order = list_order(filters)
+    window = keyset.page(
+        parts,
+        order,
+        size=size,
+        cursor=cursor,
+        offset=offset,
+        load=lambda ids: with_parts(Dossier.objects.filter(pk__in=ids)),
+        count_cap=count_cap,
+    )
+    if window.count is not None:  # a first page: counted by the same scan
+        return DossierPage(window.rows, window.count, window.capped, window.next)
+    counted = [
+        keyset.capped_count(p, count_cap, order) for p in (parts if isinstance(parts, list) else [parts])
+    ]
+    found = sum(n for n, _ in counted)
+    capped = found > count_cap or any(c for _, c in counted)
+    return DossierPage(window.rows, min(found, count_cap), capped, window.next)
+
+
+def work_queue_counts(user, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """The caller's queues (`queue.view_q`) counted by bucket: `mine` and `unit`."""
+    clock = queue.Clock(now or timezone.now())
+    return queue.queue_counts(user, dossiers_visible_to(user), clock)
 
 
 def _code_ok(code: str | None) -> bool:
@@ -370,20 +464,10 @@ DUE_TODAY, DUE_SOON = "due_today", "due_soon"
 
 
 def due_urgency(d: Dossier, now: datetime) -> str | None:
-    """'due_today' or 'due_soon' (the `due=due_soon` list filter's rule: running, in time, due within
-    the next working days of its agency) for a dossier whose due date is near; None otherwise."""
-    if d.received_at is None or d.due_at is None or d.due_at < now or d.supplement_count > 1:
-        return None
-    running = d.status in (Status.NEW, Status.PROCESSING, Status.PAYING) or (
-        d.status == Status.WAITING and d.paused_from_status not in CLOCK_STATUSES
-    )
-    if not running:
-        return None
-    if d.due_at.astimezone(LOCAL_TZ).date() == now.astimezone(LOCAL_TZ).date():
-        return DUE_TODAY
-    if d.due_at <= calendar_for(d.agency).add(now, DUE_SOON_WORKING_DAYS, "working_days"):
-        return DUE_SOON
-    return None
+    """'due_today' or 'due_soon' (the work queue's buckets, `queue.bucket_of`, as the `due` list filter)
+    for a dossier whose due date is near; None otherwise."""
+    bucket = queue.bucket_of(d, now)
+    return bucket if bucket in (DUE_TODAY, DUE_SOON) else None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ TERMINAL = frozenset({Status.DENIED, Status.CANCELLED, Status.UNRESOLVED, Status
 FINISHED = frozenset({Status.DENIED, Status.CANCELLED, Status.UNRESOLVED, Status.RELEASING, Status.DONE})
 # Received and still running against a due date.
 OPEN = frozenset({Status.NEW, Status.PROCESSING, Status.WAITING, Status.PAYING})
+# Someone still has to act (the work queue): to receive, running, or a result to hand over.
+PENDING = frozenset(OPEN | {Status.RECEIVING, Status.RELEASING})
 # Statuses in which a supplement request pauses the legal clock (processing has started).
 CLOCK_STATUSES = frozenset({Status.NEW, Status.PROCESSING})
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from motcua.core.names import full_name
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Role
+from motcua.dossiers.permissions import LOGBOOK_ROLES
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class Officer:
     @property
     def receives(self) -> bool:
         return Role.RECEPTION in self.roles
+
+    @property
+    def keeps_logbook(self) -> bool:
+        return bool(LOGBOOK_ROLES & self.roles)
 
     @property
     def role_labels(self) -> list[str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import counter, dossier, queue
+from . import counter, dossier, logbook, queue
 
 app_name = "workspace"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("ho-so/<str:code>/", dossier.dossier, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", dossier.act, name="dossier_action"),
     path("ho-so/<str:code>/tep/", dossier.attach, name="dossier_files"),
+    path("so-theo-doi/", logbook.logbook, name="logbook"),
 ]
