@@ -266,7 +266,10 @@ def request_a_supplement(desk: Desk, code: str, shots: Path) -> None:
     desk.act("request_supplement", f"Đã gửi yêu cầu bổ sung, hoàn thiện hồ sơ {code}")
     assert status(page) == "Yêu cầu bổ sung giấy tờ"
     expect(page.locator(".ws-message.issued")).to_contain_text("Đã lập Mẫu 02")
-    expect(page.locator("#in-mau-02")).to_contain_text("Mẫu 02")
+    form_02 = page.locator("#in-mau-02")
+    expect(form_02).to_contain_text("Mẫu 02")
+    printed = page.request.get(desk.site + form_02.get_attribute("href"))  # the officer's session
+    assert printed.status == 200 and printed.headers["content-type"] == "application/pdf"
 
 
 def hand_in_the_supplement(desk: Desk, code: str) -> None:
