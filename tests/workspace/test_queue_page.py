@@ -11,11 +11,13 @@ from django.test.utils import CaptureQueriesContext
 
 from motcua.dossiers.models import Dossier
 from motcua.workspace import queue as page
+from tests.dossiers import test_queue
 from tests.dossiers.conftest import counter, online, perform, procedure  # noqa: F401 - fixtures
-from tests.dossiers.test_queue import NOW, world  # noqa: F401 - fixture
 from tests.portal.test_pages import visible
 
 pytestmark = pytest.mark.django_db
+NOW = test_queue.NOW
+world = test_queue.world  # one dossier in each state the queue distinguishes
 
 
 @pytest.fixture
