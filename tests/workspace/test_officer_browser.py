@@ -115,20 +115,17 @@ class Desk:
             f"{self.page.url}: {scroll}px on a {inner}px screen"
         )
 
-    def find(self, text: str, code: str) -> None:
-        """The header's search, as typed: the queue shows the dossier; its code opens it."""
+    def find(self, text: str, code: str, box: str = "#ws-find-q") -> None:
+        """A search as typed (the header's, or the queue's filter box): the queue shows the dossier; its
+        code opens it."""
         page = self.page
-        page.locator("#ws-find-q").fill(text)
-        page.locator("#ws-find-q").press("Enter")
+        page.locator(box).fill(text)
+        page.locator(box).press("Enter")
         page.wait_for_url(re.compile(r"/can-bo/\?(.*&)?q="))
         row = page.locator("tbody tr").filter(has_text=code)
         expect(row).to_have_count(1)
         self.fits()
-        link = row.get_by_role("link", name=code)
-        if link.count():  # TEMPORARY until the rebuilt queue lands
-            link.click()
-        else:
-            page.goto(f"{self.site}/can-bo/ho-so/{code}/")
+        row.get_by_role("link", name=code).click()
         page.wait_for_url(f"**/can-bo/ho-so/{code}/")
         expect(page.locator("#dossier-title")).to_contain_text(code)
         self.fits()
@@ -251,13 +248,20 @@ def forward_to_the_department(desk: Desk, code: str) -> None:
 
 
 def request_a_supplement(desk: Desk, code: str, shots: Path) -> None:
-    """Step 2: the specialist finds the dossier by part of its code, in lower case, and asks for two papers."""
+    """Step 2: the specialist looks at the unit's queue (nothing is assigned to them yet), finds the dossier
+    by part of its code, in lower case, and asks for two papers."""
     page = desk.page
     assert page.url == desk.site + "/can-bo/"
+    expect(page.locator("#view-mine")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#view-unit .count")).to_have_text(str(len(OTHERS) + 1))
+    page.locator("#view-unit").click()
+    expect(page.locator("#view-unit")).to_have_attribute("aria-current", "page")
     expect(page.locator("tbody tr").filter(has_text=code)).to_have_count(1)
+    expect(page.locator("tbody tr")).to_have_count(len(OTHERS) + 1)
     desk.fits()
     page.screenshot(path=shots / "queue.png")
-    desk.find(code[-15:].lower(), code)
+    page.locator(".queue-filters summary").click()
+    desk.find(code[-15:].lower(), code, box="#f-q")
     assert page.locator("#thao-tac-complete").count() == 0, "only the leader approves"
     section = page.locator("#thao-tac-request-supplement")
     section.locator("#request-supplement-reason").fill("Bản sao giấy chứng sinh không rõ, thiếu giấy tờ")
@@ -273,13 +277,10 @@ def request_a_supplement(desk: Desk, code: str, shots: Path) -> None:
 
 
 def hand_in_the_supplement(desk: Desk, code: str) -> None:
-    """Step 3: the applicant comes back; reception finds the dossier by name (no accents), scans the paper
-    and hands it in."""
+    """Step 3: the applicant comes back with Form 02; reception opens the dossier by the code printed on it
+    (it waits at the department, outside the counter's queue), scans the paper and hands it in."""
     page = desk.page
-    page.locator("main").focus()
-    page.keyboard.press("/")  # the search from anywhere
-    expect(page.locator("#ws-find-q")).to_be_focused()
-    desk.find("tran thi lan", code)
+    page.goto(f"{desk.site}/can-bo/ho-so/{code}/")
     assert status(page) == "Yêu cầu bổ sung giấy tờ"
     upload = page.locator("#them-ban-quet")
     upload.locator("#them-ban-quet-tep").set_input_files(
@@ -305,9 +306,13 @@ def to_the_leader(desk: Desk, code: str) -> None:
 
 
 def approve(desk: Desk, code: str, shots: Path) -> None:
-    """The leader finds the dossier by its full code and approves it, naming the result."""
+    """The leader finds the dossier given to them by the applicant's name, typed without accents, and
+    approves it, naming the result."""
     page = desk.page
-    desk.find(code, code)
+    expect(page.locator("#view-mine")).to_have_attribute("aria-current", "page")
+    page.keyboard.press("/")  # the search from anywhere
+    expect(page.locator("#ws-find-q")).to_be_focused()
+    desk.find("tran thi lan", code)
     expect(page.locator("#thao-tac-complete h3")).to_have_text("Phê duyệt, hoàn thành")
     expect(page.locator("#complete-result")).to_have_value("Giấy khai sinh")  # the procedure's result
     page.screenshot(path=shots / "dossier.png")
@@ -315,9 +320,19 @@ def approve(desk: Desk, code: str, shots: Path) -> None:
     assert status(page) == "Đã xử lý xong"
 
 
-def return_the_result(desk: Desk, code: str, shots: Path) -> None:
+def return_the_result(desk: Desk, code: str) -> None:
+    """Reception finds the result among the unit's dossiers waiting at the counter and hands it over."""
     page = desk.page
-    page.reload()
+    page.locator(".ws-nav").get_by_role("link", name="Hồ sơ cần xử lý").click()
+    page.wait_for_url(desk.site + "/can-bo/")
+    page.locator("#group-to_return").click()
+    expect(page.locator("#group-to_return")).to_have_attribute("aria-current", "page")
+    row = page.locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Đã xử lý xong")
+    desk.fits()
+    row.get_by_role("link", name=code).click()
+    page.wait_for_url(f"**/can-bo/ho-so/{code}/")
     assert status(page) == "Đã xử lý xong"
     desk.act("return_result", f"Đã trả kết quả hồ sơ {code}")
     assert status(page) == "Đã trả kết quả"
@@ -370,7 +385,7 @@ def test_the_whole_officer_flow_at_the_counter_screen(browser, site, shots):
         hand_in_the_supplement(reception, code)
         to_the_leader(specialist, code)
         approve(sit_down("lanhdao"), code, shots)
-        return_the_result(reception, code, shots)
+        return_the_result(reception, code)
         assert_the_timeline(reception.page)
     finally:
         problems = [p for desk in desks for p in desk.close()]
