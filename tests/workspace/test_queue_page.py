@@ -141,3 +141,13 @@ def test_citizens_do_not_see_it_and_the_signed_out_sign_in(people):
     assert as_user(people["congdan"]).get("/can-bo/").status_code == 404
     r = Client().get("/can-bo/?view=unit")
     assert r.status_code == 302 and r["Location"].startswith("/dang-nhap/?next=")
+
+
+def test_the_header_search_looks_among_every_dossier_the_officer_may_see(world, people, at_now):
+    # A finished dossier, and one waiting for a supplement at the department: not work of the counter's
+    # queue, yet the code printed on a form must find them.
+    client = as_user(people["tiepnhan"])
+    for name in ("done", "paused"):
+        code = world[name].code
+        assert codes(client.get("/can-bo/", {"q": code.lower()})) == [code], name
+        assert code not in codes(client.get("/can-bo/", {"view": "unit", "q": code})), name

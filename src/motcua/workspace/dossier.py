@@ -38,7 +38,7 @@ def _render(request, d, *, status=200, changed=None, error: str = "", upload_err
     now = timezone.now()
     context = page.page_context(request, d, now)
     actions = selectors.available_actions(request.user, d, now)
-    forms = [page.action_form(a, d, request.user) for a in actions]
+    forms = [page.action_form(a, d, request.user) for a in page.in_page_order(actions)]
     if changed is not None:
         forms = [changed if f.name == changed.name else f for f in forms]
         if changed.name not in actions and changed.error:

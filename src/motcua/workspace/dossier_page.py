@@ -170,6 +170,29 @@ def _form_field(name: str, action: str, d: Dossier, user, required: bool) -> For
     return f
 
 
+# The step that moves the dossier on comes first, where the eye lands at 1366x768; the ones that end it
+# (refuse, stop, withdraw) come last.
+PAGE_ORDER = (
+    "complete",
+    "return_result",
+    "accept",
+    "forward",
+    "pay",
+    "supplement",
+    "request_payment",
+    "request_supplement",
+    "apologize",
+    "refuse",
+    "stop",
+    "withdraw",
+)
+
+
+def in_page_order(actions: list[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(PAGE_ORDER)}
+    return sorted(actions, key=lambda a: rank.get(a, len(PAGE_ORDER)))
+
+
 def action_form(action: str, d: Dossier, user) -> ActionForm:
     """The empty form of `action` for this dossier, with exactly the inputs of its schema."""
     schema = machine.BY_ACTION[action].Input.model_fields
@@ -390,6 +413,7 @@ def page_context(request, d: Dossier, now: datetime) -> dict[str, Any]:
         "fees": fee_rows(d, events),
         "outstanding": money(d.fee_total - d.fee_paid) if d.fee_total > d.fee_paid else "",
         "assignee_name": full_name(d.assignee) if d.assignee_id else "",
+        "finished": d.status in machine.FINISHED,
         "forms_to_print": [
             (n, forms_data.FORM_TITLES[n], reverse("api:form", kwargs={"code": d.code, "number": n}))
             for n in forms

@@ -55,13 +55,17 @@ def _query(params: dict, **changes) -> str:
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     g = request.GET
+    # The header's search box sends `q` alone: look among every dossier this officer may see, finished
+    # or held by another unit (a code read off a form, an applicant at the counter), newest first.
+    searching = bool(g.get("q", "").strip()) and "view" not in g
     view = g.get("view") if g.get("view") in buckets.VIEWS else _default_view(request.officer)
     group = g.get("group") if g.get("group") in GROUPS else ""
     if view == "mine" and group not in MINE_GROUPS:
         group = ""  # nothing assigned to a person waits for reception or hand-over
     filters = {name: g.get(name, "").strip()[:100] for name in FILTERS}
-    params = {"view": view, "group": group, **filters}
+    params = {"view": "" if searching else view, "group": group, **filters}
     context = {
+        "searching": searching,
         "view": view,
         "group": group,
         "groups": [(key, GROUPS[key][0]) for key in (MINE_GROUPS if view == "mine" else GROUPS)],
@@ -81,7 +85,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         wanted.update(GROUPS[group][1])
     try:
         page = selectors.dossier_page(
-            request.user, size=PAGE_SIZE, cursor=g.get("cursor") or None, view=view, now=now, **wanted
+            request.user,
+            size=PAGE_SIZE,
+            cursor=g.get("cursor") or None,
+            view=None if searching else view,
+            now=now,
+            **wanted,
         )
     except DomainError as exc:
         context["error"] = exc.message
