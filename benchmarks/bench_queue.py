@@ -142,7 +142,9 @@ def deep_cursor(user, rows: int = 19_980) -> str:
     from motcua.dossiers import selectors
 
     order = selectors.BY_SUBMISSION
-    qs = selectors.filter_dossiers(selectors.dossiers_visible_to(user), user=user).order_by(*order.order_by())
+    qs = selectors.filter_dossiers(selectors.dossiers_visible_to(user, listing=True), user=user).order_by(
+        *order.order_by()
+    )
     row = qs.only(*[name for name, _ in order.columns()])[rows - 1 : rows].get()
     return keyset.encode(order, order.values_of(row))
 

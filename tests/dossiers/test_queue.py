@@ -247,6 +247,9 @@ def test_an_officer_of_another_agency_sees_nothing_of_it(world, people, make_sta
 def test_the_unit_queue_lies_inside_what_each_officer_may_see(world, people, perform):
     perform("tiepnhan", world["overdue"], "forward", local(2025, 8, 5, 9))
     for name, user in people.items():
+        seen = {d.pk for d in Dossier.objects.all() if permissions.can_see(user, d)}
+        assert set(selectors.dossiers_visible_to(user).values_list("pk", flat=True)) == seen, name
+        assert set(selectors.dossiers_visible_to(user, listing=True).values_list("pk", flat=True)) == seen
         for d in selectors.list_dossiers(user, view="unit", now=NOW):
             assert permissions.can_see(user, d), (name, d.code)
         unit = {d.pk for d in selectors.list_dossiers(user, view="unit", now=NOW)}

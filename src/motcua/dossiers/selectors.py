@@ -28,12 +28,14 @@ COUNT_CAP = 1000
 DUE_FILTERS = ("overdue", "due_today", "due_soon", "in_time", "on_time")
 
 
-def dossiers_visible_to(user) -> QuerySet[Dossier]:
+def dossiers_visible_to(user, *, listing: bool = False) -> QuerySet[Dossier]:
     """Sysadmin: all. Staff: dossiers of their agencies (competent, current or receiving), and for
     reception officers every dossier of an agency they may receive for. Applicants: their own.
 
-    The agencies are literal ids (memoised per request), so that the database can use the indexes on each
-    agency column, or walk the list order and test the few ids on each row, whichever is cheaper."""
+    `listing`: the agencies a reception officer may receive for as literal ids (one more query, memoised
+    per request), so that a list's planner can use the indexes on each agency column or test the ids on
+    each row of an ordered walk, whichever is cheaper; a subquery becomes a filter no index serves. A read
+    of one dossier by its code needs no index beyond the code's, and no extra query."""
     qs = Dossier.objects.all()
     if user is None or not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -42,13 +44,13 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
     q = Q(applicant_user_id=user.pk)
     agency_ids = sorted(directory.roles_at(user))
     if agency_ids:
-        receivable = queue.receivable_ids(user)
-        competent = sorted(set(agency_ids) | set(receivable))
-        q |= (
-            Q(agency_id__in=competent)
-            | Q(current_agency_id__in=agency_ids)
-            | Q(receiving_agency_id__in=agency_ids)
-        )
+        if listing:
+            competent = Q(agency_id__in=sorted(set(agency_ids) | set(queue.receivable_ids(user))))
+        else:
+            competent = Q(agency_id__in=agency_ids) | Q(
+                agency__in=directory.receivable_agencies(user).values("pk")
+            )
+        q |= competent | Q(current_agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
     return qs.filter(q)
 
 
@@ -203,7 +205,7 @@ def list_order(filters: dict[str, Any]) -> keyset.Order:
 
 def _listed(user, filters: dict[str, Any]) -> QuerySet[Dossier]:
     # A unit's queue lies inside what its staff may see (queue.view_q): its own rule alone, as index ranges.
-    base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user)
+    base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user, listing=True)
     return filter_dossiers(base, user=user, **filters)
 
 
@@ -270,7 +272,7 @@ def dossier_page(
 def work_queue_counts(user, now: datetime | None = None) -> dict[str, dict[str, int]]:
     """The caller's queues (`queue.view_q`) counted by bucket: `mine` and `unit`."""
     clock = queue.Clock(now or timezone.now())
-    return queue.queue_counts(user, dossiers_visible_to(user), clock)
+    return queue.queue_counts(user, dossiers_visible_to(user, listing=True), clock)
 
 
 def _code_ok(code: str | None) -> bool:
