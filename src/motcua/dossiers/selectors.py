@@ -259,14 +259,13 @@ def dossier_page(
         load=lambda ids: with_parts(Dossier.objects.filter(pk__in=ids)),
         count_cap=count_cap,
     )
-    if window.count is not None:  # a first page: counted by the same scan
+    if window.count is not None:  # a first page: counted with its keys
         return DossierPage(window.rows, window.count, window.capped, window.next)
-    counted = [
-        keyset.capped_count(p, count_cap, order) for p in (parts if isinstance(parts, list) else [parts])
-    ]
-    found = sum(n for n, _ in counted)
-    capped = found > count_cap or any(c for _, c in counted)
-    return DossierPage(window.rows, min(found, count_cap), capped, window.next)
+    if isinstance(parts, list):  # a unit's queue: small parts, counted exactly in one statement
+        found = keyset.union_count(parts)
+        return DossierPage(window.rows, min(found, count_cap), found > count_cap, window.next)
+    count, capped = keyset.capped_count(parts, count_cap, order)
+    return DossierPage(window.rows, count, capped, window.next)
 
 
 def work_queue_counts(user, now: datetime | None = None) -> dict[str, dict[str, int]]:
