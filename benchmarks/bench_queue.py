@@ -213,12 +213,15 @@ def measure(
     # collection over the benchmark's own objects does not land inside a measured request.
     gc.collect()
     gc.freeze()
-    for i in range(rounds):
-        for who, (caller, codes) in floors.items():
-            path = f"/api/v1/dossiers/{codes[i % len(codes)]}"
-            timed((who, floor.label), lambda c=caller, p=path: c.get(Scenario("", p)))
-        for who, caller, s, params in plan:
-            timed((who, s.label), lambda c=caller, s=s, p=params: c.get(s, p))
+    try:
+        for i in range(rounds):
+            for who, (caller, codes) in floors.items():
+                path = f"/api/v1/dossiers/{codes[i % len(codes)]}"
+                timed((who, floor.label), lambda c=caller, p=path: c.get(Scenario("", p)))
+            for who, caller, s, params in plan:
+                timed((who, s.label), lambda c=caller, s=s, p=params: c.get(s, p))
+    finally:
+        gc.unfreeze()
     return [Result(who, label, t, *notes[(who, label)]) for (who, label), t in times.items()]
 
 
