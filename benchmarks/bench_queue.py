@@ -292,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DATABASE_URL"] = args.db
     from benchmarks.common import setup_django
 
-    label = setup_django()
-    print(f"  database {args.db.rsplit('/', 1)[1]} on {label}")
+    setup_django()
+    from django.db import connection
+
+    print(f"  database {args.db.rsplit('/', 1)[1]} on {connection.display_name}")
     spent = build(args.n)
     if spent:
         print(f"  built {args.n:,} dossiers in {spent:.0f} s (Python rows, COPY, VACUUM ANALYZE)")

@@ -213,12 +213,11 @@ def _parts(user, filters: dict[str, Any]) -> QuerySet[Dossier] | list[QuerySet[D
     """What `dossier_page` reads: the filtered list, or for a unit's queue its disjoint parts, each read
     through its own index and merged (the planner misjudges their OR, whose parts hide a correlation
     between status and agency, and then reads the whole queue to sort it)."""
-    if filters.get("view") != "unit":
+    parts = queue.unit_parts(user) if filters.get("view") == "unit" else []
+    if not parts:  # not a unit's queue, or the caller has no unit: its filters are checked all the same
         return _listed(user, filters)
     others = {k: v for k, v in filters.items() if k != "view"}
-    return [
-        filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in queue.unit_parts(user)
-    ]
+    return [filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in parts]
 
 
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
@@ -247,8 +246,6 @@ def dossier_page(
     one, and the number of matches counted up to `count_cap` (no list ever counts a million rows)."""
     count_cap = COUNT_CAP if count_cap is None else count_cap
     parts = _parts(user, filters)
-    if parts == []:
-        return DossierPage([], 0, False, None)
     order = list_order(filters)
     window = keyset.page(
         parts,
