@@ -19,3 +19,9 @@ TIMELINESS_LABELS = {
 @register.filter
 def timeliness_label(value: str | None) -> str:
     return TIMELINESS_LABELS.get(value or "", "")
+
+
+@register.filter
+def get(mapping, key):
+    """`{{ counts|get:key }}`: a dict's value by a variable key."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
