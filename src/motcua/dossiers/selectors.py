@@ -58,7 +58,9 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=LOCAL_TZ)
 
 
-def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossier]:
+def due_filter(
+    qs: QuerySet[Dossier], due: str, now: datetime, clock: queue.Clock | None = None
+) -> QuerySet[Dossier]:
     """The `due` list filter, consistent with `machine.timeliness` and the work queue's buckets:
 
     * ``overdue``, ``due_today``, ``due_soon``, ``in_time``: the running dossiers of that bucket
@@ -66,7 +68,7 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
     * ``on_time``: everything measured that is not late: in time, early or on time, finished included.
     """
     due = inputs.choice(due, "due", choices=DUE_FILTERS)
-    clock = queue.Clock(now)
+    clock = clock or queue.Clock(now)
     return qs.filter(queue.on_time_q(clock) if due == "on_time" else queue.BUCKET_Q[due](clock))
 
 
@@ -124,14 +126,12 @@ def filter_dossiers(
     view: str | None = None,
     user=None,
     now: datetime | None = None,
+    clock: queue.Clock | None = None,
 ) -> QuerySet[Dossier]:
     """The list filters of contract §4, plus the work queue's (`view`, `field`, `channel`).
 
     A filter on an assignee (`me`, `none`, a username) or a queue `view` lists what is still to do: open
     dossiers only, unless `status` asks for others."""
-    from motcua.catalog.models import Procedure
-    from motcua.directory.models import Agency
-
     now = now or timezone.now()
     # The shared parser refuses what no query may carry (NUL, lone surrogates) with a clear 422.
     agency, procedure, field, q, assignee = (
@@ -161,7 +161,7 @@ def filter_dossiers(
     if channel not in (None, ""):
         qs = qs.filter(channel=inputs.integer(channel, "channel", minimum=1, maximum=3))
     if due:
-        qs = due_filter(qs, due, now)
+        qs = due_filter(qs, due, now, clock)
     start, end = inputs.day(received_from, "received_from"), inputs.day(received_to, "received_to")
     if start:
         qs = qs.filter(received_at__gte=_day_start(start))
@@ -217,6 +217,8 @@ def _parts(user, filters: dict[str, Any]) -> QuerySet[Dossier] | list[QuerySet[D
     if not parts:  # not a unit's queue, or the caller has no unit: its filters are checked all the same
         return _listed(user, filters)
     others = {k: v for k, v in filters.items() if k != "view"}
+    if others.get("due"):  # one reading of the calendars for every part
+        others["clock"] = queue.Clock(others.get("now") or timezone.now())
     return [filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in parts]
 
 
