@@ -388,7 +388,7 @@ def earlier(people, procedure):
 
 
 def test_lookup_fills_the_applicant_from_the_latest_dossier(officer, earlier, django_assert_max_num_queries):
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         r = officer.post(LOOKUP, {"id_number": PID}, **HTMX)
     assert r.status_code == 200
     html = r.content.decode()

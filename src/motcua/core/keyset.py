@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet, Value
 
 from .errors import ValidationFailed
 
@@ -164,40 +164,53 @@ def page(
 ) -> Window:
     """One page of `qs` in `order` (after `cursor`, or skipping `offset` rows) and the next page's cursor.
 
-    The page is found first as order values only (they end with the primary key), with no join: the
-    planner then picks the index that serves the filters and the order (on PostgreSQL often an index-only
-    scan), and sorts narrow rows when it must sort. `load(pks)` then reads those rows with whatever the
-    caller shows. On a first page with `count_cap`, the same statement reads up to `count_cap + 1` keys,
-    so the page and its capped count cost one scan (other pages count with `capped_count`).
+    The page is found first as primary keys only, with no join: the planner then picks the index that
+    serves the filters and the order (on PostgreSQL often an index-only scan), and sorts narrow rows when
+    it must sort. `load(pks)` then reads those rows with whatever the caller shows; the next cursor is
+    the last one's order values. On a first page with `count_cap`, the same statement reads up to
+    `count_cap + 1` keys, so the page and its capped count cost one scan (other pages count with
+    `capped_count`).
 
     `qs` may be a list of disjoint parts (a union whose OR the planner would misjudge): each is read in
-    order through its own index and the runs are merged here."""
+    order through its own index, with its order values, and the runs are merged here; on a first page
+    the parts are then counted in one statement (`union_count`: parts are meant to be small sets, such as
+    a unit's pending dossiers, and a thousand dates per part would cost more to read than the count)."""
     parts = qs if isinstance(qs, list) else [qs]
     model = parts[0].model
     after = decode(order, cursor, model) if cursor else None
     if after is not None:
         offset = 0
     counting = count_cap is not None and not cursor and not offset
-    limit = max(size, count_cap if counting else 0) + 1
-    names = [name for name, _ in order.columns()]
-    runs = []
-    for part in parts:
-        part = part.order_by(*order.order_by())
-        if after is not None:
-            part = part.filter(order.after(after))
-        keys = part.values_list(*names)
-        # One part skips its offset in the database; parts are merged first, then skipped here.
-        runs.append(list(keys[offset : offset + limit] if len(parts) == 1 else keys[: offset + limit]))
-    keys = runs[0] if len(parts) == 1 else order.merged(runs)[offset : offset + limit]
-    following = encode(order, list(keys[size - 1])) if len(keys) > size else None
-    total = len(keys)
-    keys = keys[:size]
-    ids = [k[-1] for k in keys]  # an order ends with the primary key
+    ordered = [p.order_by(*order.order_by()) for p in parts]
+    if after is not None:
+        ordered = [p.filter(order.after(after)) for p in ordered]
+    if len(parts) == 1:
+        limit = max(size, count_cap if counting else 0) + 1
+        ids = list(ordered[0].values_list("pk", flat=True)[offset : offset + limit])
+        total = len(ids)
+    else:
+        names = [name for name, _ in order.columns()]
+        runs = [list(p.values_list(*names)[: offset + size + 1]) for p in ordered]
+        ids = [k[-1] for k in order.merged(runs)[offset : offset + size + 1]]  # an order ends with the key
+        total = union_count(parts) if counting else 0
+    more = len(ids) > size
+    ids = ids[:size]
     loaded = {row.pk: row for row in (load(ids) if load else model._default_manager.filter(pk__in=ids))}
     rows = [loaded[i] for i in ids if i in loaded]
+    following = encode(order, order.values_of(rows[-1])) if more and rows else None
     if not counting:
         return Window(rows, following)
     return Window(rows, following, min(total, count_cap), total > count_cap)
+
+
+def union_count(parts: list[QuerySet]) -> int:
+    """The exact number of rows of disjoint querysets: one statement, a UNION ALL of one count each."""
+    counts = [
+        p.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values_list("n")
+        for p in parts
+    ]
+    rows = counts[0].union(*counts[1:], all=True) if len(counts) > 1 else counts[0]
+    return sum(n for (n,) in rows)
 
 
 def capped_count(qs: QuerySet, cap: int, order: Order | None = None) -> tuple[int, bool]:

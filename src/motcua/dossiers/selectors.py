@@ -28,12 +28,14 @@ COUNT_CAP = 1000
 DUE_FILTERS = ("overdue", "due_today", "due_soon", "in_time", "on_time")
 
 
-def dossiers_visible_to(user) -> QuerySet[Dossier]:
+def dossiers_visible_to(user, *, listing: bool = False) -> QuerySet[Dossier]:
     """Sysadmin: all. Staff: dossiers of their agencies (competent, current or receiving), and for
     reception officers every dossier of an agency they may receive for. Applicants: their own.
 
-    The agencies are literal ids (memoised per request), so that the database can use the indexes on each
-    agency column, or walk the list order and test the few ids on each row, whichever is cheaper."""
+    `listing`: the agencies a reception officer may receive for as literal ids (one more query, memoised
+    per request), so that a list's planner can use the indexes on each agency column or test the ids on
+    each row of an ordered walk, whichever is cheaper; a subquery becomes a filter no index serves. A read
+    of one dossier by its code needs no index beyond the code's, and no extra query."""
     qs = Dossier.objects.all()
     if user is None or not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -42,13 +44,13 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
     q = Q(applicant_user_id=user.pk)
     agency_ids = sorted(directory.roles_at(user))
     if agency_ids:
-        receivable = queue.receivable_ids(user)
-        competent = sorted(set(agency_ids) | set(receivable))
-        q |= (
-            Q(agency_id__in=competent)
-            | Q(current_agency_id__in=agency_ids)
-            | Q(receiving_agency_id__in=agency_ids)
-        )
+        if listing:
+            competent = Q(agency_id__in=sorted(set(agency_ids) | set(queue.receivable_ids(user))))
+        else:
+            competent = Q(agency_id__in=agency_ids) | Q(
+                agency__in=directory.receivable_agencies(user).values("pk")
+            )
+        q |= competent | Q(current_agency_id__in=agency_ids) | Q(receiving_agency_id__in=agency_ids)
     return qs.filter(q)
 
 
@@ -56,7 +58,9 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=LOCAL_TZ)
 
 
-def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossier]:
+def due_filter(
+    qs: QuerySet[Dossier], due: str, now: datetime, clock: queue.Clock | None = None
+) -> QuerySet[Dossier]:
     """The `due` list filter, consistent with `machine.timeliness` and the work queue's buckets:
 
     * ``overdue``, ``due_today``, ``due_soon``, ``in_time``: the running dossiers of that bucket
@@ -64,7 +68,7 @@ def due_filter(qs: QuerySet[Dossier], due: str, now: datetime) -> QuerySet[Dossi
     * ``on_time``: everything measured that is not late: in time, early or on time, finished included.
     """
     due = inputs.choice(due, "due", choices=DUE_FILTERS)
-    clock = queue.Clock(now)
+    clock = clock or queue.Clock(now)
     return qs.filter(queue.on_time_q(clock) if due == "on_time" else queue.BUCKET_Q[due](clock))
 
 
@@ -122,14 +126,12 @@ def filter_dossiers(
     view: str | None = None,
     user=None,
     now: datetime | None = None,
+    clock: queue.Clock | None = None,
 ) -> QuerySet[Dossier]:
     """The list filters of contract §4, plus the work queue's (`view`, `field`, `channel`).
 
     A filter on an assignee (`me`, `none`, a username) or a queue `view` lists what is still to do: open
     dossiers only, unless `status` asks for others."""
-    from motcua.catalog.models import Procedure
-    from motcua.directory.models import Agency
-
     now = now or timezone.now()
     # The shared parser refuses what no query may carry (NUL, lone surrogates) with a clear 422.
     agency, procedure, field, q, assignee = (
@@ -159,7 +161,7 @@ def filter_dossiers(
     if channel not in (None, ""):
         qs = qs.filter(channel=inputs.integer(channel, "channel", minimum=1, maximum=3))
     if due:
-        qs = due_filter(qs, due, now)
+        qs = due_filter(qs, due, now, clock)
     start, end = inputs.day(received_from, "received_from"), inputs.day(received_to, "received_to")
     if start:
         qs = qs.filter(received_at__gte=_day_start(start))
@@ -203,7 +205,7 @@ def list_order(filters: dict[str, Any]) -> keyset.Order:
 
 def _listed(user, filters: dict[str, Any]) -> QuerySet[Dossier]:
     # A unit's queue lies inside what its staff may see (queue.view_q): its own rule alone, as index ranges.
-    base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user)
+    base = Dossier.objects.all() if filters.get("view") == "unit" else dossiers_visible_to(user, listing=True)
     return filter_dossiers(base, user=user, **filters)
 
 
@@ -211,12 +213,13 @@ def _parts(user, filters: dict[str, Any]) -> QuerySet[Dossier] | list[QuerySet[D
     """What `dossier_page` reads: the filtered list, or for a unit's queue its disjoint parts, each read
     through its own index and merged (the planner misjudges their OR, whose parts hide a correlation
     between status and agency, and then reads the whole queue to sort it)."""
-    if filters.get("view") != "unit":
+    parts = queue.unit_parts(user) if filters.get("view") == "unit" else []
+    if not parts:  # not a unit's queue, or the caller has no unit: its filters are checked all the same
         return _listed(user, filters)
     others = {k: v for k, v in filters.items() if k != "view"}
-    return [
-        filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in queue.unit_parts(user)
-    ]
+    if others.get("due"):  # one reading of the calendars for every part
+        others["clock"] = queue.Clock(others.get("now") or timezone.now())
+    return [filter_dossiers(Dossier.objects.filter(p), user=user, **others) for p, _ in parts]
 
 
 def list_dossiers(user, **filters: Any) -> QuerySet[Dossier]:
@@ -245,8 +248,6 @@ def dossier_page(
     one, and the number of matches counted up to `count_cap` (no list ever counts a million rows)."""
     count_cap = COUNT_CAP if count_cap is None else count_cap
     parts = _parts(user, filters)
-    if parts == []:
-        return DossierPage([], 0, False, None)
     order = list_order(filters)
     window = keyset.page(
         parts,
@@ -257,20 +258,19 @@ def dossier_page(
         load=lambda ids: with_parts(Dossier.objects.filter(pk__in=ids)),
         count_cap=count_cap,
     )
-    if window.count is not None:  # a first page: counted by the same scan
+    if window.count is not None:  # a first page: counted with its keys
         return DossierPage(window.rows, window.count, window.capped, window.next)
-    counted = [
-        keyset.capped_count(p, count_cap, order) for p in (parts if isinstance(parts, list) else [parts])
-    ]
-    found = sum(n for n, _ in counted)
-    capped = found > count_cap or any(c for _, c in counted)
-    return DossierPage(window.rows, min(found, count_cap), capped, window.next)
+    if isinstance(parts, list):  # a unit's queue: small parts, counted exactly in one statement
+        found = keyset.union_count(parts)
+        return DossierPage(window.rows, min(found, count_cap), found > count_cap, window.next)
+    count, capped = keyset.capped_count(parts, count_cap, order)
+    return DossierPage(window.rows, count, capped, window.next)
 
 
 def work_queue_counts(user, now: datetime | None = None) -> dict[str, dict[str, int]]:
     """The caller's queues (`queue.view_q`) counted by bucket: `mine` and `unit`."""
     clock = queue.Clock(now or timezone.now())
-    return queue.queue_counts(user, dossiers_visible_to(user), clock)
+    return queue.queue_counts(user, dossiers_visible_to(user, listing=True), clock)
 
 
 def _code_ok(code: str | None) -> bool:
