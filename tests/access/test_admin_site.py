@@ -8,15 +8,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from motcua.directory.models import Role, StaffAssignment
+from tests.clients import signed_in
 from tests.portal.test_pages import visible
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_system_administrator_gets_the_vietnamese_admin_with_the_centre_name(people):

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
+from tests.clients import signed_in
 from tests.portal.test_pages import visible
 
 pytestmark = pytest.mark.django_db
 
 
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_keeper_picks_a_period_and_gets_the_pdf_or_the_xlsx(people):
-    page = as_user(people["tiepnhan"])
+    page = signed_in(people["tiepnhan"])
     r = page.get("/can-bo/so-theo-doi/")
     assert r.status_code == 200
     assert "Trung tâm Phục vụ hành chính công tỉnh Nghệ An" in visible(r)
@@ -30,7 +24,7 @@ def test_the_keeper_picks_a_period_and_gets_the_pdf_or_the_xlsx(people):
 
 
 def test_a_bad_period_is_said_on_the_page(people):
-    page = as_user(people["tiepnhan"])
+    page = signed_in(people["tiepnhan"])
     r = page.get(
         "/can-bo/so-theo-doi/",
         {"agency": "000.00.00.H40", "from": "2025-09-01", "to": "2025-08-01", "format": "pdf"},
@@ -39,9 +33,9 @@ def test_a_bad_period_is_said_on_the_page(people):
 
 
 def test_who_keeps_no_book_does_not_get_one(people):
-    page = as_user(people["chuyenvien"])
+    page = signed_in(people["chuyenvien"])
     assert "/can-bo/so-theo-doi/" not in page.get("/can-bo/").content.decode()
     assert page.get("/can-bo/so-theo-doi/").status_code == 404
     r = page.get("/can-bo/so-theo-doi/", {"agency": "000.00.00.H40", "format": "pdf"})
     assert r.status_code == 403
-    assert as_user(people["congdan"]).get("/can-bo/so-theo-doi/").status_code == 404
+    assert signed_in(people["congdan"]).get("/can-bo/so-theo-doi/").status_code == 404

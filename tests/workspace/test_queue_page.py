@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from motcua.dossiers.models import Dossier
 from motcua.workspace import queue as page
+from tests.clients import signed_in
 from tests.dossiers import test_queue
 from tests.dossiers.conftest import counter, online, perform, procedure  # noqa: F401 - fixtures
 from tests.portal.test_pages import visible
@@ -26,12 +27,6 @@ def at_now(monkeypatch):
     monkeypatch.setattr(page.timezone, "now", lambda: NOW)
 
 
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def codes(response) -> list[str]:
     return re.findall(r'class="queue-code" href="/can-bo/ho-so/([^/]+)/"', response.content.decode())
 
@@ -43,7 +38,7 @@ def group_count(response, key: str) -> int:
 
 
 def test_reception_sees_its_units_queue_grouped_by_urgency(world, people, at_now):
-    r = as_user(people["tiepnhan"]).get("/can-bo/")
+    r = signed_in(people["tiepnhan"]).get("/can-bo/")
     assert r.status_code == 200
     text = visible(r)
     assert "Của đơn vị" in text and "Quá hạn" in text and "Đến hạn hôm nay" in text
@@ -57,14 +52,14 @@ def test_reception_sees_its_units_queue_grouped_by_urgency(world, people, at_now
 
 
 def test_a_group_lists_only_its_dossiers(world, people, at_now):
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     assert codes(client.get("/can-bo/", {"group": "due_today"})) == [world["due_today"].code]
     assert codes(client.get("/can-bo/", {"group": "to_receive"})) == [world["to_receive"].code]
     assert codes(client.get("/can-bo/", {"group": "to_return"})) == [world["released"].code]
 
 
 def test_a_specialist_sees_their_own_first_and_the_unit_on_request(world, people, at_now):
-    client = as_user(people["chuyenvien"])
+    client = signed_in(people["chuyenvien"])
     mine = client.get("/can-bo/")
     assert (
         'id="view-mine" aria-current="page"' in mine.content.decode()
@@ -77,7 +72,7 @@ def test_a_specialist_sees_their_own_first_and_the_unit_on_request(world, people
 
 
 def test_search_by_part_of_the_code_in_any_case_or_the_name_without_accents(world, people, at_now):
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     code = world["due_today"].code
     assert codes(client.get("/can-bo/", {"q": code[-9:].lower()})) == [code]
     Dossier.objects.filter(pk=world["due_today"].pk).update(
@@ -88,7 +83,7 @@ def test_search_by_part_of_the_code_in_any_case_or_the_name_without_accents(worl
 
 
 def test_filters_by_status_channel_and_reception_dates(world, people, at_now):
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     assert codes(client.get("/can-bo/", {"channel": "2"})) == [world["to_receive"].code]
     assert codes(client.get("/can-bo/", {"status": "1"})) == [world["to_receive"].code]
     r = client.get("/can-bo/", {"received_from": "2025-08-19", "received_to": "2025-08-19"})
@@ -96,13 +91,13 @@ def test_filters_by_status_channel_and_reception_dates(world, people, at_now):
 
 
 def test_bad_filters_are_said_on_the_page_not_a_500(world, people, at_now):
-    r = as_user(people["tiepnhan"]).get("/can-bo/", {"received_from": "19/08/2025x", "status": "99"})
+    r = signed_in(people["tiepnhan"]).get("/can-bo/", {"received_from": "19/08/2025x", "status": "99"})
     assert r.status_code == 422 and 'id="queue-error"' in r.content.decode()
 
 
 def test_pages_follow_each_other_without_repeating_or_skipping(world, people, at_now, monkeypatch):
     monkeypatch.setattr(page, "PAGE_SIZE", 2)
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     r = client.get("/can-bo/")
     seen = codes(r)
     while True:
@@ -123,7 +118,7 @@ def test_pages_follow_each_other_without_repeating_or_skipping(world, people, at
 
 
 def test_the_page_runs_a_fixed_number_of_queries(world, people, at_now, counter):  # noqa: F811
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     client.get("/can-bo/")  # warm the calendar and the session
     with CaptureQueriesContext(connection) as few:
         client.get("/can-bo/")
@@ -139,7 +134,7 @@ def test_the_page_runs_a_fixed_number_of_queries(world, people, at_now, counter)
 
 
 def test_citizens_do_not_see_it_and_the_signed_out_sign_in(people):
-    assert as_user(people["congdan"]).get("/can-bo/").status_code == 404
+    assert signed_in(people["congdan"]).get("/can-bo/").status_code == 404
     r = Client().get("/can-bo/?view=unit")
     assert r.status_code == 302 and r["Location"].startswith("/dang-nhap/?next=")
 
@@ -147,7 +142,7 @@ def test_citizens_do_not_see_it_and_the_signed_out_sign_in(people):
 def test_the_header_search_looks_among_every_dossier_the_officer_may_see(world, people, at_now):
     # A finished dossier, and one waiting for a supplement at the department: not work of the counter's
     # queue, yet the code printed on a form must find them.
-    client = as_user(people["tiepnhan"])
+    client = signed_in(people["tiepnhan"])
     for name in ("done", "paused"):
         code = world[name].code
         assert codes(client.get("/can-bo/", {"q": code.lower()})) == [code], name
