@@ -9,6 +9,7 @@ way, whether it comes from JSON, a form or a test.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, get_args
@@ -87,6 +88,27 @@ def day(value: Any, field: str) -> date | None:
     if parsed is None:
         raise _invalid(field, f"'{field}' phải là ngày dạng YYYY-MM-DD.")
     return parsed
+
+
+TYPED_DAY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")  # ASCII digits only
+
+
+def typed_day(value: Any, field: str) -> date | None:
+    """A date as people type it from a paper, dd/mm/yyyy (also d/m/yyyy, with '.' or '-'), or
+    YYYY-MM-DD; None when blank. For pages; the API takes `day`'s single form."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and (m := TYPED_DAY.fullmatch(text)):
+        d, mth, y = (int(x) for x in m.groups())
+        try:
+            return date(y, mth, d)
+        except ValueError:
+            pass
+    else:
+        try:
+            return day(text, field)
+        except ValidationFailed:
+            pass
+    raise _invalid(field, "Ngày phải viết dạng dd/mm/yyyy, ví dụ 04/05/1990.")
 
 
 def moment(value: Any, field: str) -> datetime:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.access import throttle
 from motcua.catalog.models import TimeUnit
-from motcua.core import formatting
+from motcua.core import formatting, inputs
 from motcua.core.errors import DomainError, ValidationFailed
 from motcua.core.identity import check_personal_id
 from motcua.dossiers import counter as desk
@@ -197,26 +196,13 @@ def _read(request: HttpRequest) -> Posted:
     return p
 
 
-DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 META_DAYS = ("issued_on", "valid_from", "valid_to")
 
 
 def _iso_day(value: str, where: str) -> str | None:
     """A date typed at the counter as on the papers (dd/mm/yyyy) -> YYYY-MM-DD, the services' form."""
-    value = value.strip()
-    if not value:
-        return None
-    if m := DMY.fullmatch(value):
-        day, month, year = (int(x) for x in m.groups())
-        try:
-            return date(year, month, day).isoformat()
-        except ValueError:
-            pass
-    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return value
-    raise ValidationFailed(
-        _("Ngày phải viết dạng dd/mm/yyyy, ví dụ 04/05/1990."), code="invalid_field", details={"field": where}
-    )
+    typed = inputs.typed_day(value, where)
+    return typed.isoformat() if typed else None
 
 
 def _submission(p: Posted) -> dict[str, Any]:
