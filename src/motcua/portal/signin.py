@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,8 +68,6 @@ class SignInForm(forms.Form):
 
 def _inactive_with_password(username: str, password: str) -> bool:
     """A locked account with the right password deserves to hear why it cannot get in."""
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(username=username, is_active=False).first()
     return bool(user and user.check_password(password))
 

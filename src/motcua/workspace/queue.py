@@ -25,19 +25,17 @@ from motcua.dossiers.models import Channel
 from motcua.dossiers.statuses import Status
 
 from .access import staff_page
+from .templatetags.workspace_tags import TIMELINESS_LABELS
 
 PAGE_SIZE = 30
 FILTERS = ("procedure", "field", "status", "channel", "received_from", "received_to", "q")
-# Groups beyond the four urgency buckets: the unit's dossiers with no clock, by their status.
+# The four urgency buckets (the list's `due` filter), then the unit's dossiers with no clock, by status.
 GROUPS = {
-    "overdue": (_("Quá hạn"), {"due": "overdue"}),
-    "due_today": (_("Đến hạn hôm nay"), {"due": "due_today"}),
-    "due_soon": (_("Sắp đến hạn"), {"due": "due_soon"}),
-    "in_time": (_("Trong hạn"), {"due": "in_time"}),
+    **{bucket: (TIMELINESS_LABELS[bucket], {"due": bucket}) for bucket in buckets.BUCKETS},
     "to_receive": (_("Chờ tiếp nhận"), {"status": str(Status.RECEIVING)}),
     "to_return": (_("Chờ trả kết quả"), {"status": str(Status.RELEASING)}),
 }
-MINE_GROUPS = ("overdue", "due_today", "due_soon", "in_time")
+MINE_GROUPS = buckets.BUCKETS
 
 
 def _default_view(officer) -> str:
