@@ -253,6 +253,7 @@ INSTALLED_APPS = [
     "motcua.documents",
     "motcua.api",
     "motcua.portal",
+    "motcua.online",
     "motcua.workspace",
     "django_htmx",
     "motcua.demo",
@@ -327,7 +328,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: bare URLs in forms mean https
 LOGIN_URL = "/dang-nhap/"
 # Sign-in with VNeID (contract §9): the button shows only when a provider is configured.
-OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "")
+OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "").rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("MOTCUA_OIDC_CLIENT_ID", "motcua")
+OIDC_CLIENT_SECRET = os.environ.get("MOTCUA_OIDC_CLIENT_SECRET", "")
+OIDC_ID_CLAIM = os.environ.get("MOTCUA_OIDC_ID_CLAIM", "sub")
 
 # Throttles (ADR 0008, motcua.access.throttle). The client is REMOTE_ADDR, or, only when a trusted reverse
 # proxy is named here, the address it writes into this header (read from the right, CLIENT_IP_PROXIES hops).

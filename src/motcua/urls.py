@@ -12,6 +12,10 @@ urlpatterns = [
     path(API_PREFIX.lstrip("/"), api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("can-bo/", include("motcua.workspace.urls")),
+    path("dang-nhap/vneid/", include("motcua.integrations.vneid.urls")),
+    path("nop-ho-so/", include("motcua.online.urls")),
+    path("ca-nhan/", include("motcua.portal.personal_urls")),
+    path("ket-qua/", include("motcua.documents.urls")),
     path("", include("motcua.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class DocumentsConfig(AppConfig):
     name = "motcua.documents"
     label = "documents"
-    verbose_name = "Biểu mẫu, giấy tờ in"
+    verbose_name = "Biểu mẫu, kết quả điện tử"

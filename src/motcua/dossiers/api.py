@@ -17,7 +17,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import create_model
 
-from motcua.access import edge
+from motcua.access import edge, vneid
 from motcua.access.auth import REQUIRED
 from motcua.access.errors import ErrorOut
 from motcua.access.paging import KeysetPage
@@ -378,7 +378,7 @@ def _detail(request, code: str) -> dict[str, Any]:
 def submit(request, body: Submission):
     """A citizen's `channel: 2` (or 3) submission starts at status 1; a reception officer's `channel: 1`
     is a counter reception: status 2 with its due date (or status 1 with `receive: false`)."""
-    d = services.submit_dossier(request.auth, body)
+    d = services.submit_dossier(request.auth, body, vneid_verified=vneid.verified(request))
     return Status(201, _detail(request, d.code))
 
 

@@ -345,6 +345,14 @@ def _file_path(instance: DossierFile, filename: str) -> str:
     return f"dossiers/{instance.dossier.code}/{uuid4().hex}{os.path.splitext(filename)[1].lower()}"
 
 
+class Reuse(models.IntegerChoices):
+    """DuocTaiSuDung: where a paper handed in by reuse came from."""
+
+    NO = 0, _("Không")
+    WAREHOUSE = 1, _("Từ kho dữ liệu điện tử của tổ chức, cá nhân")
+    NATIONAL = 2, _("Từ Cổng Dịch vụ công quốc gia")
+
+
 class DossierFile(models.Model):
     """A scanned or uploaded paper of a dossier: with a component, or a supplement item.
 
@@ -400,6 +408,23 @@ class DossierFile(models.Model):
         _("đã số hóa"),
         default=False,
         help_text=_("quét bởi bộ phận một cửa, với đủ siêu dữ liệu tối thiểu của giấy tờ số hóa"),
+    )
+    # Reuse of a paper the state already holds (domain.md §1.3 TaiLieuNop: DuocTaiSuDung, MaKetQuaThayThe):
+    # a copy of a file of the owner's data warehouse instead of a new upload.
+    reused = models.PositiveSmallIntegerField(_("được tái sử dụng"), choices=Reuse.choices, default=Reuse.NO)
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("tệp gốc trong kho dữ liệu"),
+    )
+    replacing_result = models.CharField(
+        _("mã kết quả thay thế"),
+        max_length=80,
+        blank=True,
+        help_text=_("mã kết quả điện tử ({mã hồ sơ}-KQ{n}) dùng thay cho giấy tờ này"),
     )
 
     class Meta:

@@ -374,9 +374,17 @@ def _route(actor, sub: Submission, procedure, agency: Agency) -> tuple[int, Agen
 
 
 def submit_dossier(
-    actor, sub: Submission, *, at: datetime | None = None, idempotency_key: str | None = None
+    actor,
+    sub: Submission,
+    *,
+    at: datetime | None = None,
+    idempotency_key: str | None = None,
+    vneid_verified: bool = False,
 ) -> Dossier:
     """Create a dossier from a validated submission (contract §4; `sub` may be its dict, validated here).
+
+    `vneid_verified`: the caller signed in with VNeID in this session (`motcua.access.vneid.verified`);
+    an online dossier the account files for itself then carries TaiKhoanDuocXacThucVoiVNeID = 1.
 
     With `idempotency_key`, a second call with the same key returns the dossier the first one created
     and changes nothing.
@@ -428,6 +436,7 @@ def submit_dossier(
             channel=channel,
             applicant_user_id=owner_id,
             summary=sub.summary,
+            vneid_verified=bool(vneid_verified and owner is not None),
             **fields,
         )
     except IntegrityError:
