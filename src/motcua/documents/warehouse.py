@@ -1,0 +1,145 @@
+"""The personal data warehouse (kho quản lý dữ liệu điện tử của tổ chức, cá nhân; TT 01/2023 Art. 24,
+Nghị định 45/2020 Art. 16(3)): what the state already holds for one account, reusable in new dossiers.
+
+Read side only. A paper is either an electronic result issued to the person (documents.Result) or a paper
+the one-stop digitised (a DossierFile with the minimum metadata) of a dossier the person owns. Ownership is
+the account (`applicant_user`) or, for dossiers received at the counter before the account existed, the
+person's 12-digit ID. Keys are opaque to the caller ("r<id>" or "f<id>") and every lookup re-checks
+ownership: another person's key is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from django.db.models import Q
+
+from motcua.core.errors import NotFound
+from motcua.dossiers.models import Dossier, DossierFile
+
+from .models import Result
+
+WAREHOUSE_LIMIT = 200  # per kind: a person's own papers, newest first; far more than anyone holds
+
+
+@dataclass(frozen=True)
+class Paper:
+    key: str
+    kind: Literal["result", "paper"]
+    name: str
+    dossier_code: str
+    procedure_name: str
+    issued_at: datetime | date | None
+    content_type: str
+    size: int
+    sha256: str
+    storage_name: str
+    result_code: str = ""  # MaKetQuaThayThe when a result is reused
+    revoked: bool = False
+    metadata: dict = field(default_factory=dict)  # a digitised paper's minimum metadata
+
+    @property
+    def reusable(self) -> bool:
+        return not self.revoked
+
+
+def _id_number(user) -> str:
+    applicant = getattr(user, "applicant", None)
+    return getattr(applicant, "id_number", "") or ""
+
+
+def owned_dossiers(user):
+    """Dossiers of the warehouse's owner: filed by the account, or received for the person's ID."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    id_number = _id_number(user)
+    rule = Q(applicant_user=user)
+    if id_number:
+        rule |= Q(applicant_id_number=id_number)
+    return Dossier.objects.filter(rule)
+
+
+def _results(user, *, pk=None):
+    id_number = _id_number(user)
+    rule = Q(owner=user) | (Q(owner_id_number=id_number) if id_number else Q(pk__in=[]))
+    qs = Result.objects.filter(rule).select_related("dossier__procedure")
+    return qs.filter(pk=pk) if pk is not None else qs.order_by("-signed_at", "-pk")[:WAREHOUSE_LIMIT]
+
+
+def _files(user, *, pk=None):
+    qs = DossierFile.objects.filter(digitised=True, dossier__in=owned_dossiers(user)).select_related(
+        "dossier__procedure"
+    )
+    return qs.filter(pk=pk) if pk is not None else qs.order_by("-uploaded_at", "-pk")[:WAREHOUSE_LIMIT]
+
+
+METADATA = (
+    "doc_type",
+    "doc_name",
+    "holder_id_number",
+    "holder_name",
+    "holder_birth_year",
+    "issued_on",
+    "issuer",
+    "content_summary",
+    "valid_from",
+    "valid_to",
+    "valid_indefinitely",
+    "validity_scope",
+)
+
+
+def _from_result(r: Result) -> Paper:
+    return Paper(
+        key=f"r{r.pk}",
+        kind="result",
+        name=r.name,
+        dossier_code=r.dossier.code,
+        procedure_name=r.dossier.procedure.name,
+        issued_at=r.signed_at,
+        content_type="application/pdf",
+        size=r.size,
+        sha256=r.sha256,
+        storage_name=r.file.name,
+        result_code=r.code,
+        revoked=r.revoked,
+    )
+
+
+def _from_file(f: DossierFile) -> Paper:
+    return Paper(
+        key=f"f{f.pk}",
+        kind="paper",
+        name=f.doc_name or f.name,
+        dossier_code=f.dossier.code,
+        procedure_name=f.dossier.procedure.name,
+        issued_at=f.issued_on or f.uploaded_at,
+        content_type=f.content_type,
+        size=f.size,
+        sha256=f.sha256,
+        storage_name=f.file.name,
+        metadata={k: getattr(f, k) for k in METADATA},
+    )
+
+
+def papers(user) -> list[Paper]:
+    """The person's results (newest first), then their digitised papers."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [_from_result(r) for r in _results(user)] + [_from_file(f) for f in _files(user)]
+
+
+def paper(user, key: str) -> Paper:
+    """One paper of the person's warehouse by its key, or 404 (also for anyone else's key)."""
+    missing = NotFound("Không có giấy tờ này trong kho dữ liệu của bạn.", code="paper_not_found")
+    if user is None or not getattr(user, "is_authenticated", False) or len(key or "") < 2:
+        raise missing
+    kind, pk = key[0], key[1:]
+    if not pk.isdigit() or kind not in "rf":
+        raise missing
+    found = (_results if kind == "r" else _files)(user, pk=int(pk)).first()
+    if found is None:
+        raise missing
+    return _from_result(found) if kind == "r" else _from_file(found)
