@@ -77,7 +77,7 @@ def database_from_url(url: str) -> dict:
         if parsed.netloc:  # sqlite://relative/path
             path = parsed.netloc + path
         return sqlite_database(Path(path) if path else VAR_DIR / "motcua.sqlite3")
-    raise ValueError(
+    raise ImproperlyConfigured(
         f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r} (use sqlite:// or postgres://)"
     )
 
@@ -318,8 +318,37 @@ MEDIA_ROOT = Path(os.environ.get("MOTCUA_MEDIA_ROOT", VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("MOTCUA_PRIVATE_ROOT", VAR_DIR / "private"))
 DOSSIER_FILE_MAX_BYTES = int(os.environ.get("MOTCUA_DOSSIER_FILE_MAX_MB", "20")) * 1024 * 1024
 DOSSIER_MAX_FILES = 100
+
+
+def private_storage_setting(env=os.environ) -> dict:
+    """The `private` entry of STORAGES (motcua.core.storage): the local disk, or an S3-compatible store."""
+    kind = env.get("MOTCUA_PRIVATE_STORAGE", "local").strip().lower()
+    if kind == "local":
+        return {"BACKEND": "motcua.core.storage.LocalPrivateStorage"}
+    if kind == "s3":
+        options = {
+            "bucket_name": env.get("MOTCUA_S3_BUCKET", ""),
+            "endpoint_url": env.get("MOTCUA_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("MOTCUA_S3_REGION") or None,
+            "access_key": env.get("MOTCUA_S3_ACCESS_KEY") or None,
+            "secret_key": env.get("MOTCUA_S3_SECRET_KEY") or None,
+            "location": env.get("MOTCUA_S3_PREFIX", "private"),
+            # Never public: no ACL, no guessable overwrite, and links only ever signed and short-lived.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        }
+        if not options["bucket_name"]:
+            raise ImproperlyConfigured("MOTCUA_PRIVATE_STORAGE=s3 cần MOTCUA_S3_BUCKET (tên bucket).")
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    raise ImproperlyConfigured(f"MOTCUA_PRIVATE_STORAGE phải là 'local' hoặc 's3'; nhận được {kind!r}.")
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Citizens' papers and signed results (motcua.core.storage): local disk, or MOTCUA_PRIVATE_STORAGE=s3.
+    "private": private_storage_setting(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -377,7 +406,7 @@ OUTBOX_WEBHOOK_SECRET = os.environ.get("MOTCUA_OUTBOX_WEBHOOK_SECRET", "")
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30"))
 if OUTBOX_RETENTION_DAYS < 1:
-    raise ValueError("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
+    raise ImproperlyConfigured("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
 
 # Notices to applicants (motcua.notifications, ADR 0013): the site's public address (the status-page link in
 # every notice), the mail server and the SMS backend. In production a channel stays off until it is configured;

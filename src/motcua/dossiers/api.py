@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -21,8 +20,8 @@ from motcua.access import edge, vneid
 from motcua.access.auth import REQUIRED
 from motcua.access.errors import ErrorOut
 from motcua.access.paging import KeysetPage
-from motcua.core import inputs
-from motcua.core.errors import DomainError, NotFound, ValidationFailed
+from motcua.core import inputs, storage
+from motcua.core.errors import DomainError, ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 
 from . import files, machine, selectors, services
@@ -516,16 +515,7 @@ def list_files(request, code: str):
 )
 def download_file(request, code: str, file_id: int):
     f = selectors.dossier_file(request.auth, code, file_id)
-    try:
-        handle = f.file.open("rb")
-    except FileNotFoundError:
-        raise NotFound(
-            f"Tệp số {file_id} không còn trong kho lưu trữ; hãy báo quản trị hệ thống.", code="file_missing"
-        ) from None
-    response = FileResponse(handle, as_attachment=True, filename=f.name, content_type=f.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return storage.serve(f.file.name, f.sha256, filename=f.name, content_type=f.content_type)
 
 
 @router.delete(

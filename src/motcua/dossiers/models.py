@@ -11,10 +11,11 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from motcua.core.storage import LocalPrivateStorage, private_storage  # noqa: F401 (re-exported)
 
 from .statuses import OPEN, PENDING, TOKENS, Status
 
@@ -320,24 +321,8 @@ class DossierEvent(AppendOnly):
         return f"{self.dossier_id}#{self.seq} {self.action}"
 
 
-class PrivateStorage(FileSystemStorage):
-    """Where citizens' papers live: outside MEDIA_ROOT, so no URL ever serves them; the API hands them out
-    after the same visibility check as the dossier. The root is read from settings on each use."""
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-
-private_storage = PrivateStorage()
+# Old migrations name this class; the storage itself is `motcua.core.storage` (STORAGES["private"]).
+PrivateStorage = LocalPrivateStorage
 
 
 def _file_path(instance: DossierFile, filename: str) -> str:

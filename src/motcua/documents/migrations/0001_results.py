@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import motcua.documents.models
+import motcua.core.storage
 import motcua.dossiers.models
 from django.conf import settings
 from django.db import migrations, models
@@ -25,7 +26,7 @@ class Migration(migrations.Migration):
                 ('n', models.PositiveSmallIntegerField(verbose_name='số thứ tự kết quả')),
                 ('code', models.CharField(max_length=80, unique=True, verbose_name='mã kết quả')),
                 ('name', models.CharField(max_length=500, verbose_name='tên giấy tờ kết quả')),
-                ('file', models.FileField(max_length=255, storage=motcua.dossiers.models.PrivateStorage(), upload_to=motcua.documents.models._result_path)),
+                ('file', models.FileField(max_length=255, storage=motcua.core.storage.PrivateFiles(), upload_to=motcua.documents.models._result_path)),
                 ('size', models.PositiveIntegerField(verbose_name='dung lượng (byte)')),
                 ('sha256', models.CharField(max_length=64, verbose_name='mã băm SHA-256')),
                 ('signed_by', models.CharField(max_length=300, verbose_name='người ký, cơ quan ký')),
