@@ -447,7 +447,9 @@ xác thực danh tính của bạn và nhận: họ và tên, số định danh 
         if grant.nonce:
             claims["nonce"] = grant.nonce
         if tamper.get("foreign_key"):
-            key = new_key(tamper.get("alg") or key.get("alg") or "RS256")  # a key nobody published, with a published kid
+            key = new_key(
+                tamper.get("alg") or key.get("alg") or "RS256"
+            )  # a key nobody published, with a published kid
             key = type(key).import_key({**key.as_dict(private=True), "kid": self.key.kid})
         alg = tamper.get("alg") or key.get("alg") or "RS256"
         half = hashlib.new(
