@@ -61,7 +61,10 @@ def test_the_command_serves_discovery_and_keeps_its_key(var_dir):
         try:
             doc = discovery(port)
             assert doc["issuer"] == f"http://127.0.0.1:{port}"
-            assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+            assert doc["token_endpoint_auth_methods_supported"] == [
+                "client_secret_basic",
+                "client_secret_post",
+            ]
             keys = requests.get(doc["jwks_uri"], timeout=5).json()["keys"]
             assert [k["kty"] for k in keys] == ["RSA"] and "d" not in keys[0]
             kids.append(keys[0]["kid"])

@@ -190,6 +190,7 @@ def test_replayed_code_signs_no_one_in(provider, hoa, caplog):
         ({"exp": -600, "iat": -900}, "id_token_expired"),
         ({"iat": 3600, "exp": 3900}, "id_token_bad_iat"),
         ({"drop": ["nonce"]}, "id_token_claim_missing"),
+        ({"alg": "HS256"}, "bad_algorithm"),
         ({"sub": "12345"}, "id_claim_invalid"),
         ({"sub": "999190001234"}, "id_claim_invalid"),  # 12 digits, but no such birth-registration code
     ],
@@ -203,6 +204,25 @@ def test_tampered_id_token_signs_no_one_in(provider, hoa, caplog, tamper, reason
     assert User.objects.count() == accounts_before
     assert HOA not in text
     assert all(HOA not in r.getMessage() for r in caplog.records)
+
+
+def test_an_iss_parameter_naming_another_provider_signs_no_one_in(provider, hoa, caplog):
+    browser = Client()
+    location, params = authorize(browser)
+    redirect = consent(location, params).replace("iss=http", "iss=https")
+    refused(back(browser, redirect), caplog, "bad_iss_parameter")
+    assert signed_in_as(browser) is None
+
+
+def test_a_configured_id_claim_the_provider_does_not_send_signs_no_one_in(provider, hoa, settings, caplog):
+    settings.OIDC_ID_CLAIM = "so_dinh_danh"
+    text = refused(sign_in(Client()), caplog, "id_claim_missing")
+    assert "12 chữ số" in text
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(provider, hoa, settings, caplog):
+    settings.OIDC_ISSUER = provider.issuer.replace("127.0.0.1", "localhost")
+    refused(Client().get("/dang-nhap/vneid/"), caplog, "discovery_issuer_mismatch", status=502)
 
 
 def test_expiry_within_the_clock_leeway_is_accepted(provider, hoa):

@@ -240,7 +240,9 @@ def _header(token: str) -> dict[str, Any]:
 
 def _pick_key(keys: KeySet, kid: str | None, alg: str) -> Key | None:
     kty = _KTY[alg[0]]
-    candidates = [k for k in keys if k.key_type == kty and k.get("use", "sig") == "sig"]
+    candidates = [
+        k for k in keys if k.key_type == kty and k.get("use", "sig") == "sig" and k.get("alg") in (None, alg)
+    ]
     if kid is not None:
         candidates = [k for k in candidates if k.kid == kid]
     return candidates[0] if len(candidates) == 1 else None

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit, urlunsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from joserfc import jwt
-from joserfc.jwk import ECKey, Key, RSAKey
+from joserfc.jwk import ECKey, Key, OctKey, RSAKey
 
 CODE_TTL = 60  # seconds: a code is exchanged right after the redirect
 TOKEN_TTL = 300
@@ -451,6 +451,8 @@ xác thực danh tính của bạn và nhận: họ và tên, số định danh 
                 tamper.get("alg") or key.get("alg") or "RS256"
             )  # a key nobody published, with a published kid
             key = type(key).import_key({**key.as_dict(private=True), "kid": self.key.kid})
+        if tamper.get("alg") == "HS256":  # "signed" with the client's own secret: must never be accepted
+            key = OctKey.import_key(self.client_secret.encode("utf-8"), parameters={"kid": self.key.kid})
         alg = tamper.get("alg") or key.get("alg") or "RS256"
         half = hashlib.new(
             {"256": "sha256", "384": "sha384", "512": "sha512"}[alg[-3:]], access.encode()
