@@ -200,6 +200,8 @@ def test_tampered_id_token_signs_no_one_in(provider, hoa, caplog, tamper, reason
     accounts_before = User.objects.count()
     provider.tamper = tamper
     text = refused(sign_in(browser), caplog, reason)
+    told = "12 chữ số" if reason.startswith("id_claim") else "Không xác minh được kết quả đăng nhập"
+    assert told in text
     assert signed_in_as(browser) is None and "motcua_vneid" not in browser.session
     assert User.objects.count() == accounts_before
     assert HOA not in text

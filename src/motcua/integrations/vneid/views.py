@@ -35,29 +35,22 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 THROTTLE = throttle.Throttle("vneid", "VNEID_LIMITS_CLIENT", "VNEID_LIMITS_CLIENT")
 
 
-def _messages() -> dict[str, str]:
+def _message(failure: Failure) -> str:
+    """What the person is told: their own step where they can act on it, else unverified or unreachable."""
     again = _("Vui lòng bấm “Đăng nhập bằng tài khoản định danh điện tử VNeID” để thử lại.")
-    unverified = _(
-        "Không xác minh được kết quả đăng nhập do VNeID gửi về nên hệ thống chưa đăng nhập cho bạn. "
-        "Vui lòng thử lại; nếu vẫn không được, hãy đăng nhập bằng tài khoản của hệ thống."
-    )
-    unreachable = _(
-        "Hiện không kết nối được với hệ thống định danh điện tử VNeID. Vui lòng thử lại sau ít phút."
-    )
-    return {
+    expired = _("Phiên đăng nhập bằng VNeID đã hết hạn hoặc không hợp lệ (ví dụ do mở lại một liên kết cũ).")
+    no_id = _("VNeID không gửi về số định danh cá nhân hợp lệ (12 chữ số) nên không thể liên kết tài khoản.")
+    messages = {
         "not_configured": _("Hệ thống chưa bật đăng nhập bằng tài khoản định danh điện tử VNeID."),
         "provider_denied": _("Bạn đã không đồng ý chia sẻ thông tin trên VNeID nên chưa đăng nhập.")
         + " "
         + again,
         "provider_error": _("VNeID báo không thực hiện được việc đăng nhập.") + " " + again,
-        "state": _(
-            "Phiên đăng nhập bằng VNeID đã hết hạn hoặc không hợp lệ (ví dụ do mở lại một liên kết cũ)."
-        )
-        + " "
-        + again,
-        "id_claim": _(
-            "VNeID không gửi về số định danh cá nhân hợp lệ (12 chữ số) nên không thể liên kết tài khoản."
-        ),
+        "state_missing": f"{expired} {again}",
+        "state_unknown": f"{expired} {again}",
+        "state_expired": f"{expired} {again}",
+        "id_claim_missing": no_id,
+        "id_claim_invalid": no_id,
         "name_missing": _("VNeID không gửi về họ và tên nên chưa tạo được tài khoản cho bạn."),
         "staff_account": _(
             "Số định danh này gắn với tài khoản của cán bộ, công chức. Cán bộ đăng nhập bằng tên đăng nhập "
@@ -66,32 +59,16 @@ def _messages() -> dict[str, str]:
         "account_inactive": _(
             "Tài khoản gắn với số định danh này đã bị khóa. Vui lòng liên hệ Trung tâm Phục vụ hành chính công."
         ),
-        "unverified": unverified,
-        "unreachable": unreachable,
     }
-
-
-def _message(reason: str) -> str:
-    messages = _messages()
-    group = {
-        "provider_denied": "provider_denied",
-        "provider_error": "provider_error",
-        "state_missing": "state",
-        "state_unknown": "state",
-        "state_expired": "state",
-        "id_claim_missing": "id_claim",
-        "id_claim_invalid": "id_claim",
-        "name_missing": "name_missing",
-        "staff_account": "staff_account",
-        "account_inactive": "account_inactive",
-        "not_configured": "not_configured",
-    }.get(reason)
-    if group:
-        return messages[group]
-    return (
-        messages["unreachable"]
-        if reason.startswith(("provider_", "discovery_", "unsupported_"))
-        else messages["unverified"]
+    if failure.reason in messages:
+        return messages[failure.reason]
+    if failure.status == 502:
+        return _(
+            "Hiện không kết nối được với hệ thống định danh điện tử VNeID. Vui lòng thử lại sau ít phút."
+        )
+    return _(
+        "Không xác minh được kết quả đăng nhập do VNeID gửi về nên hệ thống chưa đăng nhập cho bạn. "
+        "Vui lòng thử lại; nếu vẫn không được, hãy đăng nhập bằng tài khoản của hệ thống."
     )
 
 
@@ -99,7 +76,7 @@ def _refuse(request: HttpRequest, failure: Failure, target: str = "") -> HttpRes
     detail = f" ({failure.detail})" if failure.detail else ""
     log.warning("VNeID sign-in refused: %s%s", failure.reason, detail)
     THROTTLE.miss(request, "")
-    return signin.page(request, vneid_error=_message(failure.reason), target=target, status=failure.status)
+    return signin.page(request, vneid_error=_message(failure), target=target, status=failure.status)
 
 
 def _too_many(request: HttpRequest, blocked: throttle.Blocked) -> HttpResponse:
