@@ -322,3 +322,17 @@ def test_the_provider_page_refuses_a_wrong_password(provider, db):
         timeout=10,
     )
     assert r.status_code == 400 and 'id="provider-error"' in r.text
+
+
+def test_a_person_typed_on_the_provider_page_signs_in(provider, db):
+    browser = Client()
+    location, params = authorize(browser)
+    r = requests.post(
+        location.split("?")[0],
+        data={**params, "action": "consent", "id_number": MINH, "password": "demo"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302 and "code=" in r.headers["Location"]
+    assert back(browser, r.headers["Location"]).status_code == 302
+    assert signed_in_as(browser).applicant.full_name == "Trần Văn Minh"
