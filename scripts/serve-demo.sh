@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # `make demo`'s last step: the web server in the foreground and, beside it, the outbox worker that delivers
-# dossier changes and the applicants' notices (e-mail into var/mail/, SMS on this console). Ctrl-C stops both.
+# dossier changes and the applicants' notices (e-mail into var/mail/, SMS on this console), and the local VNeID
+# provider for "Đăng nhập bằng VNeID" (contract §9) unless MOTCUA_OIDC_ISSUER already names one. Ctrl-C stops all.
 set -euo pipefail
 BIN="${BIN:-.venv/bin}"
 PORT="${PORT:-8000}"
 export MOTCUA_SITE_URL="${MOTCUA_SITE_URL:-http://127.0.0.1:${PORT}}"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT INT TERM
+export MOTCUA_OIDC_CLIENT_ID="${MOTCUA_OIDC_CLIENT_ID:-motcua}"
+export MOTCUA_OIDC_CLIENT_SECRET="${MOTCUA_OIDC_CLIENT_SECRET:-motcua-demo-secret}"
+if [ -z "${MOTCUA_OIDC_ISSUER:-}" ]; then
+  OIDC_PORT="${OIDC_PORT:-8021}"
+  "$BIN/motcua" oidc_provider --port "$OIDC_PORT" &
+  export MOTCUA_OIDC_ISSUER="http://127.0.0.1:${OIDC_PORT}"
+fi
 "$BIN/motcua" outbox_worker &
 "$BIN/motcua" serve --port "$PORT" --demo-banner

@@ -379,6 +379,8 @@ APPLICANT_LOOKUP_LIMITS_OFFICER = env_rates(
     "MOTCUA_APPLICANT_LOOKUP_LIMITS_OFFICER", "10/minute,120/hour,600/day"
 )
 APPLICANT_LOOKUP_LIMITS_CLIENT = env_rates("MOTCUA_APPLICANT_LOOKUP_LIMITS_CLIENT", "60/minute,1000/hour")
+# Failed VNeID sign-ins (refused callbacks, unreachable provider) per client address.
+VNEID_LIMITS_CLIENT = env_rates("MOTCUA_VNEID_LIMITS_CLIENT", "10/minute,30/hour")
 # Sign-in through any authentication backend (django-axes): failures per username and per client address
 # within the cool-off; beyond either, every attempt is refused with 429 until the cool-off has passed.
 AUTHENTICATION_BACKENDS = [

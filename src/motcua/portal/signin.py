@@ -98,6 +98,13 @@ def _context(form: SignInForm, target: str) -> dict:
     return {"form": form, "next": target, "vneid": bool(getattr(settings, "OIDC_ISSUER", ""))}
 
 
+def page(request: HttpRequest, *, vneid_error: str = "", target: str = "", status: int = 200) -> HttpResponse:
+    """The sign-in page as another sign-in (VNeID) shows it: with that sign-in's error, if any."""
+    context = _context(SignInForm(request), target)
+    context["vneid_error"] = vneid_error
+    return render(request, TEMPLATE, context, status=status)
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache

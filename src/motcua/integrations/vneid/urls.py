@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "vneid"
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("callback/", views.callback, name="callback"),
+]
