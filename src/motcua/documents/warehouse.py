@@ -209,8 +209,9 @@ def _shelf(rows: list, limit: int) -> Shelf:
     return Shelf(rows[:limit], len(rows) > limit)
 
 
-def processed_dossiers(user, *, limit: int = PAGE_LIMIT) -> Shelf:
+def processed_dossiers(user, *, limit: int | None = None) -> Shelf:
     """The person's dossiers with a result (newest first)."""
+    limit = limit or PAGE_LIMIT
     if not _signed_in(user):
         return Shelf([], False)
     qs = (
@@ -222,13 +223,15 @@ def processed_dossiers(user, *, limit: int = PAGE_LIMIT) -> Shelf:
     return _shelf(list(qs[: limit + 1]), limit)
 
 
-def results_shelf(user, *, limit: int = PAGE_LIMIT) -> Shelf:
+def results_shelf(user, *, limit: int | None = None) -> Shelf:
+    limit = limit or PAGE_LIMIT
     if not _signed_in(user):
         return Shelf([], False)
     return _shelf([_from_result(r) for r in _results(user, limit=limit + 1)], limit)
 
 
-def papers_shelf(user, *, limit: int = PAGE_LIMIT) -> Shelf:
+def papers_shelf(user, *, limit: int | None = None) -> Shelf:
+    limit = limit or PAGE_LIMIT
     if not _signed_in(user):
         return Shelf([], False)
     return _shelf([_from_file(f) for f in _files(user, limit=limit + 1)], limit)
