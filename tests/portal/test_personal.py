@@ -110,7 +110,9 @@ def test_signed_out_goes_to_sign_in_and_staff_to_their_workspace(client, people)
 def test_my_dossiers_lists_only_mine_newest_first_with_labels_dates_and_badges(hoa, people, waiting, submit):
     other = services.submit_dossier(
         people["tiepnhan"],
-        submission(channel=1, applicant={**submission()["applicant"], "name": "Khác", "id_number": "040090005678"}),
+        submission(
+            channel=1, applicant={**submission()["applicant"], "name": "Khác", "id_number": "040090005678"}
+        ),
         at=local(2025, 8, 16, 9),
     )
     newer = submit(at=local(2025, 8, 19, 9))
@@ -123,9 +125,10 @@ def test_my_dossiers_lists_only_mine_newest_first_with_labels_dates_and_badges(h
     text = visible(r)
     assert "Yêu cầu bổ sung giấy tờ" in text and "Mới đăng ký" in text
     assert "Cần bổ sung hồ sơ" in text  # the badge on the waiting one
-    assert "15/08/2025" in text and waiting.due_at.astimezone(timezone.get_current_timezone()).strftime(
-        "%d/%m/%Y"
-    ) in text
+    assert (
+        "15/08/2025" in text
+        and waiting.due_at.astimezone(timezone.get_current_timezone()).strftime("%d/%m/%Y") in text
+    )
     assert 'id="ho-so-nhap"' in html  # the drafts' place
     # Filters by status group.
     r = hoa.get(HOME, {"nhom": "can-bo-sung"})
@@ -243,7 +246,9 @@ def test_withdraw_needs_confirmation_and_a_reason_then_ends_the_dossier(hoa, wai
     assert 'id="withdraw-form"' not in html and 'id="supplement-form"' not in html
     assert "Lý do: Không cần nữa" in visible(page)
     # Refused by the state machine once final: 409 shown on the page, nothing changes.
-    r = hoa.post(f"{url}rut/", {"version": Dossier.objects.get(pk=waiting.pk).version, "confirmed": "1", "reason": "x"})
+    r = hoa.post(
+        f"{url}rut/", {"version": Dossier.objects.get(pk=waiting.pk).version, "confirmed": "1", "reason": "x"}
+    )
     assert r.status_code == 409 and Dossier.objects.get(pk=waiting.pk).status == 7
 
 
@@ -311,7 +316,10 @@ def test_the_warehouse_shows_identity_results_and_digitised_papers_with_metadata
     mine = make_result(waiting, people["congdan"])
     theirs_d = services.submit_dossier(
         people["tiepnhan"],
-        submission(channel=1, applicant={**submission()["applicant"], "name": "Lê Văn Tám", "id_number": "040090005678"}),
+        submission(
+            channel=1,
+            applicant={**submission()["applicant"], "name": "Lê Văn Tám", "id_number": "040090005678"},
+        ),
         at=local(2025, 8, 16, 9),
     )
     theirs = make_result(theirs_d, stranger)
@@ -321,8 +329,15 @@ def test_the_warehouse_shows_identity_results_and_digitised_papers_with_metadata
     assert 'id="warehouse"' in html
     assert "Nguyễn Thị Hoa" in text and "********1234" in text and "038190001234" not in html
     assert mine.code in text and theirs.code not in html and "Lê Văn Tám" not in text
-    for shown in ("Giấy khai sinh", "KS", "UBND phường Vinh Tân", "02/05/2019", "Khai sinh của Nguyễn Thị Hoa",
-                  "Không thời hạn", "Toàn quốc"):
+    for shown in (
+        "Giấy khai sinh",
+        "KS",
+        "UBND phường Vinh Tân",
+        "02/05/2019",
+        "Khai sinh của Nguyễn Thị Hoa",
+        "Không thời hạn",
+        "Toàn quốc",
+    ):
         assert shown in text, shown
     assert text.count("Dùng lại khi nộp hồ sơ") == 2
     got = hoa.get(f"{WAREHOUSE}f{digitised.pk}/")
@@ -334,10 +349,10 @@ def test_the_warehouse_shows_identity_results_and_digitised_papers_with_metadata
     )
 
 
-def test_the_warehouse_stays_bounded_for_a_heavy_user(hoa, people, waiting, monkeypatch, django_assert_max_num_queries):
+def test_the_warehouse_stays_bounded_for_a_heavy_user(
+    hoa, people, waiting, monkeypatch, django_assert_max_num_queries
+):
     monkeypatch.setattr(warehouse, "PAGE_LIMIT", 3)
-    from motcua.portal import personal  # noqa: F401
-
     for n in range(1, 6):
         make_result(waiting, people["congdan"], n=n)
     with django_assert_max_num_queries(8):

@@ -35,7 +35,9 @@ def next_code(agency: Agency, at: datetime) -> str:
 
 
 # Dashes a phone keyboard or a word processor may put where the code has a hyphen.
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+_DASHES = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+)
 
 
 def normalise(raw: str | None) -> str:

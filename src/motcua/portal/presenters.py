@@ -155,9 +155,11 @@ def history(events: list[DossierEvent], *, reasons: bool = False) -> list[dict]:
             result = data.get("result") if e.action == "complete" else None
             row["result"] = readable(result.get("name", "") if isinstance(result, dict) else result or "")
             handed = data.get("files") if e.action == "supplement" else None
-            row["files"] = [
-                readable(f.get("name", "")) for f in handed if isinstance(f, dict)
-            ] if isinstance(handed, list) else []
+            row["files"] = (
+                [readable(f.get("name", "")) for f in handed if isinstance(f, dict)]
+                if isinstance(handed, list)
+                else []
+            )
         rows.append(row)
     return rows
 
