@@ -173,7 +173,15 @@ def supplement_request(d: Dossier, events: list[DossierEvent]) -> dict | None:
     asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
     if asked is None:
         return None
-    return {"items": _asked_items(asked), "reason": readable(asked.reason), "at": asked.at}
+    items = _asked_items(asked)
+    names = [readable(i["name"]) for i in machine.requested_items(asked.data, asked.reason)]
+    return {
+        "items": items,
+        "reason": readable(asked.reason),
+        "at": asked.at,
+        # Each paper as shown, and its bare name (an upload answering it is filed under the name).
+        "papers": [{"label": label, "name": name} for label, name in zip(items, names, strict=True)],
+    }
 
 
 def dossier_status(d: Dossier, events: list[DossierEvent], now: datetime) -> dict:
