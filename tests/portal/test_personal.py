@@ -227,7 +227,7 @@ def test_a_stale_page_cannot_supplement_twice(hoa, waiting):
     version = Dossier.objects.get(pk=waiting.pk).version
     assert hoa.post(f"{url}bo-sung/", {"version": version}).status_code == 303
     r = hoa.post(f"{url}bo-sung/", {"version": version})
-    assert r.status_code in (409, 422)
+    assert r.status_code == 409 and "Không thể 'Bổ sung hồ sơ'" in visible(r)
     assert Dossier.objects.get(pk=waiting.pk).status == 4
 
 
@@ -250,6 +250,7 @@ def test_withdraw_needs_confirmation_and_a_reason_then_ends_the_dossier(hoa, wai
         f"{url}rut/", {"version": Dossier.objects.get(pk=waiting.pk).version, "confirmed": "1", "reason": "x"}
     )
     assert r.status_code == 409 and Dossier.objects.get(pk=waiting.pk).status == 7
+    assert "Không thể 'Rút hồ sơ' khi hồ sơ ở trạng thái" in visible(r)
 
 
 def test_results_are_listed_and_downloaded_with_their_checksum_checked(hoa, people, waiting, stranger):

@@ -37,6 +37,7 @@ from . import presenters, signin
 
 S = machine.Status
 PAGE_SIZE = 20
+RESULTS_SHOWN = 20  # a dossier has one result or a few; the rest are in the warehouse
 WAITING_CAP = 99  # the "waiting on you" count stops here ("99+"): it is a badge, not a report
 
 # Status groups of the list (?nhom=...): (label, statuses or None for all).
@@ -150,7 +151,7 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
     actions = selectors.available_actions(request.user, d, now)
     pending = _pending(d)
     parts, loose = _components(d, pending)
-    results = list(Result.objects.filter(dossier=d).order_by("n"))
+    results = list(Result.objects.filter(dossier=d).order_by("n")[: RESULTS_SHOWN + 1])
     for r in results:
         r.key = f"r{r.pk}"  # its key in the warehouse, whose download re-checks ownership
     context = {
@@ -166,7 +167,8 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "to_pay": d.fee_total - d.fee_paid if d.status == S.PAYING else 0,
         "parts": parts,
         "loose_files": loose,
-        "results": results,
+        "results": results[:RESULTS_SHOWN],
+        "more_results": len(results) > RESULTS_SHOWN,
         "forms": [
             (n, forms_data.FORM_TITLES[n], reverse("api:form", kwargs={"code": d.code, "number": n}))
             for n in forms_data.applicable_forms(d, events)
@@ -175,6 +177,13 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "finished": d.status in machine.FINISHED,
         **errors,
     }
+    # A refusal whose form is gone (the dossier moved on meanwhile) is said above the page.
+    hidden = {
+        "supplement_error": context["supplement"] is None,
+        "upload_error": not context["may_attach"],
+        "withdraw_error": not context["can_withdraw"],
+    }
+    context["page_error"] = next((errors[k] for k, gone in hidden.items() if gone and errors.get(k)), "")
     return render(request, "portal/personal/dossier.html", context, status=status)
 
 
@@ -233,7 +242,7 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     note = request.POST.get("note", "")
     try:
         version = _version(request)
-        if not _pending(d):
+        if d.status == S.WAITING and not _pending(d):
             raise ValidationFailed(
                 "Hãy tải lên ít nhất một tệp giấy tờ bổ sung trước khi nộp.",
                 code="missing_field",
