@@ -360,3 +360,15 @@ def test_the_warehouse_stays_bounded_for_a_heavy_user(
         r = hoa.get(WAREHOUSE)
     assert len(re.findall(r'data-paper="r', r.content.decode())) == 3
     assert "Đang hiện 3 kết quả mới nhất" in visible(r)
+
+
+def test_an_organisation_sees_its_own_space_with_its_tax_code_masked(db, agencies):
+    company = get_user_model().objects.create_user(username="doanhnghiep", password="demo")
+    Applicant.objects.create(
+        user=company, kind="organisation", full_name="Công ty TNHH Sen Vàng", tax_code="0101234567"
+    )
+    client = signed_in(company)
+    assert client.get(HOME).status_code == 200
+    text = visible(client.get(WAREHOUSE))
+    assert "Tên tổ chức" in text and "Công ty TNHH Sen Vàng" in text
+    assert "******4567" in text and "0101234567" not in text
