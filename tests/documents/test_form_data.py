@@ -218,7 +218,5 @@ def test_the_public_status_page_shows_each_papers_own_reason(named, counter, per
     items = ["Tờ khai", {"name": "Giấy chứng sinh", "reason": "Cần bản sao chứng thực"}]
     d = perform("chuyenvien", d, "request_supplement", local(2025, 8, 15, 11), reason="Thiếu", items=items)
     shown = presenters.dossier_status(d, list(d.events.all()), timezone.now())
-    assert shown["supplement"] == {
-        "items": ["Tờ khai", "Giấy chứng sinh: Cần bản sao chứng thực"],
-        "reason": "Thiếu",
-    }
+    assert shown["supplement"]["items"] == ["Tờ khai", "Giấy chứng sinh: Cần bản sao chứng thực"]
+    assert shown["supplement"]["reason"] == "Thiếu"

@@ -126,16 +126,65 @@ def test_the_page_says_what_the_applicant_must_do_now(client, dossier, people):
         at=local(2025, 8, 18, 9),
     )
     text = visible(look(client, d.code, "1234"))
-    assert (
-        "Cần bổ sung hồ sơ: Bản sao chưa chứng thực" in text
-        and "Giấy chứng sinh (bản sao chứng thực)" in text
-    )
+    # The papers asked for under the heading, the officer's reason as the reason (not in their place).
+    assert "Cần bổ sung các giấy tờ sau: Giấy chứng sinh (bản sao chứng thực)" in text
+    assert "Lý do: Bản sao chưa chứng thực" in text
+    assert "Cần bổ sung hồ sơ: Bản sao chưa chứng thực" not in text
     d = services.perform(people["tiepnhan"], d.code, "supplement", at=local(2025, 8, 18, 10))
     d = services.perform(
         people["chuyenvien"], d.code, "request_payment", **{"amount": 1500000}, at=local(2025, 8, 18, 11)
     )
     text = visible(look(client, d.code, "1234"))
     assert "Cần nộp phí, lệ phí: 1.520.000 ₫" in text  # the counter charge of 20.000 ₫ is still unpaid too
+
+
+def test_each_paper_asked_for_is_listed_with_its_own_reason_also_in_the_history(client, dossier, people):
+    d = services.perform(
+        people["chuyenvien"],
+        dossier.code,
+        "request_supplement",
+        reason="Thiếu giấy tờ",
+        items=["Tờ khai", {"name": "Giấy chứng sinh", "reason": "Bản chụp mờ"}],
+        note="Nội bộ: đã gọi điện",
+        at=local(2025, 8, 18, 9),
+    )
+    r = look(client, d.code, "1234")
+    text = visible(r)
+    assert "Cần bổ sung các giấy tờ sau: Tờ khai Giấy chứng sinh: Bản chụp mờ Lý do: Thiếu giấy tờ" in text
+    # The history row of the request names the papers too; an officer's note never shows.
+    assert "Yêu cầu bổ sung giấy tờ Tờ khai Giấy chứng sinh: Bản chụp mờ" in text
+    assert "Nội bộ" not in text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        " {code} ",
+        "{lower}",
+        "  {lower}  ",
+        "{spaced}",
+        "{en_dash}",
+        "\t{code}\n",
+    ],
+)
+def test_the_code_is_case_insensitive_and_tolerates_spaces(client, dossier, typed):
+    a, day, n = dossier.code.rsplit("-", 2)
+    code = typed.format(
+        code=dossier.code,
+        lower=dossier.code.lower(),
+        spaced=f" {a.lower()} - {day} -  {n} ",
+        en_dash=f"{a}\u2013{day} \u2013 {n}",
+    )
+    r = look(client, code, "1234")
+    assert r.status_code == 200 and "Quá trình xử lý" in visible(r)
+    assert f'value="{dossier.code}"' in r.content.decode()  # the form shows it as stored
+
+
+def test_a_code_spelt_many_ways_is_one_code_for_the_throttle(client, dossier, limits):
+    spellings = [dossier.code.lower(), f" {dossier.code} ", dossier.code.replace("-", " - ")]
+    for n, code in enumerate(spellings):
+        assert look(client, code, "0000", REMOTE_ADDR=f"203.0.113.{n}").status_code == 404
+    assert_too_many(look(client, dossier.code, "1234", REMOTE_ADDR="198.51.100.7"))
 
 
 # A stored bad character -------------------------------------------------------------------------------
@@ -174,7 +223,7 @@ def test_a_stored_lone_surrogate_or_control_character_never_breaks_the_status_pa
     r = look(client, d.code, "1234")
     assert r.status_code == 200
     text = visible(r)
-    assert "Cần bổ sung hồ sơ: Bản sao" in text
+    assert "Lý do: Bản sao" in text
     assert not re.search("[\x00-\x08\x7f-\x9f\ud800-\udfff]", text)
     if items_json.startswith('["Gi'):
         assert "Gi\ufffdy khai sinh" in text  # replaced where it stood, the rest kept

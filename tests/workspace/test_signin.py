@@ -38,7 +38,7 @@ def test_each_role_lands_on_its_own_page(accounts):
     for role, landing in expected.items():
         r = sign_in(Client(), staff[role].username)
         assert r.status_code == 302 and r["Location"] == landing, role
-    assert sign_in(Client(), citizen.username)["Location"] == "/"
+    assert sign_in(Client(), citizen.username)["Location"] == "/ca-nhan/"
     assert sign_in(Client(), "admin")["Location"] == "/admin/"
 
 

@@ -10,14 +10,17 @@ ownership: another person's key is simply not found.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import IO, Literal
 
 from django.db.models import Q
 
-from motcua.core.errors import NotFound
-from motcua.dossiers.models import Dossier, DossierFile
+from motcua.core.errors import Conflict, NotFound
+from motcua.core.names import full_name
+from motcua.dossiers import machine
+from motcua.dossiers.models import Dossier, DossierFile, private_storage
 
 from .models import Result
 
@@ -61,18 +64,21 @@ def owned_dossiers(user):
     return Dossier.objects.filter(rule)
 
 
-def _results(user, *, pk=None):
+def _results(user, *, pk=None, limit=WAREHOUSE_LIMIT):
     id_number = _id_number(user)
-    rule = Q(owner=user) | (Q(owner_id_number=id_number) if id_number else Q(pk__in=[]))
+    # The result of a dossier the account filed is the account's even if the issuer left `owner` empty.
+    rule = Q(owner=user) | Q(dossier__applicant_user=user)
+    if id_number:
+        rule |= Q(owner_id_number=id_number)
     qs = Result.objects.filter(rule).select_related("dossier__procedure")
-    return qs.filter(pk=pk) if pk is not None else qs.order_by("-signed_at", "-pk")[:WAREHOUSE_LIMIT]
+    return qs.filter(pk=pk) if pk is not None else qs.order_by("-signed_at", "-pk")[:limit]
 
 
-def _files(user, *, pk=None):
+def _files(user, *, pk=None, limit=WAREHOUSE_LIMIT):
     qs = DossierFile.objects.filter(digitised=True, dossier__in=owned_dossiers(user)).select_related(
         "dossier__procedure"
     )
-    return qs.filter(pk=pk) if pk is not None else qs.order_by("-uploaded_at", "-pk")[:WAREHOUSE_LIMIT]
+    return qs.filter(pk=pk) if pk is not None else qs.order_by("-uploaded_at", "-pk")[:limit]
 
 
 METADATA = (
@@ -124,11 +130,17 @@ def _from_file(f: DossierFile) -> Paper:
     )
 
 
-def papers(user) -> list[Paper]:
-    """The person's results (newest first), then their digitised papers."""
-    if user is None or not getattr(user, "is_authenticated", False):
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def papers(user, *, limit: int = WAREHOUSE_LIMIT) -> list[Paper]:
+    """The person's results (newest first), then their digitised papers: at most `limit` of each."""
+    if not _signed_in(user):
         return []
-    return [_from_result(r) for r in _results(user)] + [_from_file(f) for f in _files(user)]
+    return [_from_result(r) for r in _results(user, limit=limit)] + [
+        _from_file(f) for f in _files(user, limit=limit)
+    ]
 
 
 def paper(user, key: str) -> Paper:
@@ -143,3 +155,113 @@ def paper(user, key: str) -> Paper:
     if found is None:
         raise missing
     return _from_result(found) if kind == "r" else _from_file(found)
+
+
+# ------------------------------------------------------------------------------------------ the page
+# The warehouse page shows this many of each kind (newest first) and says when there are more: a heavy
+# user's page reads a bounded number of rows whatever they hold.
+PAGE_LIMIT = 50
+# "Received and successfully processed" (TT 01/2023 Art. 24(b)): a result is ready or was returned.
+PROCESSED = (machine.Status.RELEASING, machine.Status.DONE)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Identity metadata of the warehouse's owner (Art. 24(a)): the numbers masked but their last 4."""
+
+    name: str
+    kind: str  # Applicant.Kind value, "" without an applicant record
+    kind_label: str
+    id_number: str  # masked
+    tax_code: str  # masked
+
+
+def mask_number(value: str) -> str:
+    """'040190001234' -> '********1234': enough for the owner to recognise, not to use."""
+    value = (value or "").strip()
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+def identity(user) -> Identity:
+    applicant = getattr(user, "applicant", None)
+    if applicant is None:
+        return Identity(full_name(user), "", "", "", "")
+    return Identity(
+        applicant.full_name or full_name(user),
+        applicant.kind,
+        str(applicant.get_kind_display()),
+        mask_number(applicant.id_number),
+        mask_number(applicant.tax_code),
+    )
+
+
+@dataclass
+class Shelf:
+    """One section of the warehouse page: its first rows and whether the person holds more."""
+
+    rows: list
+    more: bool
+
+
+def _shelf(rows: list, limit: int) -> Shelf:
+    return Shelf(rows[:limit], len(rows) > limit)
+
+
+def processed_dossiers(user, *, limit: int | None = None) -> Shelf:
+    """The person's dossiers with a result (newest first)."""
+    limit = limit or PAGE_LIMIT
+    if not _signed_in(user):
+        return Shelf([], False)
+    qs = (
+        owned_dossiers(user)
+        .filter(status__in=list(PROCESSED))
+        .select_related("procedure", "agency")
+        .order_by("-submitted_at", "-id")
+    )
+    return _shelf(list(qs[: limit + 1]), limit)
+
+
+def results_shelf(user, *, limit: int | None = None) -> Shelf:
+    limit = limit or PAGE_LIMIT
+    if not _signed_in(user):
+        return Shelf([], False)
+    return _shelf([_from_result(r) for r in _results(user, limit=limit + 1)], limit)
+
+
+def papers_shelf(user, *, limit: int | None = None) -> Shelf:
+    limit = limit or PAGE_LIMIT
+    if not _signed_in(user):
+        return Shelf([], False)
+    return _shelf([_from_file(f) for f in _files(user, limit=limit + 1)], limit)
+
+
+# ------------------------------------------------------------------------------------- giving out bytes
+CHUNK = 1 << 16
+
+
+def open_verified(storage_name: str, sha256: str) -> IO[bytes]:
+    """The stored bytes (private storage), opened at the start, once their SHA-256 matches the record.
+
+    A file is read twice (hashed, then sent): a few MB at most, and a person must never receive a result
+    or paper whose bytes changed since it was signed or scanned. Missing bytes: 404 `file_missing`;
+    changed bytes: 409 `file_corrupted` (the record stands, the copy on disk does not)."""
+    try:
+        handle = private_storage.open(storage_name, "rb")
+    except (FileNotFoundError, IsADirectoryError, ValueError):
+        raise NotFound(
+            "Tệp không còn trong kho lưu trữ; hãy báo quản trị hệ thống.", code="file_missing"
+        ) from None
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(chunk)
+    if digest.hexdigest() != (sha256 or "").lower():
+        handle.close()
+        raise Conflict(
+            "Tệp lưu trữ không khớp mã kiểm tra (SHA-256) đã ghi nhận nên không được tải về; "
+            "hãy báo quản trị hệ thống.",
+            code="file_corrupted",
+        )
+    handle.seek(0)
+    return handle

@@ -32,3 +32,15 @@ def next_code(agency: Agency, at: datetime) -> str:
     day = local_day(at)
     [(number,)] = statements.execute(conn, _UPSERT, [agency.pk, day])
     return f"{agency.identifier}-{day:%y%m%d}-{number:04d}"
+
+
+# Dashes a phone keyboard or a word processor may put where the code has a hyphen.
+_DASHES = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+)
+
+
+def normalise(raw: str | None) -> str:
+    """A code as typed (any case, spaces anywhere, a typographic dash) as it is stored: upper case, no
+    whitespace. ' 000.00.00.h40 - 261201 - 0001 ' -> '000.00.00.H40-261201-0001'."""
+    return "".join((raw or "").translate(_DASHES).split()).upper()

@@ -19,7 +19,7 @@ from motcua.core.text import fold
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 
-from . import machine, permissions, queue, workflows
+from . import codes, machine, permissions, queue, workflows
 from .models import ApplicantKind, Dossier, DossierEvent, DossierFile
 
 LIST_RELATED = ("procedure", "agency", "receiving_agency", "current_agency", "assignee")
@@ -334,7 +334,7 @@ def public_lookup(code: str, last4: str) -> tuple[Dossier, list[DossierEvent]] |
     the organisation's tax code or the phone number must match too. A miss says nothing about which part
     was wrong. Personal data stays off the page; the caller shows status, dates and agencies only.
     """
-    code = (code or "").strip()
+    code = codes.normalise(code)  # typed by hand: any case, spaces around the dashes
     if not _code_ok(code) or not (len(last4) == 4 and last4.isdigit() and last4.isascii()):
         return None
     d = (

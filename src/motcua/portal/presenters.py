@@ -131,26 +131,71 @@ def _asked_items(asked: DossierEvent) -> list[str]:
     ]
 
 
+# Events whose reason the applicant is given in writing (Forms 02, 03, 04, the refusal to process) or wrote
+# themselves (a withdrawal). Every other event's text, and every `note`, is the officers' own.
+APPLICANT_REASONS = frozenset({"refuse", "request_supplement", "apologize", "stop", "withdraw"})
+
+
+def history(events: list[DossierEvent], *, reasons: bool = False) -> list[dict]:
+    """The history in the applicant's words: what happened, when, where, the status after, the papers a
+    supplement request asked for; with `reasons` (the applicant's own page) also the reasons they were
+    given, the new date of an apology, the result's name and the files a supplement handed in."""
+    rows = []
+    for e in events:
+        data = e.data if isinstance(e.data, dict) else {}
+        row = {
+            "e": e,
+            "label": _(machine.label_of(e.action, e.from_status)),
+            "status": _(machine.Status(e.to_status).label),
+            "items": _asked_items(e) if e.action == "request_supplement" else [],
+        }
+        if reasons:
+            row["reason"] = readable(e.reason) if e.action in APPLICANT_REASONS else ""
+            row["new_due_at"] = e.due_at if e.action == "apologize" else None
+            result = data.get("result") if e.action == "complete" else None
+            row["result"] = readable(result.get("name", "") if isinstance(result, dict) else result or "")
+            handed = data.get("files") if e.action == "supplement" else None
+            row["files"] = (
+                [readable(f.get("name", "")) for f in handed if isinstance(f, dict)]
+                if isinstance(handed, list)
+                else []
+            )
+        rows.append(row)
+    return rows
+
+
+def supplement_request(d: Dossier, events: list[DossierEvent]) -> dict | None:
+    """While the dossier waits for a supplement: the papers asked for (each with its own reason when it
+    has one) and the request's reason, shown as the reason, never in the papers' place. The request's
+    text is an officer's free text, stored as given: shown through readable()."""
+    if d.status != machine.Status.WAITING:
+        return None
+    asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
+    if asked is None:
+        return None
+    items = _asked_items(asked)
+    names = [readable(i["name"]) for i in machine.requested_items(asked.data, asked.reason)]
+    return {
+        "items": items,
+        "reason": readable(asked.reason),
+        "at": asked.at,
+        # Each paper as shown, and its bare name (an upload answering it is filed under the name).
+        "papers": [{"label": label, "name": name} for label, name in zip(items, names, strict=True)],
+    }
+
+
 def dossier_status(d: Dossier, events: list[DossierEvent], now: datetime) -> dict:
     """What the public status page shows of one dossier: status, dates, history and what to do now."""
     shown: dict = {
         "d": d,
         "status_label": _(machine.Status(d.status).label),
         "timeliness": TIMELINESS.get(machine.timeliness(d, now) or ""),
-        "events": [
-            {
-                "e": e,
-                "label": _(machine.label_of(e.action, e.from_status)),
-                "status": _(machine.Status(e.to_status).label),
-            }
-            for e in events
-        ],
+        "events": history(events),
     }
-    # What the applicant has to do now: the papers asked for, or the amount to pay. The request's text is
-    # an officer's free text, stored as given: shown through readable().
-    asked = next((e for e in reversed(events) if e.action == "request_supplement"), None)
-    if d.status == machine.Status.WAITING and asked is not None:
-        shown["supplement"] = {"items": _asked_items(asked), "reason": readable(asked.reason)}
+    # What the applicant has to do now: the papers asked for, or the amount to pay.
+    supplement = supplement_request(d, events)
+    if supplement is not None:
+        shown["supplement"] = supplement
     if d.status == machine.Status.PAYING:
         shown["to_pay"] = d.fee_total - d.fee_paid
     return shown

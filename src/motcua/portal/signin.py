@@ -74,8 +74,8 @@ def _inactive_with_password(username: str, password: str) -> bool:
 
 def landing(user) -> str:
     """Where a person goes after signing in: the system administrator to the admin, a reception officer
-    to the counter, other staff to their work queue, an applicant to the home page (their own space comes
-    with the online services)."""
+    to the counter, other staff to their work queue, a citizen or an organisation to their own space
+    (/ca-nhan/: their dossiers and data warehouse)."""
     if directory.is_sysadmin(user):
         return reverse("admin:index")
     roles = set().union(set(), *directory.roles_at(user).values())
@@ -83,7 +83,7 @@ def landing(user) -> str:
         return reverse("workspace:counter")
     if roles:
         return reverse("workspace:queue")
-    return reverse("portal:home")
+    return reverse("personal:home")
 
 
 def _next(request: HttpRequest) -> str:

@@ -14,6 +14,7 @@ from motcua.access import throttle
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import procedure_detail, search_procedures
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.dossiers import codes
 from motcua.dossiers import selectors as dossiers
 
 from . import presenters, selectors
@@ -118,11 +119,13 @@ def dossier_lookup(request: HttpRequest) -> HttpResponse:
     the code alone (?ma=...) to fill the form in. Misses are throttled per client and per dossier code.
     """
     if request.method != "POST":
-        code = _param(request, "ma", 60)
+        code = codes.normalise(_param(request, "ma", 120))[:61]
         if "so" in request.GET:  # an old link or a hand-made URL: take the digits out of the address bar
             return redirect(f"{request.path}?{urlencode({'ma': code})}" if code else request.path)
         return render(request, LOOKUP_TEMPLATE, {"code": code})
-    code, last4 = _posted(request, "ma", 60), _posted(request, "so", 10)
+    # Typed by hand from a paper receipt: any case, spaces anywhere. The throttle counts the code as it is
+    # stored, so spelling one code many ways buys no extra tries.
+    code, last4 = codes.normalise(_posted(request, "ma", 120))[:61], _posted(request, "so", 10)
     context: dict = {"code": code, "last4": last4}
     if not (code or last4):
         return render(request, LOOKUP_TEMPLATE, context)
