@@ -68,32 +68,27 @@ def missing() -> NotFound:
 
 def corrupted() -> Conflict:
     return Conflict(
-        "Tệp trong kho lưu trữ không còn khớp mã băm lúc lưu (có thể đã bị sửa hoặc hỏng); hãy báo quản trị "
-        "hệ thống.",
+        "Tệp lưu trữ không khớp mã kiểm tra (SHA-256) ghi nhận lúc lưu (có thể đã bị sửa hoặc hỏng) nên "
+        "không được tải về; hãy báo quản trị hệ thống.",
         code="file_corrupted",
     )
 
 
-def checksum(name: str) -> str:
-    """SHA-256 hex of a stored file, streamed (404 `file_missing` when the bytes are gone)."""
-    digest = hashlib.sha256()
-    try:
-        with private_storage.open(name, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                digest.update(chunk)
-    except (FileNotFoundError, OSError):
-        raise missing() from None
-    return digest.hexdigest()
-
-
 def open_checked(name: str, sha256: str):
-    """The stored file opened for reading, after its SHA-256 matched the one recorded when it was stored."""
-    if not name or checksum(name) != sha256:
-        raise corrupted()
+    """The stored file, opened at its start, once its SHA-256 matched the one recorded when it was stored
+    (read twice, hashed then sent: a few MB at most)."""
     try:
-        return private_storage.open(name, "rb")
-    except (FileNotFoundError, OSError):
+        handle = private_storage.open(name, "rb")
+    except (FileNotFoundError, IsADirectoryError, ValueError, OSError):
         raise missing() from None
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(chunk)
+    if not name or digest.hexdigest() != (sha256 or "").lower():
+        handle.close()
+        raise corrupted()
+    handle.seek(0)
+    return handle
 
 
 def serve(name: str, sha256: str, *, filename: str, content_type: str, inline: bool = False) -> FileResponse:

@@ -10,17 +10,16 @@ ownership: another person's key is simply not found.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Literal
+from typing import Literal
 
 from django.db.models import Q
 
-from motcua.core.errors import Conflict, NotFound
+from motcua.core.errors import NotFound
 from motcua.core.names import full_name
 from motcua.dossiers import machine
-from motcua.dossiers.models import Dossier, DossierFile, private_storage
+from motcua.dossiers.models import Dossier, DossierFile
 
 from .models import Result
 
@@ -239,29 +238,3 @@ def papers_shelf(user, *, limit: int | None = None) -> Shelf:
 
 # ------------------------------------------------------------------------------------- giving out bytes
 CHUNK = 1 << 16
-
-
-def open_verified(storage_name: str, sha256: str) -> IO[bytes]:
-    """The stored bytes (private storage), opened at the start, once their SHA-256 matches the record.
-
-    A file is read twice (hashed, then sent): a few MB at most, and a person must never receive a result
-    or paper whose bytes changed since it was signed or scanned. Missing bytes: 404 `file_missing`;
-    changed bytes: 409 `file_corrupted` (the record stands, the copy on disk does not)."""
-    try:
-        handle = private_storage.open(storage_name, "rb")
-    except (FileNotFoundError, IsADirectoryError, ValueError):
-        raise NotFound(
-            "Tệp không còn trong kho lưu trữ; hãy báo quản trị hệ thống.", code="file_missing"
-        ) from None
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK), b""):
-        digest.update(chunk)
-    if digest.hexdigest() != (sha256 or "").lower():
-        handle.close()
-        raise Conflict(
-            "Tệp lưu trữ không khớp mã kiểm tra (SHA-256) đã ghi nhận nên không được tải về; "
-            "hãy báo quản trị hệ thống.",
-            code="file_corrupted",
-        )
-    handle.seek(0)
-    return handle

@@ -16,7 +16,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.core import inputs, keyset
+from motcua.core import inputs, keyset, storage
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.documents import warehouse
 from motcua.documents.models import Result
@@ -284,14 +284,15 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
 def _send(request: HttpRequest, storage_name: str, sha256: str, filename: str, content_type: str):
     """The bytes once their checksum matches; otherwise a page that says why (never a 500)."""
     try:
-        handle = warehouse.open_verified(storage_name, sha256)
+        return storage.serve(
+            storage_name,
+            sha256,
+            filename=filename,
+            content_type=content_type,
+            inline=content_type == "application/pdf",
+        )
     except DomainError as exc:
         return render(request, "portal/personal/file_error.html", {"message": exc.message}, status=exc.status)
-    inline = content_type == "application/pdf"
-    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"  # personal data: no shared cache keeps it
-    return response
 
 
 @require_GET

@@ -41,7 +41,7 @@ def test_sign_in_with_vneid_as_nguyen_thi_hoa(browser, site, provider, screen): 
         assert page.locator("h1").inner_text() == "Đăng nhập bằng tài khoản định danh điện tử"
         assert no_sideways_scroll(page)
         page.locator(f"#citizen-{HOA}").click()
-        page.wait_for_url(site + "/")
+        page.wait_for_url(site + "/ca-nhan/")
         assert page.locator("header .account").inner_text() == "Nguyễn Thị Hoa"
         assert no_sideways_scroll(page)
     finally:

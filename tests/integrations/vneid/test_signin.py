@@ -60,7 +60,7 @@ def test_existing_citizen_is_linked_and_the_session_is_vneid_verified(
     redirect = consent(location, params)
     with django_assert_max_num_queries(16):
         r = back(browser, redirect)
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/ca-nhan/"
     assert signed_in_as(browser) == hoa
     assert browser.session["motcua_vneid"] == HOA
     assert User.objects.count() == before
@@ -100,7 +100,7 @@ def test_next_is_followed_when_it_is_a_path_of_this_site(provider, hoa):
 def test_open_redirect_next_is_dropped(provider, hoa, target):
     browser = Client()
     r = sign_in(browser, next_url=target)
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/ca-nhan/"
     assert signed_in_as(browser) == hoa
 
 
