@@ -274,7 +274,7 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
             draft = (
                 Draft.objects.select_for_update()
                 .select_related("agency", "procedure")
-                .filter(key=key, owner=actor)
+                .filter(key=key, owner=actor, procedure=offer.procedure)
                 .first()
             )
             if draft is None:

@@ -24,9 +24,10 @@ def check(upload, field: str) -> tuple[tuple[str, str], str]:
         kind, sha256 = files.check_upload(upload, field)
     except ValidationFailed as exc:
         if exc.code == "file_too_large":
-            limit = settings.DOSSIER_FILE_MAX_BYTES // (1024 * 1024)
+            limit = settings.DOSSIER_FILE_MAX_BYTES
+            size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
             raise ValidationFailed(
-                f"Tệp '{files.clean_name(upload.name)}' lớn quá {limit} MB. Hãy quét lại với độ phân giải "
+                f"Tệp '{files.clean_name(upload.name)}' lớn quá {size}. Hãy quét lại với độ phân giải "
                 "thấp hơn hoặc chia thành nhiều tệp.",
                 code=exc.code,
                 details={"field": field},

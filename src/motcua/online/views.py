@@ -161,6 +161,7 @@ def _form_context(request, own, draft: Draft, offer, *, values: dict, on_behalf:
     files = list(draft.files.all())
     papers = [p for p in warehouse.papers(request.user) if p.reusable]
     parts = selectors.parts(offer, draft.case_code, files)
+    codes = {part.code for part in parts}
     for part in parts:
         part.file_error = errors.get(f"file-{part.code}", "")
         part.reuse_error = errors.get(f"reuse-{part.code}", "")
@@ -178,7 +179,15 @@ def _form_context(request, own, draft: Draft, offer, *, values: dict, on_behalf:
         "kind_error": errors.get("app-kind", ""),
         "summary": values.get("summary", ""),
         "summary_error": errors.get("summary", ""),
-        "form_error": errors.get("form", ""),
+        "form_error": errors.get("form", "")
+        or next(
+            (
+                m
+                for k, m in errors.items()
+                if k.startswith(("file-", "reuse-")) and k.split("-", 1)[1] not in codes
+            ),
+            "",
+        ),
         "on_behalf": on_behalf,
         "errors": errors,
         "kinds": forms.KINDS,
