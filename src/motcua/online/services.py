@@ -231,10 +231,10 @@ def delete(actor, draft: Draft) -> None:
         transaction.on_commit(lambda: _delete_bytes(names))
 
 
-def submission(draft: Draft, offer: selectors.Offer) -> dict:
+def submission(draft: Draft, offer: selectors.Offer, papers: list[DraftFile] | None = None) -> dict:
     """The contract §4 body of this draft: only the papers it holds, the applicant from one source."""
     codes = []
-    for f in draft.files.all():
+    for f in draft.files.all() if papers is None else papers:
         if f.component_code not in codes:
             codes.append(f.component_code)
     body = {
@@ -272,7 +272,7 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
     try:
         with transaction.atomic():
             draft = (
-                Draft.objects.select_for_update()
+                Draft.objects.select_for_update(of=("self",))
                 .select_related("agency", "procedure")
                 .filter(key=key, owner=actor, procedure=offer.procedure)
                 .first()
@@ -289,7 +289,7 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
                 raise Conflict("Hồ sơ có quá nhiều tệp.", code="too_many_files")
             d = services.submit_dossier(
                 actor,
-                submission(draft, offer),
+                submission(draft, offer, papers),
                 at=at,
                 idempotency_key=idempotency_key(key),
                 vneid_verified=vneid_verified,
