@@ -179,7 +179,7 @@ def test_filing_for_someone_else_keeps_typed_data_apart(citizen, agencies, proce
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     review = client.get(response["Location"]).content.decode()
-    assert "Trần Văn Bình" in review and "Người nộp thay (ủy quyền)" in review
+    assert "Trần Văn Bình" in review and "Người nộp thay (ủy quyền)" in review and "02/03/1985" in review
     response = client.post(response["Location"])
     assert response.status_code == 302
     d = Dossier.objects.get()

@@ -3,6 +3,7 @@ call `services`/`selectors`, render; every refusal is a page with the service's 
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 
 from django.conf import settings
@@ -301,10 +302,18 @@ def review(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
         "parts": parts,
         "missing_papers": [p for p in parts if p.missing],
         "missing_fields": forms.missing(draft.on_behalf, draft.applicant, draft.own_contact),
+        "typed_birth": _iso_date(draft.applicant.get("birth_date")),
         "error": error,
         "kinds": forms.KINDS,
     }
     return render(request, "online/review.html", context, status=422 if error else 200)
+
+
+def _iso_date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 @require_POST
