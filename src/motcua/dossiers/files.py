@@ -18,14 +18,15 @@ import unicodedata
 from datetime import datetime
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 
-from motcua.core import inputs, statements
+from motcua.core import inputs, statements, storage
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from . import permissions, services
 from .machine import APPLICANT, RECEPTION, Status
-from .models import Dossier, DossierFile, private_storage
+from .models import Dossier, DossierFile, Reuse, private_storage
 from .schemas import PaperMetadata
 from .services import events
 
@@ -120,6 +121,69 @@ def attach(
     component_code = inputs.text(component, "component", max_length=40)
     meta = inputs.validate(PaperMetadata, metadata or {})
 
+    upload.seek(0)
+    return _store(
+        actor,
+        code,
+        upload,
+        kind,
+        sha256,
+        component_code,
+        at,
+        digitised_if=meta.complete,
+        **meta.model_dump(),
+    )
+
+
+def attach_reused(actor, code: str, key: str, *, component: str | None = None, at: datetime | None = None):
+    """Hand in a paper of `actor`'s own data warehouse instead of an upload (DuocTaiSuDung = 1).
+
+    `key` is the warehouse key (`motcua.documents.warehouse`): ownership is checked again here, a revoked
+    result is refused, and the bytes are copied into the dossier only if their SHA-256 still matches the
+    warehouse's record (a paper changed on disk since it was issued is not a copy of it). A reused result
+    also records its code (MaKetQuaThayThe); a reused digitised paper points at its original file.
+    """
+    from motcua.documents import warehouse  # documents builds on dossiers: imported when used
+
+    at = services.now(at)
+    component_code = inputs.text(component, "component", max_length=40)
+    paper = warehouse.paper(actor, inputs.text(key, "paper", max_length=24, required=True))
+    if not paper.reusable:
+        raise Conflict(
+            f"Giấy tờ '{paper.name}' đã bị thu hồi, không dùng lại được.",
+            code="paper_revoked",
+            details={"field": "paper"},
+        )
+    try:
+        with storage.open_checked(paper.storage_name, paper.sha256) as fh:
+            content = fh.read()
+    except (Conflict, NotFound):  # gone or changed at rest: not a copy of what was issued
+        content = None
+    if content is None or len(content) != paper.size:
+        raise Conflict(
+            f"Tệp của giấy tờ '{paper.name}' trong kho dữ liệu không còn nguyên vẹn (sai mã băm); "
+            "hãy tải bản khác lên hoặc liên hệ bộ phận một cửa.",
+            code="paper_damaged",
+            details={"field": "paper"},
+        )
+    kind = sniff(content[:16]) or (paper.content_type, ".pdf")
+    upload = ContentFile(content, name=paper.name)
+    return _store(
+        actor,
+        code,
+        upload,
+        kind,
+        paper.sha256,
+        component_code,
+        at,
+        reused=Reuse.WAREHOUSE,
+        reused_from_id=int(paper.key[1:]) if paper.kind == "paper" else None,
+        replacing_result=paper.result_code if paper.kind == "result" else "",
+    )
+
+
+def _store(actor, code, upload, kind, sha256, component_code, at, *, digitised_if=False, **fields):
+    """Insert one DossierFile under the dossier's lock; its bytes never outlive a refused or failed row."""
     stored = None
     try:
         with transaction.atomic(), statements.one_cursor():
@@ -147,8 +211,8 @@ def attach(
                 sha256=sha256,
                 uploaded_at=at,
                 uploaded_by=actor,
-                digitised=meta.complete and RECEPTION in kinds,
-                **meta.model_dump(),
+                digitised=digitised_if and RECEPTION in kinds,
+                **fields,
             )
             upload.seek(0)
             f.file.save(f"upload{kind[1]}", upload, save=False)

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "online"
+urlpatterns = [
+    path("", views.drafts, name="drafts"),
+    path("da-nop/<str:dossier_code>/", views.done, name="done"),
+    path("<str:code>/", views.start, name="start"),
+    path("<str:code>/<str:key>/", views.resume, name="resume"),
+    path("<str:code>/<str:key>/truong-hop/", views.case, name="case"),
+    path("<str:code>/<str:key>/to-khai/", views.form, name="form"),
+    path("<str:code>/<str:key>/xem-lai/", views.review, name="review"),
+    path("<str:code>/<str:key>/xoa/", views.delete, name="delete"),
+]
