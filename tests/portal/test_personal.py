@@ -160,7 +160,7 @@ def test_my_dossiers_pages_by_cursor(hoa, submit, settings, monkeypatch):
 def test_my_dossiers_query_count(hoa, submit, waiting, django_assert_max_num_queries):
     for i in range(5):
         submit(at=local(2025, 8, 11 + i, 9))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert hoa.get(HOME).status_code == 200
 
 

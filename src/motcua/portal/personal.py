@@ -32,6 +32,7 @@ from motcua.documents.models import Result
 from motcua.dossiers import files, forms_data, machine, selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.notifications.selectors import notifications_of
+from motcua.online import selectors as online
 
 from . import presenters, signin
 
@@ -118,6 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "first_url": f"?{urlencode({'nhom': group})}" if cursor else "",
         "waiting": f"{waiting}+" if waiting_capped else waiting,
         "error": error,
+        "drafts": online.drafts_of(request.user),
     }
     return render(request, "portal/personal/home.html", context, status=status)
 
