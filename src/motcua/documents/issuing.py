@@ -86,7 +86,9 @@ def result_data(d: Dossier, name: str, code: str, at: datetime, approver: str) -
         "applicant": {
             "name": d.applicant_name,
             "identifier": forms_data.applicant_identifier(d),
-            "identifier_label": "Mã số thuế" if organisation and not d.applicant_id_number else "Số định danh",
+            "identifier_label": "Mã số thuế"
+            if organisation and not d.applicant_id_number
+            else "Số định danh",
         },
         "sign_title": f"TM. {unit.name}",
         "approver": approver,
@@ -149,9 +151,7 @@ def issue_for(dossiers: Iterable[Dossier]) -> int:
     """Issue the missing result of each completed dossier (after `held()`), one transaction each."""
     issued = 0
     for d in dossiers:
-        event = (
-            DossierEvent.objects.filter(dossier_id=d.pk, action="complete").order_by("-seq").first()
-        )
+        event = DossierEvent.objects.filter(dossier_id=d.pk, action="complete").order_by("-seq").first()
         if event is None or Result.objects.filter(dossier_id=d.pk).exists():
             continue
         with transaction.atomic():
@@ -159,4 +159,3 @@ def issue_for(dossiers: Iterable[Dossier]) -> int:
             issue(_dossier(d.code), event.data.get("result") or d.result_name, at=event.at, approver=approver)
         issued += 1
     return issued
-

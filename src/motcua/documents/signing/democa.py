@@ -83,8 +83,12 @@ def ensure_ca(directory: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate, boo
         .sign(key, hashes.SHA256())
     )
     pem = cert.public_bytes(serialization.Encoding.PEM)
-    _write(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    _write(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     _write(cert_path, pem)
     _write(directory / "trust" / "motcua-demo-root.pem", pem)
     return key, cert, True
