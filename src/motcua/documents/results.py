@@ -38,6 +38,7 @@ class Throttled(DomainError):
     code = "too_many_requests"
 
     def __init__(self, blocked: throttle.Blocked):
+        self.blocked = blocked
         self.retry_after = blocked.retry_after()
         minutes = max(1, (self.retry_after + 59) // 60)
         super().__init__(f"Tra cứu quá nhiều lần; vui lòng thử lại sau {minutes} phút.")
@@ -229,6 +230,28 @@ def revoke(user, code: str, reason: str, *, at: datetime | None = None) -> Resul
             at=at,
         )
     return r
+
+
+@dataclass(frozen=True)
+class OfficerRow:
+    result: Result
+    file_url: str
+    verify_url: str
+    may_revoke: bool
+
+
+def officer_results(user, d) -> list[OfficerRow]:
+    """The dossier page's results (the caller has checked that the user sees `d`): one query."""
+    from django.urls import reverse
+
+    from .issuing import public_url
+
+    rows = []
+    for r in Result.objects.filter(dossier_id=d.pk).select_related("issuing_agency").order_by("n"):
+        r.dossier = d
+        url = reverse("api:result_file", kwargs={"code": d.code, "result_code": r.code})
+        rows.append(OfficerRow(r, url, public_url(r.code), not r.revoked and can_revoke(user, r)))
+    return rows
 
 
 def _can_see(user, r: Result) -> bool:
