@@ -97,7 +97,7 @@ def logbook(request, params: Query[LogbookQuery]):
 
 
 # ------------------------------------------------------------------------------ electronic results
-class ResultOut(Schema):
+class ElectronicResultOut(Schema):
     code: str = Field(..., description="{mã hồ sơ}-KQ{n}")
     name: str
     issuing_agency: str = Field(..., description="Mã định danh cơ quan ban hành")
@@ -112,12 +112,12 @@ class ResultOut(Schema):
     revoked_reason: str
 
 
-class ResultList(Schema):
-    items: list[ResultOut]
+class ElectronicResultList(Schema):
+    items: list[ElectronicResultOut]
     count: int
 
 
-class VerifyOut(Schema):
+class ResultVerifyOut(Schema):
     code: str
     name: str
     issuing_agency: str
@@ -132,7 +132,7 @@ class VerifyOut(Schema):
     same_as_issued: bool | None = Field(None, description="Bản tải lên trùng bản đã ban hành (chỉ khi POST)")
 
 
-class RevokeIn(Schema):
+class ResultRevokeIn(Schema):
     reason: str | None = Field(None, description="Lý do thu hồi (bắt buộc)")
 
 
@@ -188,7 +188,7 @@ PUBLIC_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 @router.get(
     "/dossiers/{code}/results",
-    response={200: ResultList, **ERRORS},
+    response={200: ElectronicResultList, **ERRORS},
     tags=["results"],
     summary="Kết quả điện tử của hồ sơ",
 )
@@ -217,7 +217,7 @@ def result_file(request, code: str, result_code: str):
 @router.get(
     "/results/{code}/verify",
     auth=None,
-    response={200: VerifyOut, **PUBLIC_ERRORS},
+    response={200: ResultVerifyOut, **PUBLIC_ERRORS},
     tags=["results"],
     summary="Kiểm tra kết quả điện tử (không cần đăng nhập)",
 )
@@ -234,7 +234,7 @@ def verify_result(request, code: str):
 @router.post(
     "/results/{code}/verify",
     auth=None,
-    response={200: VerifyOut, **PUBLIC_ERRORS},
+    response={200: ResultVerifyOut, **PUBLIC_ERRORS},
     tags=["results"],
     summary="Kiểm tra một bản kết quả điện tử đang giữ (tải lên PDF)",
 )
@@ -249,11 +249,11 @@ def verify_copy(request, code: str, file: File[UploadedFile] = None):
 
 @router.post(
     "/results/{code}/revoke",
-    response={200: ResultOut, **RESULT_ERRORS},
+    response={200: ElectronicResultOut, **RESULT_ERRORS},
     tags=["results"],
     summary="Thu hồi kết quả điện tử (lãnh đạo cơ quan ban hành)",
 )
-def revoke_result(request, code: str, body: RevokeIn):
+def revoke_result(request, code: str, body: ResultRevokeIn):
     """`{"reason": "..."}`. Only a leader of the issuing agency or a system administrator (403
     `revoke_forbidden` for other staff who see the dossier, 404 `result_not_found` for anyone else); 409
     `result_revoked` when already revoked. The result stays retrievable; verification says revoked."""

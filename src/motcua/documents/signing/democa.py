@@ -124,3 +124,20 @@ def enrol(directory: Path, agency, path: Path) -> None:
         agency.identifier.encode(), key, cert, [ca_cert], serialization.NoEncryption()
     )
     _write(path, data)
+
+
+def agency_file(directory: Path, agency) -> Path:
+    return directory / "agencies" / f"{agency.identifier}.p12"
+
+
+def enrol_missing(directory: Path, agencies) -> int:
+    """Enrol every agency that has neither a PKCS#12 nor a PEM key in `directory` (idempotent)."""
+    made = 0
+    for agency in agencies:
+        p12 = agency_file(directory, agency)
+        pem = directory / "agencies" / f"{agency.identifier}.key.pem"
+        if "/" in agency.identifier or agency.identifier.startswith(".") or p12.exists() or pem.exists():
+            continue
+        enrol(directory, agency, p12)
+        made += 1
+    return made
