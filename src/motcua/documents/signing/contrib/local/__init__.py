@@ -93,6 +93,7 @@ class LocalSigner(signing.Signer):
             )
         if found is None:
             raise ValueError(f"cannot load the signing credentials in {path.name}")
+        found = pades.key_signer(found)
         with self._lock:
             self._signers = {k: v for k, v in self._signers.items() if k[0] != cache_key[0]}
             self._signers[cache_key] = found
