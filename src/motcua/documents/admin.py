@@ -4,6 +4,7 @@ goes through the officer's dossier page or the API (`results.revoke`: the leader
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Result
 
@@ -16,10 +17,20 @@ class ResultAdmin(admin.ModelAdmin):
     date_hierarchy = "signed_at"
     ordering = ("-id",)
     list_select_related = ("issuing_agency", "revoked_by")
-    exclude = ("owner_id_number",)
+    # The private file has no URL (the API hands it out after the dossier's check); the owner's ID number
+    # stays out of the admin.
+    HIDDEN = ("file", "owner_id_number")
+
+    def get_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields if not f.primary_key and f.name not in self.HIDDEN]
+        return [*names, "stored_file"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if not f.primary_key and f.name != "owner_id_number"]
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("tệp lưu trữ (riêng tư)"))
+    def stored_file(self, obj: Result) -> str:
+        return obj.file.name
 
     def has_add_permission(self, request) -> bool:
         return False  # issued only by completing a dossier, signed in that transaction

@@ -135,9 +135,9 @@ def issue(d: Dossier, name: str, *, at: datetime, approver: str = "") -> Result:
 
 def on_change(message) -> None:
     """`outbox.derive` hook: the result of a `complete`, in its transaction."""
-    if message.payload["event"]["action"] != "complete" or is_held():
+    event = (message.payload or {}).get("event") or {}
+    if event.get("action") != "complete" or is_held():
         return
-    event = message.payload["event"]
     d = _dossier(message.key)
     at = datetime.fromisoformat(event["at"]) if event.get("at") else timezone.now()
     issue(d, event["data"]["result"], at=at, approver=event.get("actor") or "")

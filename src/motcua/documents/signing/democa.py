@@ -23,12 +23,26 @@ CA_NAME = "motcua Demo Root CA"
 ORGANISATION = "motcua (demo)"
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    """At most `limit` UTF-8 bytes (X.520 upper bound of CN and O, as `cryptography` counts it), cut at a
+    word: a long commune committee's name loses its tail, never half a letter."""
+    if len(text.encode()) <= limit:
+        return text
+    words, out = text.split(), ""
+    for word in words:
+        longer = f"{out} {word}".strip()
+        if len(longer.encode()) > limit:
+            break
+        out = longer
+    return out or text.encode()[:limit].decode(errors="ignore")
+
+
 def _name(cn: str, o: str) -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, o[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, cn[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(o)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(cn)),
         ]
     )
 
