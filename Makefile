@@ -26,6 +26,7 @@ demo: DEPS := runtime
 demo: system-deps $(STAMP)
 	$(BIN)/motcua migrate --noinput
 	$(BIN)/motcua load_demo --quiet-accounts
+	$(BIN)/motcua demo_ca
 	BIN=$(BIN) PORT=$(PORT) bash scripts/serve-demo.sh
 
 test: DEPS := runtime test

@@ -54,6 +54,25 @@ def private_files(settings, tmp_path):
     return settings.PRIVATE_MEDIA_ROOT
 
 
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """One demo CA per test worker (ADR 0019): agencies are enrolled from it on first use and keep their
+    key files for the rest of the session (an RSA key costs ~60 ms; a test's agencies reuse them)."""
+    from motcua.documents.signing import democa
+
+    directory = tmp_path_factory.mktemp("signing")
+    democa.ensure_ca(directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def signing_credentials(settings, signing_dir):
+    """Every agency can sign its electronic results, as after `motcua demo_ca`."""
+    settings.MOTCUA_SIGNING_DIR = signing_dir
+    settings.MOTCUA_SIGNING_AUTO_ENROL = True
+    return signing_dir
+
+
 @pytest.fixture
 def province(db):
     return AdminUnit.objects.create(

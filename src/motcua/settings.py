@@ -410,6 +410,13 @@ OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30")
 if OUTBOX_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
 
+# Electronic results (ADR 0019): the signer plugin (documents/signing/contrib/<name>, or a dotted path to a
+# class) and the local plugin's directory of agency keys and trust roots. Auto-enrolment from the demo CA is
+# for the test suite only: production and the demo sign with the certificates `motcua demo_ca` or the CA issued.
+MOTCUA_SIGNER = os.environ.get("MOTCUA_SIGNER", "local").strip() or "local"
+MOTCUA_SIGNING_DIR = Path(os.environ.get("MOTCUA_SIGNING_DIR", VAR_DIR / "signing"))
+MOTCUA_SIGNING_AUTO_ENROL = False
+
 # Notices to applicants (motcua.notifications, ADR 0013): the site's public address (the status-page link in
 # every notice), the mail server and the SMS backend. In production a channel stays off until it is configured;
 # in development mail is written to var/mail/ (one file per message) and SMS to the worker's console.

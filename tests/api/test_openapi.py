@@ -115,6 +115,7 @@ def world(people, procedure, api_as):  # noqa: F811
 def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
     """Real parameters for every GET operation, and who asks: an answer with content for each."""
     code = w.dossiers["waiting"]
+    released = w.dossiers["releasing"]
     return {
         "/api/v1/procedures": [("anonymous", {}), ("anonymous", {"query": {"q": "khai sinh"}})],
         "/api/v1/procedures/{code}": [("anonymous", {"path_parameters": {"code": w.procedure}})],
@@ -145,6 +146,11 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             for n in ("01", "02", "05")
             for q in ({}, {"format": "json"})
         ],
+        "/api/v1/dossiers/{code}/results": [("congdan", {"path_parameters": {"code": released}})],
+        "/api/v1/dossiers/{code}/results/{result_code}/file": [
+            ("congdan", {"path_parameters": {"code": released, "result_code": f"{released}-KQ1"}})
+        ],
+        "/api/v1/results/{code}/verify": [("anonymous", {"path_parameters": {"code": f"{released}-KQ1"}})],
         "/api/v1/forms/06": [
             ("tiepnhan", {"query": {"agency": "000.00.00.H40", "format": f}}) for f in ("pdf", "xlsx")
         ],

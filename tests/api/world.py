@@ -61,6 +61,16 @@ def build(clients: dict) -> World:
     _ok(reception.post(f"/dossiers/{code}/actions/accept"))
     _ok(reception.post(f"/dossiers/{code}/actions/forward"))
 
+    if "lanhdao" in clients:  # completed: its electronic result is issued (ADR 0019)
+        code = world.dossiers["releasing"] = submit()
+        _ok(reception.post(f"/dossiers/{code}/actions/accept"))
+        _ok(reception.post(f"/dossiers/{code}/actions/forward"))
+        _ok(
+            clients["lanhdao"].post(
+                f"/dossiers/{code}/actions/complete", {"result": {"name": "Giấy khai sinh"}}
+            )
+        )
+
     code = world.dossiers["waiting"] = submit()
     _ok(reception.post(f"/dossiers/{code}/actions/accept"))
     _ok(reception.post(f"/dossiers/{code}/actions/forward"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from motcua.demo import history
 from motcua.demo import services as demo
+from motcua.documents.models import Result
 from motcua.dossiers import replay
 from motcua.dossiers.machine import timeliness
 from motcua.dossiers.models import Dossier, DossierEvent
@@ -63,6 +64,13 @@ def test_history_covers_every_status_consistently_and_once(demo_base):
     # Done by the demo's staff accounts.
     actors = set(DossierEvent.objects.filter(dossier__in=dossiers).values_list("actor__username", flat=True))
     assert {"tiepnhan", "chuyenvien", "lanhdao"} <= actors or {"chuyenvien", "lanhdao"} & actors
+
+    # Electronic results only for congdan's completed dossiers and a few recent others (ADR 0019).
+    completed = [d for d in dossiers if d.result_name]
+    mine = {d.pk for d in completed if d.applicant_user and d.applicant_user.username == "congdan"}
+    issued = set(Result.objects.filter(dossier__in=dossiers).values_list("dossier_id", flat=True))
+    assert mine <= issued and len(issued - mine) <= history.RECENT_RESULTS < len(completed)
+    assert f"{len(issued)} kết quả điện tử" in summary
 
     # A second run adds nothing.
     before = (Dossier.objects.count(), DossierEvent.objects.count(), OutboxMessage.objects.count())

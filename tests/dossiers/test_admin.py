@@ -21,6 +21,7 @@ from django.utils import translation
 from motcua.access.auth import issue_token
 from motcua.catalog.models import Procedure
 from motcua.directory.models import CalendarDay, Counter
+from motcua.documents import issuing
 from motcua.dossiers import machine
 from motcua.dossiers.models import Dossier, DossierEvent, Workflow, WorkflowStep
 from motcua.integrations.models import OutboxMessage
@@ -86,6 +87,7 @@ def world(people, agencies, counter, perform):
     d = counter()
     perform("tiepnhan", d, "forward", local(2025, 8, 15, 16))
     perform("chuyenvien", d, "forward", local(2025, 8, 18, 14), to="lanhdao")
+    issuing.issue(Dossier.objects.get(pk=d.pk), "Giấy khai sinh", at=local(2025, 8, 19, 9))  # a Result row
     workflow = Workflow.objects.create(agency=agencies["justice"], name="Quy trình chung")
     WorkflowStep.objects.create(workflow=workflow, order=1, title="Thẩm định", role="specialist")
     CalendarDay.objects.create(date=local(2025, 9, 2).date(), kind="holiday", name="Quốc khánh")

@@ -43,6 +43,18 @@ def dossier_payload(data: dict) -> str:
     )
 
 
+def result_payload(data: dict) -> str:
+    """An electronic result's payload: the dossier's four keys, the result code and its public page."""
+    return payload(
+        MaHoSo=data["code"],
+        MaTTHC=data["procedure"]["code"],
+        SoGiayToChuHoSo=data["applicant"]["identifier"],
+        TenGiayTo=data["title"],
+        MaKetQua=data["result_code"],
+        KiemTra=data["url"],
+    )
+
+
 def logbook_payload(book: dict) -> str:
     return payload(
         MaDinhDanh=book["agency"], TuNgay=book["start"], DenNgay=book["end"], TenGiayTo=book["title"]

@@ -22,6 +22,7 @@ from motcua.core.errors import DomainError
 from motcua.core.formatting import LOCAL_TZ, moment
 from motcua.core.names import full_name
 from motcua.directory.models import Role, StaffAssignment
+from motcua.documents.results import officer_results
 from motcua.dossiers import files, forms_data, machine, selectors
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, DossierFee
 from motcua.notifications.selectors import notifications_of
@@ -421,4 +422,5 @@ def page_context(request, d: Dossier, now: datetime) -> dict[str, Any]:
         "may_attach": files.may_attach(user, d),
         "pending_files": _pending(d),
         "notifications": list(notifications_of(d)),
+        "results": officer_results(user, d),
     }
