@@ -177,7 +177,7 @@ def test_a_corrupted_stored_file_is_refused_on_the_way_out(issued, clients):
     r = clients["congdan"].get(f"/dossiers/{issued.dossier.code}/results/{issued.code}/file")
     assert (r.status_code, r.json()["code"]) == (409, "file_corrupted")
     body = clients["congdan"].get(f"/results/{issued.code}/verify").json()
-    assert body["valid"] is False and "mã băm" in body["reason"]
+    assert body["valid"] is False and "SHA-256" in body["reason"]
 
 
 # -------------------------------------------------------------------------------------- verification
