@@ -8,7 +8,9 @@ the signer's claim (a deployment with a TSA adds it in its plugin).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -44,6 +46,17 @@ def key_signer(loaded):
     return KeySigner()
 
 
+def _outside_event_loop(fn, *args, **kwargs):
+    """pyHanko's synchronous calls run `asyncio.run`, which refuses to start inside a running event loop
+    (an async view, an ASGI server, a Playwright test driving the services): there, run them in a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign(pdf: bytes, signer, *, reason: str, location: str, name: str) -> bytes:
     """`signer`: a pyHanko `Signer` (a `SimpleSigner` for key material in memory)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -58,7 +71,7 @@ def sign(pdf: bytes, signer, *, reason: str, location: str, name: str) -> bytes:
         name=name,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer).getvalue()
 
 
 def fingerprint(cert) -> str:
@@ -99,7 +112,7 @@ def check(data: bytes, roots: list) -> Check:
         return Check(False, "Tệp có nhiều hơn một chữ ký: không phải bản do cơ quan ban hành.")
     sig = sigs[0]
     try:
-        status = validate_pdf_signature(sig, ValidationContext(trust_roots=roots))
+        status = _outside_event_loop(validate_pdf_signature, sig, ValidationContext(trust_roots=roots))
     except Exception as exc:  # noqa: BLE001 - any malformed signature is an invalid copy, never a 500
         return Check(False, f"Chữ ký không kiểm tra được ({type(exc).__name__}).")
     cert = status.signing_cert

@@ -204,6 +204,7 @@ class Provider:
             ("GET", "/userinfo"): self._userinfo,
             ("POST", "/userinfo"): self._userinfo,
             ("GET", "/assets/provider.css"): self._css,
+            ("GET", "/favicon.ico"): self._icon,
         }
         handler = routes.get((method, path))
         if handler is None:
@@ -481,6 +482,10 @@ xác thực danh tính của bạn và nhận: họ và tên, số định danh 
 
     def _css(self, environ):
         return "200 OK", [("Content-Type", "text/css; charset=utf-8")], CSS.encode()
+
+    def _icon(self, environ):
+        # Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
+        return "204 No Content", [], b""
 
     def _purge(self) -> None:
         now = self.clock()
