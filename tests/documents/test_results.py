@@ -15,7 +15,6 @@ from motcua.directory.models import Role
 from motcua.documents import issuing, qr, results, signing
 from motcua.documents.models import Result
 from motcua.documents.signing import pades
-from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.integrations.models import OutboxMessage
 from tests.documents.conftest import local
@@ -274,5 +273,6 @@ def test_a_revoked_result_stays_retrievable_and_verify_says_revoked(issued, clie
 def test_no_credentials_error_is_a_conflict(agencies, settings, tmp_path):
     settings.MOTCUA_SIGNING_DIR = tmp_path / "none"
     assert not signing.get().has_credentials(agencies["justice"])
-    assert isinstance(issuing.no_credentials(agencies["justice"]), Conflict)
-    assert services  # the dossiers' services are what issue results (through `complete`)
+    refusal = issuing.no_credentials(agencies["justice"])
+    assert isinstance(refusal, Conflict) and refusal.status == 409
+    assert refusal.code == "no_signing_credentials" and agencies["justice"].name in refusal.message
