@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import DomainError, NotFound
@@ -40,7 +41,7 @@ def result_page(request: HttpRequest, code: str) -> HttpResponse:
         if request.method == "POST":
             upload = request.FILES.get("file")
             if upload is None:
-                context["upload_error"] = "Hãy chọn tệp PDF của kết quả cần kiểm tra."
+                context["upload_error"] = _("Hãy chọn tệp PDF của kết quả cần kiểm tra.")
                 verdict = results.verify_stored(request, code)
             else:
                 verdict = results.verify_copy(request, code, upload)
@@ -70,5 +71,5 @@ def revoke(request: HttpRequest, code: str) -> HttpResponse:
         r = results.Result.objects.select_related("dossier").filter(code=code).first()
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Đã thu hồi kết quả {r.code}.")
+        messages.success(request, _("Đã thu hồi kết quả {code}.").format(code=r.code))
     return redirect(reverse("workspace:dossier", kwargs={"code": r.dossier.code}) + "#results")

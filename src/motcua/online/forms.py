@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core import inputs
 from motcua.core.errors import ValidationFailed
@@ -19,7 +20,7 @@ from motcua.core.identity import check_personal_id, check_tax_code
 
 OWN_FIELDS = ("phone", "email", "address")
 TYPED_FIELDS = ("kind", "name", "id_number", "tax_code", "birth_date", "phone", "email", "address")
-KINDS = {"citizen": "Công dân", "organisation": "Tổ chức, doanh nghiệp"}
+KINDS = {"citizen": _("Công dân"), "organisation": _("Tổ chức, doanh nghiệp")}
 # Vietnamese numbers: mobile 0 + 9 digits, landline 0 + 10 digits; +84 instead of the leading 0.
 PHONE = re.compile(r"(?:\+84|0)[0-9]{9,10}")
 PHONE_SEPARATORS = str.maketrans("", "", " .-()")
