@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
@@ -624,6 +624,11 @@ def canonical_records(draw) -> dict:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(recs=st.lists(canonical_records(), min_size=1, max_size=3, unique_by=lambda r: r["code"]))
+# Found by Hypothesis: a list cell is read back through the formula guard's reverse, so it must be written
+# through the guard too ("'=" came back "=").
+@example(recs=[bare_record(subjects=["="])])
+@example(recs=[bare_record(subjects=["'="], agencies=["+1"])])
+@example(recs=[bare_record(subjects=["''=", "@b"])])
 def test_any_text_survives_the_round_trip(tmp_path, suffix, recs):
     if suffix == ".xlsx":
         # XML turns a carriage return into a line feed: Excel files cannot hold a bare '\r'.
@@ -631,6 +636,15 @@ def test_any_text_survives_the_round_trip(tmp_path, suffix, recs):
     path = tmp_path / f"prop{suffix}"
     write_file(recs, path)
     assert [row.record for row in read_file(path)] == recs
+
+
+def test_csv_export_keeps_list_cells_from_running_as_formulas(tmp_path):
+    write_file([bare_record(subjects=['=HYPERLINK("http://x")', "b"], agencies=["-1"])], tmp_path / "f.csv")
+    row = dict(
+        zip(*csv.reader(io.StringIO((tmp_path / "f.csv").read_text(encoding="utf-8-sig"))), strict=True)
+    )
+    assert row["subjects"] == '\'=HYPERLINK("http://x"); b' and row["agencies"] == "'-1"
+    assert read_file(tmp_path / "f.csv")[0].record["subjects"] == ['=HYPERLINK("http://x")', "b"]
 
 
 def test_the_demo_catalogue_is_accepted_and_survives_excel(tmp_path, db):

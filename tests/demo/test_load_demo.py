@@ -91,8 +91,9 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     text = out.getvalue()
-    assert "[1/7] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
+    assert "[1/8] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
     assert "congdan" in text and "mật khẩu 'demo'" in text
+    assert "[8/8] Giấy tờ số hóa của công dân: 3 giấy tờ số hóa của Nguyễn Thị Hoa trong 2 hồ sơ" in text
 
     # administrative units from the vietnam-provinces package
     units = AdminUnit.objects.filter(valid_from=services.MERGER)
@@ -164,6 +165,7 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     assert dict(Procedure.objects.values_list("code", "version")) == versions
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert "giữ nguyên" in lines[5] and "thêm 0," in lines[5]
+    assert "không thêm" in lines[6] and "đã có sẵn (không thêm)" in lines[7]
 
 
 def test_procedure_file_is_the_canonical_shape():

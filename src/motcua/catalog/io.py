@@ -552,12 +552,14 @@ def _csv_unsafe(value: str) -> str:
 
 
 def _csv_cell(value: Any, kind: str) -> str:
+    # Every cell is neutralised, lists too: read_csv undoes the apostrophe on every cell, so a list cell
+    # written raw lost the apostrophe of its first item ("'=" came back "="), and "=..." reached Excel.
     if kind == CODES:
-        return _join(value, ";")
+        return _csv_safe(_join(value, ";"))
     if kind == TEXTS:
-        return _join(value, "; ")
+        return _csv_safe(_join(value, "; "))
     if kind == JSON_LIST:
-        return json.dumps(value or [], ensure_ascii=False)
+        return json.dumps(value or [], ensure_ascii=False)  # starts with '[': never a formula
     if value is None:
         return ""
     return _csv_safe(_as_text(value))

@@ -609,6 +609,13 @@ def load_history() -> str:
     return history.load_history(print)
 
 
+def load_papers() -> str:
+    """congdan's digitised papers for her data warehouse (``motcua.demo.papers``), after the history."""
+    from motcua.demo import papers
+
+    return papers.load_papers()
+
+
 Step = tuple[str, Callable[[], str]]
 STEPS: tuple[Step, ...] = (
     ("Đơn vị hành chính", load_admin_units),
@@ -618,6 +625,7 @@ STEPS: tuple[Step, ...] = (
     ("Lịch làm việc", load_calendar),
     ("Danh mục thủ tục hành chính", load_procedures),
     ("Hồ sơ", load_history),  # <- dossier history step: motcua.demo.history.load_history(...)
+    ("Giấy tờ số hóa của công dân", load_papers),
 )
 
 
