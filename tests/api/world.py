@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.dossiers.conftest import PROCEDURE, submission
+from tests.workspace import documents
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = documents.pdf("Giay to")
 ACTIONS = (
     "accept",
     "refuse",

@@ -14,6 +14,7 @@ from motcua.directory.models import Agency, Applicant, CalendarDay, Role
 from motcua.dossiers import forms_data, replay, selectors, services
 from motcua.dossiers.models import Dossier
 from tests.dossiers.conftest import local, state, submission
+from tests.workspace import documents
 
 FRI_1500 = local(2025, 8, 15, 15)
 
@@ -145,7 +146,7 @@ def strangers(people, make_staff, agencies, api_as):
 def test_a_dossier_the_caller_cannot_see_is_404_on_every_action_and_file_endpoint(clients, strangers):
     code = clients["congdan"].post("/dossiers", submission()).json()["code"]
     missing = code[:-4] + "9999"
-    pdf = b"%PDF-1.4\n%%EOF\n"
+    pdf = documents.pdf("Giay to")
     for who in strangers.values():
         calls = {
             "action": lambda c, w=who: w.post(f"/dossiers/{c}/actions/withdraw", {"reason": "x"}),

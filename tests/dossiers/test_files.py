@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from motcua.dossiers.files import clean_name
 from motcua.dossiers.models import DossierEvent, DossierFile
 from tests.dossiers.conftest import state, submission
+from tests.workspace import documents
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = documents.pdf("Giay to")
+PNG = documents.png()
 
 
 @pytest.fixture
@@ -85,6 +86,9 @@ def test_citizen_uploads_a_paper_and_staff_who_see_the_dossier_download_it(
             "unsupported_file_type",
         ),
         (SimpleUploadedFile("virus.exe", b"MZ\x90\x00" * 10), None, 422, "unsupported_file_type"),
+        # Right magic bytes, but no PDF behind them; a PNG header on garbage: neither would open for the officer.
+        (SimpleUploadedFile("hong.pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"), None, 422, "broken_file"),
+        (SimpleUploadedFile("anh.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), None, 422, "broken_file"),
         (SimpleUploadedFile("to-khai.pdf", PDF), "KHONGCO", 422, "unknown_component"),
     ],
 )

@@ -20,10 +20,11 @@ from motcua.dossiers.models import Dossier, DossierFile, private_storage
 from tests.clients import signed_in
 from tests.dossiers.conftest import local, procedure, submission  # noqa: F401 (fixture)
 from tests.portal.test_pages import visible
+from tests.workspace import documents
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = documents.pdf("Giay to")
 HOME = "/ca-nhan/"
 WAREHOUSE = "/ca-nhan/kho-du-lieu/"
 
@@ -268,7 +269,7 @@ def test_results_are_listed_and_downloaded_with_their_checksum_checked(hoa, peop
     assert hoa.get(f"{WAREHOUSE}x1/").status_code == 404
     # Bytes changed on disk: refused with a message, never a 500.
     with private_storage.open(r1.file.name, "wb") as fh:
-        fh.write(PDF.replace(b"1.4", b"1.7"))
+        fh.write(PDF.replace(b"%PDF-1.7", b"%PDF-1.4"))
     bad = hoa.get(f"{WAREHOUSE}r{r1.pk}/")
     assert bad.status_code == 409 and "không khớp mã kiểm tra" in visible(bad)
     private_storage.delete(r1.file.name)

@@ -21,11 +21,12 @@ from motcua.dossiers import services
 from motcua.dossiers.models import Dossier
 from tests.dossiers.conftest import local, procedure, submission  # noqa: F401 (fixture)
 from tests.portal.test_browser import PHONE, browser, new_page  # noqa: F401 (fixture)
+from tests.workspace import documents
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1366, "height": 768}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = documents.pdf("Giay to")
 
 
 @pytest.fixture

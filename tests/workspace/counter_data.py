@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from motcua.catalog.services import apply_record
 from tests.api.catalog_data import record
+from tests.workspace import documents
 
 CODE = "1.001193"
 PID = "038190001234"
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = documents.pdf("Ban quet")
 FULL_METADATA = {
     "m_TP1__doc_type": "TP1",
     "m_TP1__doc_name": "Tờ khai đăng ký khai sinh",

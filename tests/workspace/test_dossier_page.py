@@ -23,6 +23,7 @@ from motcua.workspace import dossier_page
 from tests.api.catalog_data import make_procedure
 from tests.dossiers.conftest import procedure, state, submission  # noqa: F401 - fixture
 from tests.portal.test_pages import visible
+from tests.workspace import documents
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +316,7 @@ def test_htmx_answers_with_the_form_alone_or_a_client_redirect(online, as_user):
 
 
 # ------------------------------------------------------------------------------------------------- files
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = documents.pdf("Ban quet")
 
 
 def test_reception_adds_a_scan_and_everyone_downloads_it_through_the_api(counter, as_user):
