@@ -167,7 +167,9 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "received_at"], name="dossier_receiving_book_idx"),
             models.Index(fields=["-submitted_at", "-id"], name="dossier_list_order_idx"),
             # A citizen's own dossiers, newest first (/ca-nhan/): one account's rows, already in page order.
-            models.Index(fields=["applicant_user", "-submitted_at", "-id"], name="dossier_applicant_list_idx"),
+            models.Index(
+                fields=["applicant_user", "-submitted_at", "-id"], name="dossier_applicant_list_idx"
+            ),
             models.Index(fields=["received_at", "id"], name="dossier_received_order_idx"),
             # The work queue (dossiers.queue): small partial indexes over the few pending rows, so that
             # its pages and counts cost the same at a million dossiers as at a thousand. On PostgreSQL
