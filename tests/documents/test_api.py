@@ -54,10 +54,26 @@ def test_the_form_endpoint_reads_a_fixed_number_of_rows(
 ):
     clients["tiepnhan"].get(f"/dossiers/{lifecycle.code}/forms/{number}")  # warm the calendar and fonts
     # token, roles, dossier (with its procedure, version and agencies), components, fees, events (with
-    # their agencies), then the log book line (01) or the names of the people handed to (05)
-    with django_assert_num_queries(7):
+    # their agencies), then the log book line (01) or the names of the people handed to (05), and the
+    # issuing unit that signs it
+    with django_assert_num_queries(8):
         r = clients["tiepnhan"].get(f"/dossiers/{lifecycle.code}/forms/{number}")
     assert r.status_code == 200
+
+
+def test_a_form_is_signed_by_the_unit_that_issues_it(lifecycle, clients, settings):
+    from motcua.documents import signing
+    from motcua.documents.signing import pades
+
+    pdf = clients["tiepnhan"].get(f"/dossiers/{lifecycle.code}/forms/01").content
+    check = pades.check(pdf, signing.get().trust_roots())
+    assert check.valid, check.reason
+    assert check.signed_by == lifecycle.receiving_agency.name
+    # A unit without signing credentials still prints its forms (stamped on paper at the counter).
+    settings.MOTCUA_SIGNING_AUTO_ENROL = False
+    settings.MOTCUA_SIGNING_DIR = settings.MOTCUA_SIGNING_DIR.parent / "nobody"
+    unsigned = clients["tiepnhan"].get(f"/dossiers/{lifecycle.code}/forms/01").content
+    assert unsigned.startswith(b"%PDF") and b"/ByteRange" not in unsigned
 
 
 def test_the_log_book_endpoint_answers_pdf_or_xlsx_to_the_units_staff(lifecycle, clients):

@@ -12,9 +12,10 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
 from motcua.core import inputs
+from motcua.directory.models import Agency
 from motcua.dossiers import forms_data, selectors
 
-from . import render
+from . import render, signing
 
 # Lines one log book may hold (ADR 0011): WeasyPrint lays a long table out at 10-50 ms a line, so a PDF
 # stops at 500 lines (about 28 A4 pages); a spreadsheet line costs about 1 ms, and 20 000 of them (a busy
@@ -43,8 +44,24 @@ def _file(content: bytes, content_type: str, filename: str, *, inline: bool) -> 
 
 
 def form_pdf(data: dict[str, Any]) -> HttpResponse:
-    """A form's content (`form_content`) printed: an inline PDF named `{code}-mau{number}.pdf`."""
-    return _file(render.form_pdf(data), PDF, f"{data['code']}-mau{data['form']}.pdf", inline=True)
+    """A form's content (`form_content`) printed: an inline PDF named `{code}-mau{number}.pdf`, signed by
+    the unit that issues it."""
+    return _file(
+        _signed(render.form_pdf(data), data), PDF, f"{data['code']}-mau{data['form']}.pdf", inline=True
+    )
+
+
+def _signed(pdf: bytes, data: dict[str, Any]) -> bytes:
+    """The form with the issuing unit's PAdES signature when the unit has signing credentials.
+
+    A form is also printed and stamped at the counter, so a unit without a certificate yet still prints
+    it (unlike an electronic result, whose legal value is its signature: documents.issuing)."""
+    identifier = (data.get("issuer") or {}).get("identifier")
+    agency = Agency.objects.filter(identifier=identifier).first() if identifier else None
+    signer = signing.get()
+    if agency is None or not signer.has_credentials(agency):
+        return pdf
+    return signer.sign(pdf, agency, reason=data["title"], location=data.get("place") or agency.name).pdf
 
 
 def form_pdf_response(user, code: str, number: Any) -> HttpResponse:
