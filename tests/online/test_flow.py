@@ -313,3 +313,16 @@ def test_a_revoked_result_cannot_be_reused(citizen, agencies, procedure, warehou
     assert response.status_code == 422
     assert "đã bị thu hồi" in response.content.decode()
     assert not DraftFile.objects.exists()
+
+
+def test_a_draft_upload_changed_at_rest_is_not_filed(citizen, agencies, procedure, private_files):
+    client = signed_in(citizen)
+    draft = start(client, agencies)
+    client.post(form_url(draft), {"own-phone": "0912345678", "file-TP1": upload(), "file-TP2": upload()})
+    kept = DraftFile.objects.filter(draft=draft, component_code="TP1").get()
+    (private_files / kept.file.name).write_bytes(pdf_bytes(2))  # still a PDF, but not the one checked
+    response = client.post(f"/nop-ho-so/{CODE}/{draft.key}/xem-lai/")
+    assert response.status_code == 422
+    assert "không khớp mã kiểm tra" in response.content.decode()
+    assert not Dossier.objects.exists() and not DossierFile.objects.exists()
+    assert DraftFile.objects.filter(draft=draft).count() == 2

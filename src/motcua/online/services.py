@@ -14,6 +14,7 @@ from datetime import datetime
 from django.core.files import File
 from django.db import transaction
 
+from motcua.core import storage
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.directory import selectors as directory
 from motcua.directory.models import Applicant
@@ -298,7 +299,8 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
                 if f.reuse_key:
                     made = files.attach_reused(actor, d.code, f.reuse_key, component=f.component_code, at=at)
                 else:
-                    with f.file.open("rb") as fh:
+                    # The draft's bytes as they were checked when saved: changed at rest, not filed.
+                    with storage.open_checked(f.file.name, f.sha256) as fh:
                         made = files.attach(
                             actor, d.code, File(fh, name=f.name), component=f.component_code, at=at
                         )

@@ -284,8 +284,10 @@ def review(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
         # draft, and lands on the dossier the first one filed.
         try:
             d = services.submit(request.user, key, code, vneid_verified=vneid.verified(request))
-        except NotFound:
-            raise
+        except NotFound as exc:
+            if exc.code == "draft_not_found":
+                raise
+            error = exc.message  # a draft paper whose bytes are gone: said on the review page
         except DomainError as exc:
             error = exc.message
         else:
