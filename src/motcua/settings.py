@@ -246,6 +246,8 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.integrations",
+    "motcua.integrations.dvcqg",
+    "motcua.integrations.population",
     "motcua.notifications",
     "motcua.access",
     # The admin after motcua.access, whose admin/ templates then take precedence over the stock ones (ADR 0014).
@@ -409,6 +411,16 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30"))
 if OUTBOX_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
+
+# National Public Service Portal (contract §7; integrations/dvcqg). Without a URL nothing is sent and every
+# dossier change waits in the outbox. Timeout: a call unanswered this long is repeated later (the portal may
+# have stored it: repeating the same state is harmless). Batch: HoSo objects per DongBoHoSoMC call.
+DVCQG_URL = os.environ.get("MOTCUA_DVCQG_URL", "").rstrip("/")
+DVCQG_USERNAME = os.environ.get("MOTCUA_DVCQG_USERNAME", "")
+DVCQG_PASSWORD = os.environ.get("MOTCUA_DVCQG_PASSWORD", "")
+DVCQG_MADONVI = os.environ.get("MOTCUA_DVCQG_MADONVI", "")
+DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", "10"))
+DVCQG_BATCH = env_int("MOTCUA_DVCQG_BATCH", 100, 1, 1000)
 
 # Electronic results (ADR 0019): the signer plugin (documents/signing/contrib/<name>, or a dotted path to a
 # class) and the local plugin's directory of agency keys and trust roots. Auto-enrolment from the demo CA is

@@ -149,6 +149,8 @@ class Dossier(models.Model):
     paid_online = models.PositiveSmallIntegerField(
         _("thanh toán trực tuyến"), choices=OnlinePayment.choices, default=OnlinePayment.NO
     )
+    # DSKetNoiCSDL: the national databases queried for this dossier, as their MaCSDL codes (766 indicator 4.5).
+    national_databases = models.JSONField(_("CSDL quốc gia đã khai thác"), default=list, blank=True)
 
     idempotency_key = models.CharField(
         _("khóa chống gửi trùng"), max_length=120, null=True, blank=True, unique=True, editable=False

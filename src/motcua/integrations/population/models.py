@@ -1,0 +1,1 @@
+"""Lookups in the National Population Database (domain.md §4, §7.2); see population/client.py."""
