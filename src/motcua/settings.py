@@ -411,6 +411,16 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "8"))
 OUTBOX_RETENTION_DAYS = int(os.environ.get("MOTCUA_OUTBOX_RETENTION_DAYS", "30"))
 if OUTBOX_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("MOTCUA_OUTBOX_RETENTION_DAYS must be a whole number of days, at least 1")
+# Retry spacing (seconds: the first delay and the cap, with jitter) and the lease a worker holds on what it
+# sends (a worker killed mid-send frees its messages when the lease runs out). Small values are for tests.
+OUTBOX_BACKOFF_BASE = float(os.environ.get("MOTCUA_OUTBOX_BACKOFF_BASE", "30"))
+OUTBOX_BACKOFF_CAP = float(os.environ.get("MOTCUA_OUTBOX_BACKOFF_CAP", "3600"))
+OUTBOX_LEASE = float(os.environ.get("MOTCUA_OUTBOX_LEASE", "120"))
+if not (0 < OUTBOX_BACKOFF_BASE <= OUTBOX_BACKOFF_CAP and OUTBOX_LEASE > 0):
+    raise ImproperlyConfigured(
+        "MOTCUA_OUTBOX_BACKOFF_BASE, MOTCUA_OUTBOX_BACKOFF_CAP, MOTCUA_OUTBOX_LEASE phải là số giây dương "
+        "(BASE không quá CAP)."
+    )
 
 # National Public Service Portal (contract §7; integrations/dvcqg). Without a URL nothing is sent and every
 # dossier change waits in the outbox. Timeout: a call unanswered this long is repeated later (the portal may

@@ -16,6 +16,8 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -44,6 +46,16 @@ class RetryableError(DeliveryError):
 
 class PermanentError(DeliveryError):
     pass
+
+
+@dataclass
+class BatchResult:
+    """What a batching transport's `deliver_many(messages)` returns: the messages that failed (by id; the
+    others were accepted), and the transport's own writes that must commit with the 'delivered' marks
+    (run by the worker inside its recording transaction)."""
+
+    errors: dict[int, DeliveryError] = field(default_factory=dict)
+    commit: Callable[[], None] | None = None
 
 
 class Transport(Protocol):
@@ -207,5 +219,5 @@ class Registry:
 
 
 registry = Registry()
-# The national-portal transport (dossier sync to DVCQG) will register its own prefix here.
+# The national-portal transport (dossier sync to DVCQG) registers its own prefix (integrations/dvcqg/apps.py).
 registry.register("", WebhookTransport())

@@ -30,19 +30,23 @@ from operator import or_
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .models import OutboxMessage
 from .selectors import queue_status
-from .transports import DeliveryError, PermanentError, Registry, RetryableError, Transport
+from .transports import (
+    BatchResult,
+    DeliveryError,
+    PermanentError,
+    Registry,
+    RetryableError,
+    Transport,
+)
 from .transports import registry as default_registry
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-LEASE = timedelta(minutes=2)
 PURGE_EVERY = timedelta(hours=1)
 PURGE_CHUNK = 2000
 DB_RETRY_BASE = timedelta(seconds=1)
@@ -51,12 +55,15 @@ Status = OutboxMessage.Status
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
-    """Delay before attempt `attempts + 1`: 30 s x 2^(attempts-1), capped at 1 h, with 'equal jitter'.
+    """Delay before attempt `attempts + 1`: base x 2^(attempts-1), capped, with 'equal jitter' (base 30 s
+    and cap 1 h unless MOTCUA_OUTBOX_BACKOFF_BASE / _CAP say otherwise).
 
     Half the delay is fixed and half random, so receivers coming back after an outage are not hit by every
     message of every worker in the same second, yet no retry comes sooner than half the nominal delay.
     """
-    nominal = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    base = timedelta(seconds=settings.OUTBOX_BACKOFF_BASE)
+    cap = timedelta(seconds=settings.OUTBOX_BACKOFF_CAP)
+    nominal = min(cap, base * (2 ** min(max(0, attempts - 1), 40)))
     return nominal / 2 + nominal / 2 * rng.random()
 
 
@@ -94,7 +101,7 @@ class OutboxWorker:
         clock: Callable[[], datetime] = timezone.now,
         rng: random.Random | None = None,
         batch: int = 50,
-        lease: timedelta = LEASE,
+        lease: timedelta | None = None,
         max_attempts: int | None = None,
         say: Callable[[str], None] | None = None,
         db_retry: timedelta = DB_RETRY_BASE,
@@ -103,7 +110,7 @@ class OutboxWorker:
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch = batch
-        self.lease = lease
+        self.lease = lease if lease is not None else timedelta(seconds=settings.OUTBOX_LEASE)
         self.max_attempts = max_attempts if max_attempts is not None else settings.OUTBOX_MAX_ATTEMPTS
         self.say = say or log.warning
         self.db_retry = db_retry
@@ -164,7 +171,9 @@ class OutboxWorker:
         for prefix, transport in prefixes:
             if transport.unavailable_reason() is None:
                 usable.append(prefix)
-            else:
+            elif not getattr(transport, "quiet", False):
+                # A transport marked `quiet` is an optional connection that is off until configured (the
+                # national portal): its messages wait without a word in every worker's log.
                 self._usable_reason_once(transport)
         if not usable:
             return None
@@ -188,10 +197,12 @@ class OutboxWorker:
             pk=message.pk, status=Status.PENDING, next_attempt_at=message.next_attempt_at
         )
 
-    def lease_for(self, transport: Transport | None) -> timedelta:
-        # A renewed lease must outlast one send: at least twice the transport's timeout, plus a margin.
+    def lease_for(self, transport: Transport | None, calls: int = 1) -> timedelta:
+        # A renewed lease must outlast the sends: at least twice the transport's timeout per call, plus a
+        # margin (30 s, or the lease itself when it is shorter: tests that kill workers use short leases).
         timeout = getattr(transport, "timeout", 0) or 0
-        return max(self.lease, timedelta(seconds=2 * timeout + 30))
+        margin = min(self.lease, timedelta(seconds=30))
+        return max(self.lease, timedelta(seconds=2 * timeout * calls) + margin)
 
     def renew(self, message: OutboxMessage, transport: Transport | None) -> bool:
         """Extend the lease on `message` just before sending it; False if another worker took it over."""
@@ -275,11 +286,112 @@ class OutboxWorker:
             claimed = self.claim()
             if not claimed:
                 break
-            for i, message in enumerate(claimed):
+            batches: dict[int, list[OutboxMessage]] = defaultdict(list)
+            singles: list[OutboxMessage] = []
+            for message in claimed:
+                transport = self.registry.resolve(message.topic)
+                if transport is not None and hasattr(transport, "deliver_many"):
+                    batches[id(transport)].append(message)
+                else:
+                    singles.append(message)
+            # Batching transports first (one call carries many messages), then the single sends in order.
+            pending = list(batches.values())
+            while pending and not _stopped(stop):
+                stats += self.deliver_batch(pending.pop(0))
+            if _stopped(stop):
+                self.release([m for ms in pending for m in ms] + singles)
+                break
+            for i, message in enumerate(singles):
                 if _stopped(stop):
-                    self.release(claimed[i:])
+                    self.release(singles[i:])
                     break
                 stats.add(self.deliver(message))
+        return stats
+
+    # -- batches ------------------------------------------------------------------------------------------------
+
+    def _renew_many(self, messages: list[OutboxMessage], until: datetime) -> list[OutboxMessage]:
+        """Extend the leases of a batch with guarded bulk updates; the messages this worker still holds."""
+        by_lease: dict[datetime, list[OutboxMessage]] = defaultdict(list)
+        for m in messages:
+            by_lease[m.next_attempt_at].append(m)
+        held: list[OutboxMessage] = []
+        with transaction.atomic():
+            for lease, group in by_lease.items():
+                guard = OutboxMessage.objects.filter(
+                    pk__in=[m.pk for m in group], status=Status.PENDING, next_attempt_at=lease
+                )
+                if connection.features.has_select_for_update:
+                    guard = guard.select_for_update()
+                still = set(guard.values_list("pk", flat=True))
+                if still:
+                    OutboxMessage.objects.filter(
+                        pk__in=still, status=Status.PENDING, next_attempt_at=lease
+                    ).update(next_attempt_at=until)
+                held += [m for m in group if m.pk in still]
+        for m in held:
+            m.next_attempt_at = until
+        return held
+
+    def deliver_batch(self, messages: list[OutboxMessage]) -> RunStats:
+        """Send leased messages of one batching transport through its `deliver_many` and record every
+        outcome in a few bulk statements (one per outcome and attempt count), in one transaction with the
+        transport's own writes (`BatchResult.commit`)."""
+        stats = RunStats()
+        transport = self.registry.resolve(messages[0].topic)
+        calls = 3 + len(messages) // max(1, getattr(transport, "batch", 0) or len(messages))
+        held = self._renew_many(messages, self.clock() + self.lease_for(transport, calls))
+        stats.lost_lease += len(messages) - len(held)
+        if not held:
+            return stats
+        try:
+            result = transport.deliver_many(held)
+        except Exception as exc:  # noqa: BLE001 - a transport bug costs the batch one attempt, not the loop
+            result = BatchResult({m.pk: RetryableError(type(exc).__name__, str(exc)) for m in held})
+        now = self.clock()
+        lease = held[0].next_attempt_at
+        with transaction.atomic():
+            guard = OutboxMessage.objects.filter(
+                pk__in=[m.pk for m in held], status=Status.PENDING, next_attempt_at=lease
+            )
+            if connection.features.has_select_for_update:
+                guard = guard.select_for_update()
+            still = set(guard.values_list("pk", flat=True))
+            # The portal's acknowledgements are facts whoever holds the lease now: they are always written.
+            if result.commit is not None:
+                result.commit()
+            delivered = [m for m in held if m.pk in still and m.pk not in result.errors]
+            if delivered:
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in delivered]).update(
+                    status=Status.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error=""
+                )
+            failed: dict[tuple[int, str], list[OutboxMessage]] = defaultdict(list)
+            for m in held:
+                if m.pk in still and m.pk in result.errors:
+                    error = result.errors[m.pk]
+                    attempts = m.attempts + 1
+                    dead = isinstance(error, PermanentError) or attempts >= self.max_attempts
+                    failed[(attempts, "dead" if dead else "retried", error.full[:2000])].append(m)
+            updates = []
+            for (attempts, outcome, text), group in failed.items():
+                changes: dict = {"attempts": attempts, "last_error": text}
+                if outcome == "dead":
+                    changes["status"] = Status.DEAD
+                else:
+                    changes["next_attempt_at"] = now + backoff(attempts, self.rng)
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in group]).update(**changes)
+                updates.append((outcome, changes, group))
+        for m in delivered:
+            m.status, m.delivered_at, m.attempts, m.last_error = Status.DELIVERED, now, m.attempts + 1, ""
+        stats.delivered += len(delivered)
+        for outcome, changes, group in updates:
+            for m in group:
+                for field, value in changes.items():
+                    setattr(m, field, value)
+                _report(m, outcome, result.errors[m.pk])
+            stats.dead += len(group) if outcome == "dead" else 0
+            stats.retried += len(group) if outcome == "retried" else 0
+        stats.lost_lease += len(held) - len(still)
         return stats
 
     # -- the loop -----------------------------------------------------------------------------------------------
