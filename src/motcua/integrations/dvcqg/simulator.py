@@ -316,7 +316,8 @@ class Simulator:
             else:
                 raise Refused(404, "không có dịch vụ này")
         except Refused as exc:
-            self.store.transaction(lambda db: self.store.bump(db, "refused"))
+            counter = "refused_older" if exc.code == 4 else "refused"
+            self.store.transaction(lambda db: self.store.bump(db, counter))
             log.info("dvcqg-simulator: từ chối %s: %s", service, exc)
             return 200, {"error_code": exc.code, "message": str(exc)}
         if self.faults["slow_seconds"]:
