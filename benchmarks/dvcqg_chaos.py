@@ -108,13 +108,18 @@ class Processes:
                 time.sleep(0.05)
 
     def start_worker(self) -> None:
+        self.worker_out = self.work / f"worker-{self.worker_starts}.out"
         self.worker = subprocess.Popen(
             [motcua(), "outbox_worker", "--sleep", "0.05", "--batch", str(2 * BATCH)],
             env=self.env,
-            stdout=subprocess.DEVNULL,
+            stdout=self.worker_out.open("w"),
             stderr=(self.work / "worker.log").open("a"),
         )
         self.worker_starts += 1
+
+    def worker_ready(self) -> bool:
+        # The worker says it runs once Django is set up (a few seconds on a busy machine).
+        return "đang chạy" in self.worker_out.read_text(encoding="utf-8", errors="replace")
 
     @staticmethod
     def kill(proc: subprocess.Popen | None) -> None:
@@ -196,10 +201,21 @@ def generate(changes: int, rng: random.Random, on_progress=None, duration: float
     return codes
 
 
-def chaos(procs: Processes, stop: threading.Event, rng: random.Random, kills: dict) -> None:
-    """Kill the worker with -9 a few seconds after each (re)start (it needs ~2-4 s to start), the simulator
-    now and then; restart them at once."""
-    while not stop.wait(rng.uniform(4.0, 7.0)):
+def chaos(procs: Processes, stop: threading.Event, rng: random.Random, kills: dict, least: int = 2) -> None:
+    """Kill the worker with -9 0.5-3 s after each (re)started one has begun working, the simulator too about
+    one time in three; restart them at once. Goes on until `stop` is set and at least `least` kills happened
+    (or a minute more has passed)."""
+    hard = None
+    while True:
+        while not procs.worker_ready():
+            if procs.worker.poll() is not None:  # it died by itself: start another
+                procs.start_worker()
+            time.sleep(0.1)
+        time.sleep(rng.uniform(0.5, 3.0))
+        if stop.is_set():
+            hard = hard or time.monotonic() + 60
+            if kills["worker"] >= least or time.monotonic() > hard:
+                return
         if rng.random() < 0.3:
             procs.kill(procs.sim)
             kills["simulator"] += 1
