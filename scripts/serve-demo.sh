@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`'s last step: the web server in the foreground and, beside it, the outbox worker that delivers
 # dossier changes and the applicants' notices (e-mail into var/mail/, SMS on this console), and the local VNeID
-# provider for "Đăng nhập bằng VNeID" (contract §9) unless MOTCUA_OIDC_ISSUER already names one. Ctrl-C stops all.
+# provider for "Đăng nhập bằng VNeID" (contract §9) unless MOTCUA_OIDC_ISSUER already names one, and the National
+# Public Service Portal simulator (contract §7) unless MOTCUA_DVCQG_URL already names a portal. Ctrl-C stops all.
 set -euo pipefail
 BIN="${BIN:-.venv/bin}"
 PORT="${PORT:-8000}"
@@ -13,6 +14,14 @@ if [ -z "${MOTCUA_OIDC_ISSUER:-}" ]; then
   OIDC_PORT="${OIDC_PORT:-8021}"
   "$BIN/motcua" oidc_provider --port "$OIDC_PORT" &
   export MOTCUA_OIDC_ISSUER="http://127.0.0.1:${OIDC_PORT}"
+fi
+if [ -z "${MOTCUA_DVCQG_URL:-}" ]; then
+  DVCQG_PORT="${DVCQG_PORT:-8022}"
+  export MOTCUA_DVCQG_USERNAME="${MOTCUA_DVCQG_USERNAME:-motcua-demo}"
+  export MOTCUA_DVCQG_PASSWORD="${MOTCUA_DVCQG_PASSWORD:-motcua-demo-portal}"
+  export MOTCUA_DVCQG_MADONVI="${MOTCUA_DVCQG_MADONVI:-000.00.00.H40}"
+  "$BIN/motcua" dvcqg_simulator --port "$DVCQG_PORT" --quiet &
+  export MOTCUA_DVCQG_URL="http://127.0.0.1:${DVCQG_PORT}"
 fi
 "$BIN/motcua" outbox_worker &
 "$BIN/motcua" serve --port "$PORT" --demo-banner
