@@ -119,3 +119,30 @@ def test_injected_failures_store_nothing(portal):
     answers = [send(portal, "DongBoHoSoMC", [hoso()], "false") for _ in range(4)]
     assert all(a.get("error_code") != 0 for a in answers)
     assert portal.dossier(CODE) is None and portal.stats()["counters"]["failed"] == 4
+
+
+def test_the_command_refuses_to_start_without_credentials(tmp_path):
+    import os
+    import subprocess
+
+    from .conftest import MOTCUA, free_port
+
+    env = {
+        **os.environ,
+        "MOTCUA_VAR_DIR": str(tmp_path),
+        "MOTCUA_DVCQG_USERNAME": "",
+        "MOTCUA_DVCQG_PASSWORD": "",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [MOTCUA, "dvcqg_simulator", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        done.returncode == 2
+        and done.stderr.strip().count("\n") == 0
+        and "MOTCUA_DVCQG_USERNAME" in done.stderr
+    )

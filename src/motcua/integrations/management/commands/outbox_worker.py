@@ -34,7 +34,8 @@ def stop_on_signals(stop: threading.Event):
 
 class Command(MotcuaCommand):
     help = (
-        "Gửi các bản tin trong hàng đợi outbox (webhook; thông báo thư điện tử, SMS cho người nộp), thử lại có "
+        "Gửi các bản tin trong hàng đợi outbox (webhook; Cổng DVCQG; thông báo thư điện tử, SMS cho người nộp), "
+        "thử lại có "
         "giãn cách, chuyển vào hàng lỗi khi hết lượt."
     )
 
