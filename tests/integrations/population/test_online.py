@@ -58,7 +58,9 @@ def test_the_account_holder_verified_and_the_dossier_records_it(
     with django_assert_max_num_queries(12):
         r = client.post(base + "doi-chieu-dan-cu/")
     assert r.status_code == 302 and r["Location"].endswith("to-khai/#population")
-    page = client.get(base + "to-khai/")
+    # The form page as pinned in tests/online/test_queries.py (11), and the verdicts: one query more.
+    with django_assert_max_num_queries(12):
+        page = client.get(base + "to-khai/")
     assert "Chủ tài khoản (Nguyễn Thị Hoa): ✓ Đã đối chiếu với CSDL quốc gia về dân cư" in visible(page)
     row = Lookup.objects.get()
     assert (row.user, row.id_number, row.purpose, row.outcome) == (hoa, HOA[0], "online_self", "match")
