@@ -276,7 +276,7 @@ def form(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
 @require_POST
 @citizen_page
 def population_check(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
-    """ "Đối chiếu với CSDL dân cư": the account holder (and the person filed for, as saved) looked up in the
+    """The "Đối chiếu với CSDL dân cư" button: the account holder (and the person filed for, as saved) looked up in the
     National Population Database; the form then shows each verdict."""
     draft = selectors.draft_of(request.user, key[:MAX_KEY], code)
     status, problems = population.check(request, own, draft)
