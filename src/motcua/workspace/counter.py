@@ -623,8 +623,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 @reception_page
 def population_lookup(request: HttpRequest) -> HttpResponse:
-    """The "Tra cứu CSDL dân cư" button: the applicant's personal ID, name and birth date checked against the National
-    Population Database; on a match the form is filled from the registry (`population.counter`)."""
+    """The "Tra cứu CSDL dân cư" button: the applicant's personal ID, name and birth date checked against
+    the National Population Database; on a match the form is filled from the registry (`population.counter`)."""
     p = _read(request)
     status, verdict = population.look_up(request, p.token, p.values, p.errors)
     if request.htmx:
