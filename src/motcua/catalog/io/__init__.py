@@ -46,6 +46,7 @@ from .common import (
 )
 from .csv import read_csv, write_csv
 from .json import read_json, write_json
+from .national import NationalRow, read_list_export
 from .xlsx import read_xlsx, write_xlsx
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "CatalogFileError",
     "CatalogImportInvalid",
     "Location",
+    "NationalRow",
     "Progress",
     "RowProblem",
     "SourceRow",
@@ -64,6 +66,7 @@ __all__ = [
     "read_csv",
     "read_file",
     "read_json",
+    "read_national_file",
     "read_xlsx",
     "write_csv",
     "write_file",
@@ -74,17 +77,27 @@ __all__ = [
 # --- reading, checking, importing ---------------------------------------------------------------
 
 
-def read_file(path: str | Path) -> list[SourceRow]:
-    suffix = _suffix(path)
+def _read_bytes(path: str | Path) -> bytes:
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise CatalogFileError(f"Không tìm thấy tệp {path} (file not found).", code="file_not_found") from exc
     except OSError as exc:
         raise CatalogFileError(
             f"Không đọc được tệp {path}: {exc.strerror} (cannot read file).", code="unreadable_file"
         ) from exc
-    return {".json": read_json, ".csv": read_csv, ".xlsx": read_xlsx}[suffix](raw)
+
+
+def read_file(path: str | Path) -> list[SourceRow]:
+    suffix = _suffix(path)
+    return {".json": read_json, ".csv": read_csv, ".xlsx": read_xlsx}[suffix](_read_bytes(path))
+
+
+def read_national_file(path: str | Path) -> list[NationalRow] | None:
+    """The rows of the national database's list export, or None when the file is another catalogue file."""
+    if _suffix(path) != ".xlsx":
+        return None
+    return read_list_export(_read_bytes(path))
 
 
 _ITEM_PATH = re.compile(r"^(\w+)\[(\d+)\]\.(.*)$", re.S)
