@@ -364,4 +364,4 @@ class NationalRecord(models.Model):
         verbose_name_plural = _("bản ghi CSDLQG về TTHC")
 
     def __str__(self) -> str:
-        return f"{self.procedure_id} ({self.get_source_display()})"
+        return str(self.get_source_display())

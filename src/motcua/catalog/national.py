@@ -475,3 +475,25 @@ def national_sources(codes: Iterable[str] | None = None) -> dict[str, str]:
     if codes is not None:
         qs = qs.filter(procedure__code__in=list(codes))
     return dict(qs.values_list("procedure__code", "source"))
+
+
+# --- from the portal ----------------------------------------------------------------------------
+
+
+def fetch_portal_rows(client: Any, codes: list[str] | None = None, progress: Progress | None = None) -> list:
+    """Full national records through the portal: the list (LayDanhSachTTHC) unless `codes` are given, then
+    LayThuTuc for each. A code the portal does not know is refused like a bad row. Raises PortalError."""
+    from .io.national import from_portal
+
+    if not codes:
+        codes = list(dict.fromkeys(str(item.get("MaTTHC") or "") for item in client.procedures()))
+    rows = []
+    for i, code in enumerate(codes):
+        record = client.procedure(code)
+        row = from_portal(record if record is not None else {"MaTTHC": code}, i)
+        if record is None:
+            row.errors = [f"MaTTHC: Cổng DVCQG không có thủ tục mã {code} (unknown procedure)"]
+        rows.append(row)
+        if progress and ((i + 1) % 10 == 0 or i + 1 == len(codes)):
+            progress(i + 1, len(codes))
+    return rows
