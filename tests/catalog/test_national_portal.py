@@ -205,8 +205,8 @@ def test_a_first_import_over_the_demo_catalogue_keeps_every_local_value(portal, 
     ("setup", "message"),
     [
         ("no_url", "Chưa cấu hình MOTCUA_DVCQG_URL"),
-        ("down", "Cổng Dịch vụ công quốc gia không trả lời được: share: HTTP 503"),
-        ("bad_password", "Cổng Dịch vụ công quốc gia không trả lời được: auth"),
+        ("down", "Không lấy được danh mục từ Cổng Dịch vụ công quốc gia: share: HTTP 503 (down)"),
+        ("bad_password", "Không lấy được danh mục từ Cổng Dịch vụ công quốc gia: auth"),
     ],
 )
 def test_portal_problems_are_one_line_and_exit_2(portal, agencies, settings, setup, message):
@@ -225,7 +225,10 @@ def test_unknown_and_malformed_codes_are_refused(portal, agencies):
     error, _ = fails("dvcqg_catalog", "--code", "1.4222")
     assert "1.004222" in error
     error, _ = fails("dvcqg_catalog", "--code", "1.004222", "9.999999")
-    assert "Cổng Dịch vụ công quốc gia không trả lời được" in error  # the portal answers 404 for it
+    assert error == (
+        "Không lấy được danh mục từ Cổng Dịch vụ công quốc gia: share LayThuTuc: error_code 404 "
+        "(Không có thủ tục mã 9.999999 (unknown MaTTHC))"
+    )
     assert Procedure.objects.count() == 0
 
 

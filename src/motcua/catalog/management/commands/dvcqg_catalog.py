@@ -52,7 +52,12 @@ class Command(MotcuaCommand):
         try:
             rows = fetch_portal_rows(client, code or None, progress=fetched)
         except PortalError as exc:
-            raise UsageError(f"Cổng Dịch vụ công quốc gia không trả lời được: {exc}") from exc
+            # The portal's own message (e.g. "Không có thủ tục mã ...") on the same single line.
+            detail = " ".join(exc.detail.split())[:200]
+            raise UsageError(
+                f"Không lấy được danh mục từ Cổng Dịch vụ công quốc gia: {exc}"
+                + (f" ({detail})" if detail else "")
+            ) from exc
         finally:
             fetched.close()
         progress = ProgressLine(stream, "Đã nhập")
