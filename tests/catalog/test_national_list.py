@@ -232,3 +232,17 @@ def test_local_edits_are_kept_and_reported_national_changes_are_taken(tmp_path, 
     again = import_catalog(workbook(tmp_path / "v2.xlsx", rows))
     assert again.unchanged == 3 and again.kept == {"1.100001": ["name"]}
     assert NationalRecord.objects.get(procedure=kept).conflicts == ["name"]
+
+
+def test_publish_applies_to_the_canonical_formats_too(tmp_path, directory):
+    import json
+
+    record = {"code": "1.000001", "name": "Thủ tục địa phương", "field": {"code": "X", "name": "Khác"}}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_catalog", str(path), "--publish", stdout=out, stderr=io.StringIO())
+    assert out.getvalue() == "Đã nhập 1 thủ tục: 1 mới, 0 cập nhật, 0 không đổi, 1 công khai.\n"
+    p = Procedure.objects.get()
+    assert p.publication_state == "published" and p.published_at is not None
+    assert p.versions.order_by("-number").first().record["publication_state"] == "published"
