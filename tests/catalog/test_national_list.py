@@ -16,6 +16,7 @@ from motcua.catalog.io import CatalogFileError, CatalogImportInvalid
 from motcua.catalog.models import Field, NationalRecord, Procedure, ProcedureVersion
 from motcua.catalog.records import PREFETCH, procedure_to_record
 from motcua.catalog.services import apply_record, import_catalog
+from tests.catalog.test_commands import cli_env  # noqa: F401 (fixture)
 
 HEADER = ["STT", "Mã số", "Tên", "Cơ quan ban hành", "Cơ quan thực hiện", "Lĩnh vực"]
 FIELDS = ["Hộ tịch", "Chứng thực", "Y tế dự phòng", "Dược phẩm", "Luật sư"]
@@ -246,3 +247,47 @@ def test_publish_applies_to_the_canonical_formats_too(tmp_path, directory):
     p = Procedure.objects.get()
     assert p.publication_state == "published" and p.published_at is not None
     assert p.versions.order_by("-number").first().record["publication_state"] == "published"
+
+
+def test_the_real_command_line(tmp_path, cli_env):  # noqa: F811 (the imported fixture)
+    """Subprocesses: a malformed export exits 2 with every bad row and no traceback; 520 rows import with
+    progress; the portal command fetches over HTTP from a portal the test runs."""
+    from tests.catalog.portal import running_portal
+    from tests.catalog.test_commands import cli, codes_in
+
+    rows = national_rows(520)
+    rows[10][1], rows[300][2] = "1.23", ""
+    bad = cli(cli_env, "import_catalog", str(workbook(tmp_path / "bad.xlsx", rows)))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    lines = bad.stderr.splitlines()
+    assert [line.split(" (mã")[0] for line in lines[:2]] == [
+        "trang “Sheet1”, dòng 15",
+        "trang “Sheet1”, dòng 305",
+    ]
+    assert "2 dòng lỗi trên 520 thủ tục" in lines[-1]
+    assert codes_in(cli_env) == []
+
+    good = cli(
+        cli_env, "import_catalog", str(workbook(tmp_path / "ds.xlsx", national_rows(520))), "--publish"
+    )
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.startswith(
+        "Đã nhập 520 thủ tục từ CSDLQG: 520 mới, 0 cập nhật, 0 không đổi, 520 công khai."
+    )
+    assert "Đã nhập 520/520 (100%) thủ tục" in good.stderr
+    assert len(codes_in(cli_env)) == 520
+
+    with running_portal() as (url, _):
+        env = {
+            **cli_env,
+            "MOTCUA_DVCQG_URL": url,
+            "MOTCUA_DVCQG_USERNAME": "u",
+            "MOTCUA_DVCQG_PASSWORD": "demo",
+        }
+        fetched = cli(env, "dvcqg_catalog", "--code", "1.004222", "2.000200")
+        assert fetched.returncode == 0, fetched.stderr
+        assert "Đã tải 2/2 (100%) thủ tục" in fetched.stderr
+        assert fetched.stdout.startswith("Đã nhập 2 thủ tục từ CSDLQG: 2 mới")
+        down = cli({**env, "MOTCUA_DVCQG_PASSWORD": "wrong"}, "dvcqg_catalog")
+        assert down.returncode == 2 and len(down.stderr.splitlines()) == 1 and "Traceback" not in down.stderr
+    assert "1.004222" in codes_in(cli_env)
