@@ -106,7 +106,7 @@ DOSSIER_COLUMNS = (
     "due_at", "original_due_at", "finished_at", "returned_at", "refused_at", "paused_at",
     "paused_from_status", "supplement_count", "guidance_count", "apology_count", "apologized_at",
     "due_at_before_apology", "fee_total", "fee_paid", "result_name", "digitised", "vneid_verified",
-    "paid_online", "idempotency_key", "version", "created_at", "updated_at",
+    "paid_online", "national_databases", "idempotency_key", "version", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -357,7 +357,7 @@ def dossier_rows(w: World, n: int, seed: int = SEED) -> Iterator[tuple]:
             "citizen", name, folded[name], f"{rnd.randrange(10**12):012d}", "", None,
             f"09{rnd.randrange(10**8):08d}", "", "Nghệ An", False, "", "", owner, proc_name, submitted,
             received, due, due, finished, returned, refused, paused, paused_from, supplements, 0, 0, None, None,
-            0, 0, proc_name if status in (9, 10) else "", False, False, 0, None, 1, submitted,
+            0, 0, proc_name if status in (9, 10) else "", False, False, 0, "[]", None, 1, submitted,
             returned or finished or paused or received or submitted,
         )  # fmt: skip
 

@@ -15,6 +15,16 @@ if [ -z "${MOTCUA_OIDC_ISSUER:-}" ]; then
   "$BIN/motcua" oidc_provider --port "$OIDC_PORT" &
   export MOTCUA_OIDC_ISSUER="http://127.0.0.1:${OIDC_PORT}"
 fi
+# The population database lookup (ADR 0026): the local stand-in of the integration platform, seeded with the
+# demo citizens, unless MOTCUA_POPULATION_URL already names one.
+export MOTCUA_POPULATION_CLIENT_ID="${MOTCUA_POPULATION_CLIENT_ID:-motcua}"
+export MOTCUA_POPULATION_CLIENT_SECRET="${MOTCUA_POPULATION_CLIENT_SECRET:-motcua-demo-secret}"
+if [ -z "${MOTCUA_POPULATION_URL:-}" ]; then
+  POPULATION_PORT="${POPULATION_PORT:-8023}"
+  "$BIN/motcua" population_simulator --port "$POPULATION_PORT" &
+  export MOTCUA_POPULATION_URL="http://127.0.0.1:${POPULATION_PORT}"
+fi
+# The National Public Service Portal (ADR 0023): its local simulator, unless MOTCUA_DVCQG_URL names a portal.
 if [ -z "${MOTCUA_DVCQG_URL:-}" ]; then
   DVCQG_PORT="${DVCQG_PORT:-8022}"
   export MOTCUA_DVCQG_USERNAME="${MOTCUA_DVCQG_USERNAME:-motcua-demo}"

@@ -432,6 +432,18 @@ DVCQG_MADONVI = os.environ.get("MOTCUA_DVCQG_MADONVI", "")
 DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", "10"))
 DVCQG_BATCH = env_int("MOTCUA_DVCQG_BATCH", 100, 1, 1000)
 
+# National Population Database lookup through the provincial integration platform (LGSP/NDXP; ADR 0026):
+# empty URL, no lookup button. Every lookup counts, per user and per client address (IDs are guessable).
+POPULATION_URL = os.environ.get("MOTCUA_POPULATION_URL", "").rstrip("/")
+POPULATION_CLIENT_ID = os.environ.get("MOTCUA_POPULATION_CLIENT_ID", "motcua")
+POPULATION_CLIENT_SECRET = os.environ.get("MOTCUA_POPULATION_CLIENT_SECRET", "")
+POPULATION_TIMEOUT = float(os.environ.get("MOTCUA_POPULATION_TIMEOUT", "5"))
+# The MaCSDL a dossier lists in DSKetNoiCSDL once its applicant was verified (the portal's code list is
+# not public: ADR 0026).
+POPULATION_MA_CSDL = os.environ.get("MOTCUA_POPULATION_MA_CSDL", "CSDLDC")
+POPULATION_LIMITS_USER = env_rates("MOTCUA_POPULATION_LIMITS_USER", "10/minute,100/hour,400/day")
+POPULATION_LIMITS_CLIENT = env_rates("MOTCUA_POPULATION_LIMITS_CLIENT", "60/minute,1000/hour")
+
 # Electronic results (ADR 0019): the signer plugin (documents/signing/contrib/<name>, or a dotted path to a
 # class) and the local plugin's directory of agency keys and trust roots. Auto-enrolment from the demo CA is
 # for the test suite only: production and the demo sign with the certificates `motcua demo_ca` or the CA issued.

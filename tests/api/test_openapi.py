@@ -112,6 +112,19 @@ def world(people, procedure, api_as):  # noqa: F811
     return world_module.build(clients), clients
 
 
+def national_record(code: str) -> str:
+    """The procedure as if imported from the national database, whose name there differs (ADR 0024)."""
+    from django.utils import timezone
+
+    from motcua.catalog.models import NationalRecord, Procedure
+
+    NationalRecord.objects.get_or_create(
+        procedure=Procedure.objects.get(code=code),
+        defaults={"source": "portal", "record": {"name": "Tên theo CSDLQG"}, "imported_at": timezone.now()},
+    )
+    return code
+
+
 def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
     """Real parameters for every GET operation, and who asks: an answer with content for each."""
     code = w.dossiers["waiting"]
@@ -123,7 +136,10 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             ("anonymous", {"path_parameters": {"code": w.procedure, "number": 1}})
         ],
         "/api/v1/fields": [("anonymous", {})],
-        "/api/v1/catalog/completeness": [("tiepnhan", {})],
+        "/api/v1/catalog/completeness": [("tiepnhan", {}), ("tiepnhan", {"query": {"national": "true"}})],
+        "/api/v1/procedures/{code}/national-diff": [
+            ("tiepnhan", {"path_parameters": {"code": national_record(w.procedure)}})
+        ],
         "/api/v1/agencies": [("anonymous", {})],
         "/api/v1/agencies/{identifier}": [
             ("anonymous", {"path_parameters": {"identifier": "000.00.15.H40"}})

@@ -10,7 +10,7 @@ from motcua.catalog.models import Field, Procedure
 from motcua.catalog.selectors import search_procedures
 from tests.api.catalog_data import make_procedure
 
-INLINES = ("cases", "steps", "channels", "components", "forms", "fees", "results", "legal_bases")
+INLINES = ("national", "cases", "steps", "channels", "components", "forms", "fees", "results", "legal_bases")
 
 
 def management(**rows: int) -> dict[str, str]:

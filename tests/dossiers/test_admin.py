@@ -25,6 +25,7 @@ from motcua.documents import issuing
 from motcua.dossiers import machine
 from motcua.dossiers.models import Dossier, DossierEvent, Workflow, WorkflowStep
 from motcua.integrations.models import OutboxMessage
+from motcua.integrations.population.models import Lookup
 from tests.dossiers.conftest import local
 from tests.portal.test_pages import visible
 
@@ -100,6 +101,16 @@ def world(people, agencies, counter, perform):
         user_agent="x",
         path_info="/dang-nhap/",
         failures_since_start=2,
+    )
+    Lookup.objects.create(
+        at=local(2025, 8, 15, 9),
+        user=people["tiepnhan"],
+        username="tiepnhan",
+        id_number="040190001234",
+        purpose="counter",
+        outcome="mismatch",
+        mismatched=["birth_date"],
+        dossier=d,
     )
     return Dossier.objects.get(pk=d.pk)
 

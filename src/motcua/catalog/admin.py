@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.admin import LinesField, ReadOnlyAdminMixin, readable_json, truncated
 
-from . import services
+from . import national, services
 from .models import (
     Field,
     LegalBasis,
+    NationalRecord,
     Procedure,
     ProcedureCase,
     ProcedureChannel,
@@ -110,6 +111,66 @@ class LegalBasisInline(_Inline):
     fields = ("number", "title", "issued_on", "effective_on")
 
 
+class NationalRecordForm(forms.ModelForm):
+    local_fields = forms.MultipleChoiceField(
+        label=NationalRecord._meta.get_field("local_fields").verbose_name,
+        choices=[(key, label) for key, label in national.LABELS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=NationalRecord._meta.get_field("local_fields").help_text,
+    )
+
+    class Meta:
+        model = NationalRecord
+        fields = ("local_fields",)
+
+
+class NationalRecordInline(admin.StackedInline):
+    """What the national database says, what differs from it here, and the fields the province keeps."""
+
+    model = NationalRecord
+    form = NationalRecordForm
+    can_delete = False
+    extra = 0
+    max_num = 1
+    verbose_name = verbose_name_plural = _("so với CSDLQG về TTHC")
+    fields = ("source", "imported_at", "issuing_body", "differences", "unmatched", "local_fields")
+    readonly_fields = ("source", "imported_at", "issuing_body", "differences", "unmatched")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # written by the national imports only
+
+    @admin.display(description=_("khác với CSDLQG"))
+    def differences(self, obj: NationalRecord):
+        entries = national.diff_of(obj.procedure, obj)["differences"]
+        if not entries:
+            return _("Không có khác biệt")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    d["label"],
+                    national.show(d["local"], 120),
+                    national.show(d["national"], 120),
+                    _("cả hai cùng sửa") if d["conflict"] else _("đánh dấu giữ") if d["marked"] else "",
+                )
+                for d in entries
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
+            _("trường"),
+            _("tại địa phương"),
+            _("theo CSDLQG"),
+            rows,
+        )
+
+    @admin.display(description=_("cơ quan thực hiện chưa khớp"))
+    def unmatched(self, obj: NationalRecord) -> str:
+        return "; ".join(f"{u['name']} ({u['reason']})" for u in obj.unmatched_agencies) or "–"
+
+
 class ProcedureForm(forms.ModelForm):
     subjects = LinesField(
         label=Procedure._meta.get_field("subjects").verbose_name,
@@ -141,6 +202,7 @@ class ProcedureAdmin(admin.ModelAdmin):
     filter_horizontal = ("agencies",)
     readonly_fields = ("version", "updated_at")
     inlines = (
+        NationalRecordInline,
         CaseInline,
         StepInline,
         ChannelInline,

@@ -328,3 +328,40 @@ class ProcedureVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} v{self.number}"
+
+
+class NationalRecord(models.Model):
+    """What the national database (CSDLQG TTHC) last said about a procedure, and what the province keeps.
+
+    `record` holds the national values last imported, in the canonical record's shape and only for the keys
+    the source gives (the list export gives name, field and agencies; the portal's LayThuTuc much more). It
+    is the common ancestor of the next import's three-way merge: a field whose local value still equals it
+    was not edited by the province and takes the new national value (catalog.national).
+    """
+
+    class Source(models.TextChoices):
+        LIST_EXPORT = "list_export", _("Tệp danh sách xuất từ CSDLQG về TTHC")
+        PORTAL = "portal", _("Cổng Dịch vụ công quốc gia (LayThuTuc)")
+
+    procedure = models.OneToOneField(
+        Procedure, on_delete=models.CASCADE, related_name="national", verbose_name=_("thủ tục")
+    )
+    source = models.CharField(_("nguồn"), max_length=12, choices=Source.choices)
+    record = models.JSONField(_("nội dung theo CSDLQG"), default=dict)
+    issuing_body = models.CharField(_("cơ quan ban hành"), max_length=500, blank=True)
+    local_fields = models.JSONField(
+        _("trường địa phương giữ lại"),
+        default=list,
+        blank=True,
+        help_text=_("Các trường luôn giữ giá trị của địa phương khi nhập lại từ CSDLQG"),
+    )
+    conflicts = models.JSONField(_("trường cả hai bên cùng sửa"), default=list, blank=True)
+    unmatched_agencies = models.JSONField(_("cơ quan không khớp tên"), default=list, blank=True)
+    imported_at = models.DateTimeField(_("nhập lúc"))
+
+    class Meta:
+        verbose_name = _("bản ghi CSDLQG về TTHC")
+        verbose_name_plural = _("bản ghi CSDLQG về TTHC")
+
+    def __str__(self) -> str:
+        return str(self.get_source_display())

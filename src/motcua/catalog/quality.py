@@ -49,6 +49,12 @@ PUBLISH_WITHIN = {"ministry": 10, "province": 5}
 PUBLISHED_STATES = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED)
 
 ON_TIME, LATE, NOT_APPLICABLE, PENDING = "on_time", "late", "not_applicable", "pending"
+LOCAL = "local"  # a row's source when the procedure was not imported from the national database
+SOURCE_LABELS = {
+    LOCAL: "địa phương",
+    "list_export": "CSDLQG (tệp danh sách)",
+    "portal": "CSDLQG (Cổng DVCQG)",
+}
 STATUS_LABELS = {
     ON_TIME: "đúng hạn",
     LATE: "trễ hạn",
@@ -180,13 +186,19 @@ def default_calendar() -> WorkingDays:
 
 
 def report_row(
-    record: dict, *, agency_level: AgencyLevel = "province", calendar: WorkingDays, today: date | None = None
+    record: dict,
+    *,
+    agency_level: AgencyLevel = "province",
+    calendar: WorkingDays,
+    today: date | None = None,
+    source: str = LOCAL,
 ) -> dict[str, Any]:
     timeliness = announcement_timeliness(record, agency_level=agency_level, calendar=calendar, today=today)
     missing = missing_parts(record)
     return {
         "code": record.get("code", ""),
         "name": record.get("name", ""),
+        "source": source,
         "publication_state": record.get("publication_state", ""),
         "published": record.get("publication_state") in PUBLISHED_STATES,
         "missing": [{"letter": letter, "label": label} for letter, label in missing],
@@ -205,11 +217,17 @@ def completeness_report(
     agency_level: AgencyLevel = "province",
     calendar: WorkingDays | None = None,
     today: date | None = None,
+    sources: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per procedure: missing parts a–g, recommended extras, 1.1 and 1.2 status.
 
-    ``procedures`` are canonical records, or Procedure objects loaded with `records.PREFETCH`.
+    ``procedures`` are canonical records, or Procedure objects loaded with `records.PREFETCH`. ``sources``:
+    code -> where the record came from (`catalog.national.national_sources`), shown as each row's
+    ``source``; a record imported from the national list export states only a) and g) (and its field), so
+    its row lists what the province still has to add (steps, channels, components, time limit, subjects,
+    results, fees).
     """
+    sources = sources or {}
     from .records import procedure_to_record
 
     calendar = calendar or default_calendar()
@@ -220,6 +238,7 @@ def completeness_report(
             agency_level=agency_level,
             calendar=calendar,
             today=today,
+            source=sources.get(p["code"] if isinstance(p, dict) else p.code, LOCAL),
         )
         for p in procedures
     ]

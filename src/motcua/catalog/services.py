@@ -20,7 +20,7 @@ from motcua.core.errors import ValidationFailed
 from motcua.core.text import fold
 from motcua.directory.models import Agency
 
-from .io import CatalogImportInvalid, Progress, SourceRow, check_rows, read_file
+from .io import CatalogImportInvalid, Progress, SourceRow, check_rows, read_file, read_national_file
 from .models import (
     Field,
     LegalBasis,
@@ -136,6 +136,64 @@ def apply_record(record: Any, *, at: datetime | None = None) -> tuple[Procedure,
     return p, outcome
 
 
+def create_records(records: list[dict], *, at: datetime | None = None) -> list[Procedure]:
+    """Create many new procedures at once (a first national import of ~2,000): the rows, their agencies
+    and their first versions in bulk; list parts, when records have them, one procedure at a time.
+
+    The records must be valid (check_record) and their codes new. Version 1 holds `_canonical(clean)`,
+    the record `procedure_to_record` gives once written (tests/catalog pin that the two agree).
+    """
+    from .versions import forget_versions
+
+    at = at or timezone.now()
+    cleans = []
+    for record in records:
+        clean, errors = check_record(record)
+        if errors:
+            raise ValidationFailed("; ".join(errors), code="invalid_procedure", details=errors)
+        cleans.append(clean)
+    fields: dict[str, Field] = {}
+    for clean in cleans:
+        code, name = clean["field"]["code"], clean["field"]["name"]
+        if code not in fields:
+            fields[code], _ = Field.objects.get_or_create(code=code, defaults={"name": name})
+    procedures = []
+    for clean in cleans:
+        p = Procedure(code=clean["code"], version=1)
+        _set_scalars(p, clean, fields[clean["field"]["code"]])
+        procedures.append(p)
+    Procedure.objects.bulk_create(procedures, batch_size=500)
+    if any(p.pk is None for p in procedures):  # a backend that does not return ids
+        procedures = list(Procedure.objects.filter(code__in=[c["code"] for c in cleans]).order_by("code"))
+        procedures.sort(key=lambda p: [c["code"] for c in cleans].index(p.code))
+    agency_ids = dict(
+        Agency.objects.filter(identifier__in={a for c in cleans for a in c["agencies"]}).values_list(
+            "identifier", "pk"
+        )
+    )
+    through = Procedure.agencies.through
+    through.objects.bulk_create(
+        [
+            through(procedure_id=p.pk, agency_id=agency_ids[a])
+            for p, c in zip(procedures, cleans, strict=True)
+            for a in c["agencies"]
+        ],
+        batch_size=1000,
+    )
+    for p, clean in zip(procedures, cleans, strict=True):
+        if any(clean[part] for part in PARTS):
+            _replace_parts(p, clean)
+    ProcedureVersion.objects.bulk_create(
+        [
+            ProcedureVersion(procedure=p, number=1, effective_from=at, record=_canonical(clean))
+            for p, clean in zip(procedures, cleans, strict=True)
+        ],
+        batch_size=500,
+    )
+    forget_versions()
+    return procedures
+
+
 def _set_scalars(p: Procedure, clean: dict, field: Field) -> None:
     p.local_code = clean["local_code"]
     p.name = clean["name"]
@@ -189,26 +247,57 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    published: int = 0
     dry_run: bool = False
 
     def summary(self) -> str:
         counts = f"{self.created} mới, {self.updated} cập nhật, {self.unchanged} không đổi"
+        if self.published:
+            counts += f", {self.published} công khai"
         if self.dry_run:
             return f"Chạy thử: {self.total} thủ tục hợp lệ ({counts}); chưa ghi gì vào cơ sở dữ liệu."
         return f"Đã nhập {self.total} thủ tục: {counts}."
 
 
 def import_catalog(
-    path: str | Path, *, dry_run: bool = False, progress: Progress | None = None, at: datetime | None = None
-) -> ImportResult:
-    """Import a catalogue file: all or nothing. Raises CatalogFileError or CatalogImportInvalid."""
-    return import_records(read_file(path), dry_run=dry_run, progress=progress, at=at)
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    publish: bool = False,
+    progress: Progress | None = None,
+    at: datetime | None = None,
+) -> Any:
+    """Import a catalogue file: all or nothing. Raises CatalogFileError or CatalogImportInvalid.
+
+    The national database's list export (recognised by its header row) is merged with local edits
+    (`catalog.national`, returning its NationalImportResult); any other file is the canonical records.
+    `publish`: the imported procedures still in draft become public.
+    """
+    national = read_national_file(path)
+    if national is not None:
+        from .national import import_national
+
+        return import_national(national, publish=publish, dry_run=dry_run, progress=progress, at=at)
+    return import_records(read_file(path), dry_run=dry_run, publish=publish, progress=progress, at=at)
+
+
+def publish_drafts(codes: list[str], *, at: datetime) -> int:
+    """Make the procedures of `codes` still in draft public (a new version each); returns how many."""
+    drafts = list(
+        Procedure.objects.filter(code__in=codes, publication_state=Procedure.PublicationState.DRAFT)
+    )
+    for p in drafts:
+        p.publication_state, p.published_at = Procedure.PublicationState.PUBLISHED, at
+        p.save(update_fields=["publication_state", "published_at", "updated_at"])
+        snapshot(p, at=at)
+    return len(drafts)
 
 
 def import_records(
     rows: list[SourceRow],
     *,
     dry_run: bool = False,
+    publish: bool = False,
     progress: Progress | None = None,
     at: datetime | None = None,
 ) -> ImportResult:
@@ -229,6 +318,8 @@ def import_records(
             setattr(result, outcome, getattr(result, outcome) + 1)
             if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
                 progress(done, len(rows))
+        if publish:
+            result.published = publish_drafts([src.clean["code"] for src in rows if src.clean], at=at)
         if dry_run:
             transaction.set_rollback(True)
     return result

@@ -17,3 +17,11 @@ def mask_email(email: str) -> str:
     if not at:
         return "*" * len(email or "")
     return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
+def mask_id_number(number: str) -> str:
+    """'040190001234' -> '040******234': the birth-registration province and the last three digits."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    if len(digits) < 9:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 6)}{digits[-3:]}"

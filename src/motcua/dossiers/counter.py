@@ -78,13 +78,20 @@ def receive(
     scans: list[Scan] = (),
     idempotency_key: str,
     at: datetime | None = None,
+    national_databases: list[str] = (),
 ) -> Received:
     """Receive at the counter; then collect the fee (`payment`: the `pay` action's input) and store the
     scans. A refused payment or scan is reported, and the reception stands."""
     at = services.now(at)
     paying = inputs.validate(machine.BY_ACTION["pay"].Input, payment) if payment else None
     checked = _check_scans(list(scans))
-    d = services.submit_dossier(actor, _at_counter(sub, True), at=at, idempotency_key=idempotency_key)
+    d = services.submit_dossier(
+        actor,
+        _at_counter(sub, True),
+        at=at,
+        idempotency_key=idempotency_key,
+        national_databases=national_databases,
+    )
     out = Received(d, created=d.submitted_at == at)
     if not out.created:
         return out
@@ -114,12 +121,19 @@ def guide(
     other_items: list[str] = (),
     idempotency_key: str,
     at: datetime | None = None,
+    national_databases: list[str] = (),
 ) -> Dossier:
     """Register without receiving and guide once in writing (Form 02): the items are the demanded papers
     of the case that were not handed in, then `other_items`. All of it or nothing."""
     at = services.now(at)
     with transaction.atomic():
-        d = services.submit_dossier(actor, _at_counter(sub, False), at=at, idempotency_key=idempotency_key)
+        d = services.submit_dossier(
+            actor,
+            _at_counter(sub, False),
+            at=at,
+            idempotency_key=idempotency_key,
+            national_databases=national_databases,
+        )
         if d.submitted_at != at:
             return d
         given = {c.code for c in d.components.all()}
@@ -136,12 +150,24 @@ def guide(
 
 
 def refuse(
-    actor, sub: dict[str, Any], *, reason: str, idempotency_key: str, at: datetime | None = None
+    actor,
+    sub: dict[str, Any],
+    *,
+    reason: str,
+    idempotency_key: str,
+    at: datetime | None = None,
+    national_databases: list[str] = (),
 ) -> Dossier:
     """Register without receiving and refuse with the reason (Form 03). All of it or nothing."""
     at = services.now(at)
     with transaction.atomic():
-        d = services.submit_dossier(actor, _at_counter(sub, False), at=at, idempotency_key=idempotency_key)
+        d = services.submit_dossier(
+            actor,
+            _at_counter(sub, False),
+            at=at,
+            idempotency_key=idempotency_key,
+            national_databases=national_databases,
+        )
         if d.submitted_at != at:
             return d
         return services.perform(actor, d.code, "refuse", at=at, reason=reason)

@@ -21,6 +21,7 @@ from motcua.directory.models import Applicant
 from motcua.documents import warehouse
 from motcua.dossiers import files, services
 from motcua.dossiers.models import Dossier
+from motcua.integrations.population import online as population
 
 from . import selectors, uploads
 from .forms import Parsed
@@ -263,7 +264,7 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
     """File the draft: the dossier, its papers (uploads copied from the draft, warehouse papers copied
     and recorded as reused) and the draft's removal, in one transaction. Submitting twice (a double click,
     a reload) returns the first dossier."""
-    applicant(actor)
+    own = applicant(actor)
     done = Dossier.objects.filter(idempotency_key=idempotency_key(key), applicant_user=actor).first()
     if done is not None:
         return done
@@ -288,13 +289,17 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
             papers = list(draft.files.all())
             if len(papers) > selectors.max_files():
                 raise Conflict("Hồ sơ có quá nhiều tệp.", code="too_many_files")
+            dbs = population.databases(actor, own, draft)  # DSKetNoiCSDL after a verified lookup
             d = services.submit_dossier(
                 actor,
                 submission(draft, offer, papers),
                 at=at,
                 idempotency_key=idempotency_key(key),
                 vneid_verified=vneid_verified,
+                national_databases=dbs,
             )
+            if dbs:
+                population.filed(actor, draft, d)
             for f in papers:
                 if f.reuse_key:
                     made = files.attach_reused(actor, d.code, f.reuse_key, component=f.component_code, at=at)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:code>/<str:key>/", views.resume, name="resume"),
     path("<str:code>/<str:key>/truong-hop/", views.case, name="case"),
     path("<str:code>/<str:key>/to-khai/", views.form, name="form"),
+    path("<str:code>/<str:key>/doi-chieu-dan-cu/", views.population_check, name="population"),
     path("<str:code>/<str:key>/xem-lai/", views.review, name="review"),
     path("<str:code>/<str:key>/xoa/", views.delete, name="delete"),
 ]

@@ -18,6 +18,7 @@ from motcua.access import vneid
 from motcua.core.errors import DomainError, NotFound, PermissionDenied
 from motcua.documents import warehouse
 from motcua.dossiers.models import Dossier
+from motcua.integrations.population import online as population
 
 from . import forms, selectors, services
 from .models import Draft
@@ -195,6 +196,7 @@ def _form_context(request, own, draft: Draft, offer, *, values: dict, on_behalf:
         "max_files": selectors.max_files(),
         "max_mb": settings.DOSSIER_FILE_MAX_BYTES // (1024 * 1024),
         "saved": request.GET.get("saved"),
+        "population": population.panel(request.user, own, draft),
     }
 
 
@@ -269,6 +271,23 @@ def form(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
         return redirect(reverse("online:review", args=[code, draft.key]))
     saved = "saved" if action == "save" else "changed"
     return redirect(reverse("online:form", args=[code, draft.key]) + f"?{saved}=1#step-form")
+
+
+@require_POST
+@citizen_page
+def population_check(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
+    """The "Đối chiếu với CSDL dân cư" button: the account holder (and the person filed for, as saved) looked up in the
+    National Population Database; the form then shows each verdict."""
+    draft = selectors.draft_of(request.user, key[:MAX_KEY], code)
+    status, problems = population.check(request, own, draft)
+    if problems:
+        offer = _offer(code)
+        context = _form_context(
+            request, own, draft, offer, values=_values(draft), on_behalf=draft.on_behalf, errors={}
+        )
+        context["population_problems"] = problems
+        return render(request, "online/form.html", context, status=status)
+    return redirect(reverse("online:form", args=[code, draft.key]) + "#population")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

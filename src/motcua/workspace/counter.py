@@ -36,6 +36,7 @@ from motcua.dossiers.models import ApplicantKind, Channel, DossierFee, DossierFi
 from motcua.dossiers.schemas import PaperMetadata
 from motcua.dossiers.services.intake import case_components, demanded, fee_lines
 from motcua.dossiers.statuses import Status
+from motcua.integrations.population import counter as population
 
 from .access import staff_page
 
@@ -51,6 +52,7 @@ TEXT_FIELDS = (
     "reason_guide",
     "other_items",
     "reason_refuse",
+    "population",  # the signed proof of a matching population database lookup (population.counter)
 )
 META_FIELDS = tuple(PaperMetadata.model_fields)
 PAYMENT_CHOICES = ("cash", "transfer", "later")
@@ -399,6 +401,7 @@ def _focus(parts: dict[str, Any], p: Posted) -> str:
 
 def _page(request: HttpRequest, p: Posted, *, q: str = "", status: int = 200, **extra: Any) -> HttpResponse:
     context: dict[str, Any] = {"q": q, "posted": p, "values": p.values, "errors": p.errors, **extra}
+    context.setdefault("population_enabled", population.enabled())
     if p.procedure and "result" not in extra:
         try:
             context.update(_parts(request.user, p.procedure, p.case, p.agency, p))
@@ -447,6 +450,8 @@ def _submit(request: HttpRequest) -> HttpResponse:
     if action not in ("receive", "guide", "refuse"):
         action = "receive"
     key = f"counter:{request.user.pk}:{p.token}"
+    # DSKetNoiCSDL: the population database, when this form's applicant was verified by a lookup.
+    dbs = population.databases(request.user, p.token, p.values["population"], p.values["id_number"])
     try:
         sub = _submission(p)
         if action == "guide":
@@ -456,14 +461,31 @@ def _submit(request: HttpRequest) -> HttpResponse:
                 reason=p.values["reason_guide"],
                 other_items=_other_items(p),
                 idempotency_key=key,
+                national_databases=dbs,
             )
+            population.filed(request.user, p.token, d, dbs)
             return _page(request, p, result=_result(d))
         if action == "refuse":
-            d = desk.refuse(request.user, sub, reason=p.values["reason_refuse"], idempotency_key=key)
+            d = desk.refuse(
+                request.user,
+                sub,
+                reason=p.values["reason_refuse"],
+                idempotency_key=key,
+                national_databases=dbs,
+            )
+            population.filed(request.user, p.token, d, dbs)
             return _page(request, p, result=_result(d))
         version = selectors.counter_procedure(request.user, p.procedure).version
         payment = _payment(p, sum(f.amount for f in fee_lines(version, Channel.COUNTER)))
-        out = desk.receive(request.user, sub, payment=payment, scans=_scans(p), idempotency_key=key)
+        out = desk.receive(
+            request.user,
+            sub,
+            payment=payment,
+            scans=_scans(p),
+            idempotency_key=key,
+            national_databases=dbs,
+        )
+        population.filed(request.user, p.token, out.dossier, dbs)
     except DomainError as exc:
         _place(p, exc, action)
         if exc.code == "missing_component":
@@ -593,5 +615,29 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         focus = "applicant-id-number" if p.errors else "applicant-name"
         context = {"values": p.values, "errors": p.errors, "lookup_note": note, "focus": focus}
+        context["population_enabled"] = population.enabled()
         return render(request, "workspace/counter_applicant.html", context, status=status)
     return _page(request, p, status=status, lookup_note=note)
+
+
+@require_http_methods(["POST"])
+@reception_page
+def population_lookup(request: HttpRequest) -> HttpResponse:
+    """The "Tra cứu CSDL dân cư" button: the applicant's personal ID, name and birth date checked against
+    the National Population Database; on a match the form is filled from the registry (`population.counter`)."""
+    p = _read(request)
+    status, verdict = population.look_up(request, p.token, p.values, p.errors)
+    if request.htmx:
+        focus = "applicant-id-number" if "id_number" in p.errors else "applicant-phone"
+        for name in ("name", "birth_date"):
+            if name in p.errors:
+                focus = "applicant-" + name.replace("_", "-")
+        context = {
+            "values": p.values,
+            "errors": p.errors,
+            "population": verdict,
+            "population_enabled": True,
+            "focus": focus,
+        }
+        return render(request, "workspace/counter_applicant.html", context, status=status)
+    return _page(request, p, status=status, population=verdict)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tiep-nhan/tim-thu-tuc/", counter.search, name="counter_search"),
     path("tiep-nhan/thanh-phan/", counter.parts, name="counter_parts"),
     path("tiep-nhan/tra-cuu-nguoi-nop/", counter.lookup, name="counter_lookup"),
+    path("tiep-nhan/tra-cuu-dan-cu/", counter.population_lookup, name="counter_population"),
     path("ho-so/<str:code>/", dossier.dossier, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", dossier.act, name="dossier_action"),
     path("ho-so/<str:code>/tep/", dossier.attach, name="dossier_files"),

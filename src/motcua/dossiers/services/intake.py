@@ -380,11 +380,14 @@ def submit_dossier(
     at: datetime | None = None,
     idempotency_key: str | None = None,
     vneid_verified: bool = False,
+    national_databases: list[str] = (),
 ) -> Dossier:
     """Create a dossier from a validated submission (contract §4; `sub` may be its dict, validated here).
 
     `vneid_verified`: the caller signed in with VNeID in this session (`motcua.access.vneid.verified`);
     an online dossier the account files for itself then carries TaiKhoanDuocXacThucVoiVNeID = 1.
+    `national_databases`: the MaCSDL codes of the national databases the caller queried for this dossier
+    (DSKetNoiCSDL), e.g. the population database after a verified lookup of the applicant.
 
     With `idempotency_key`, a second call with the same key returns the dossier the first one created
     and changes nothing.
@@ -437,6 +440,7 @@ def submit_dossier(
             applicant_user_id=owner_id,
             summary=sub.summary,
             vneid_verified=bool(vneid_verified and owner is not None),
+            national_databases=sorted({str(c)[:20] for c in national_databases if c}),
             **fields,
         )
     except IntegrityError:

@@ -8,14 +8,15 @@ BIG = 200
 
 
 class ProgressLine:
-    def __init__(self, stream: TextIO, verb: str):
+    def __init__(self, stream: TextIO, verb: str, *, big: int | None = None):
         self.stream = stream
+        self.big = BIG if big is None else big
         self.verb = verb
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if not (self.tty or total > BIG or (total == 0 and done > BIG)):
+        if not (self.tty or total > self.big or (total == 0 and done > self.big)):
             return
         of = f"/{total} ({done * 100 // total}%)" if total else ""
         text = f"{self.verb} {done}{of} thủ tục"

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from motcua.catalog import quality
 from motcua.catalog.io import catalog_records
+from motcua.catalog.national import national_sources
 from motcua.core.formatting import day
 from motcua.core.management.base import MotcuaCommand, UsageError
 
 CSV_HEADER = [
     "code",
     "name",
+    "source",
     "publication_state",
     "missing_parts",
     "recommended_missing",
@@ -36,9 +38,17 @@ def _status(t: dict) -> str:
 def render_text(rows: list[dict], summary: dict) -> str:
     lines = [f"{'Mã':<9} {'Thiếu a–g':<14} {'1.1 công bố':<28} {'1.2 công khai':<28} Tên thủ tục"]
     for r in rows:
+        # Imported from the national database: also what it could not give (fees, results, conditions).
+        extra = (
+            f" [CSDLQG; thiếu thêm: {', '.join(p['label'] for p in r['recommended_missing'])}]"
+            if r["source"] != quality.LOCAL and r["recommended_missing"]
+            else " [CSDLQG]"
+            if r["source"] != quality.LOCAL
+            else ""
+        )
         lines.append(
             f"{r['code']:<9} {_letters(r['missing']) or '–':<14} {_status(r['announcement']):<28} "
-            f"{_status(r['publication']):<28} {r['name']}"
+            f"{_status(r['publication']):<28} {r['name']}{extra}"
         )
     lines.append("")
     lines.append(
@@ -66,6 +76,7 @@ def render_csv(rows: list[dict]) -> str:
             [
                 r["code"],
                 r["name"],
+                r["source"],
                 r["publication_state"],
                 _letters(r["missing"]),
                 _letters(r["recommended_missing"]),
@@ -93,9 +104,24 @@ class Command(MotcuaCommand):
             default="province",
             help="cấp cơ quan công bố: province (5 ngày làm việc) hoặc ministry (20/10)",
         )
+        parser.add_argument(
+            "--national",
+            action="store_true",
+            help="chỉ các thủ tục nhập từ CSDLQG về TTHC (xem còn thiếu gì)",
+        )
 
-    def handle(self, *args, format: str = "text", output: str | None = None, level: str = "province", **opts):
-        rows = quality.completeness_report(catalog_records(), agency_level=level)
+    def handle(
+        self,
+        *args,
+        format: str = "text",
+        output: str | None = None,
+        level: str = "province",
+        national: bool = False,
+        **opts,
+    ):
+        sources = national_sources()
+        records = catalog_records() if not national else catalog_records(sorted(sources)) if sources else []
+        rows = quality.completeness_report(records, agency_level=level, sources=sources)
         summary = quality.summarise(rows)
         text = render_text(rows, summary) if format == "text" else render_csv(rows)
         if not output:

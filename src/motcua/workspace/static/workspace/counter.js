@@ -9,7 +9,8 @@
   // htmx leaves 4xx answers unswapped by default; ours carry the message to show beside the field.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if (status === 422 || status === 429) {
+    // 502-504: the population database lookup could not be answered; the page says so beside the ID.
+    if (status === 422 || status === 429 || (status >= 502 && status <= 504)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
