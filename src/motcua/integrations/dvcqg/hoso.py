@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from motcua.core.formatting import LOCAL_TZ
 
@@ -138,6 +139,51 @@ _EVENT_COLUMNS = (
     "due_at",
     "agency__name",
 )
+
+
+_DOSSIER_COLUMNS = (
+    "id",
+    "code",
+    "version",
+    "status",
+    "procedure_version_id",
+    "case_code",
+    "channel",
+    "summary",
+    "applicant_kind",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_tax_code",
+    "applicant_birth_date",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+    "authorised",
+    "authorised_name",
+    "authorised_id_number",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "refused_at",
+    "digitised",
+    "vneid_verified",
+    "paid_online",
+    "national_databases",
+    "step",
+    "assignee_id",
+)
+_DOSSIER_JOINS = {
+    "procedure_code": F("procedure__code"),
+    "procedure_name": F("procedure__name"),
+    "agency_identifier": F("agency__identifier"),
+    "receiving_identifier": F("receiving_agency__identifier"),
+    "current_identifier": F("current_agency__identifier"),
+    "assignee_last_name": F("assignee__last_name"),
+    "assignee_first_name": F("assignee__first_name"),
+    "assignee_username": F("assignee__username"),
+}
 
 
 @dataclass(frozen=True)
@@ -345,15 +391,15 @@ def _identity(d, record: Mapping[str, Any]) -> dict[str, Any]:
     field = record.get("field") or {}
     item: dict[str, Any] = {
         "MaHoSo": d.code,
-        "MaTTHC": d.procedure.code,
-        "TenTTHC": d.procedure.name,
+        "MaTTHC": d.procedure_code,
+        "TenTTHC": d.procedure_name,
         "MaLinhVuc": field.get("code", ""),
         "TenLinhVuc": field.get("name", ""),
         "MaTruongHop": d.case_code,
         "KenhThucHien": d.channel,
-        "MaDinhDanh": d.receiving_agency.identifier,
-        "DonViXuLy": d.current_agency.identifier,
-        "MaCoQuanThucHien": d.agency.identifier,
+        "MaDinhDanh": d.receiving_identifier,
+        "DonViXuLy": d.current_identifier,
+        "MaCoQuanThucHien": d.agency_identifier,
         "TrichYeuHoSo": d.summary,
     }
     case = next((c for c in record.get("cases") or [] if c.get("code") == d.case_code), None)
@@ -396,7 +442,9 @@ def _full_item(d, record, lines, titles, files, fees, results, urls) -> dict[str
         }
     )
     if d.assignee_id:
-        item["NguoiDangXuLy"] = _person(d.assignee)
+        # Family name first (names.full_name), the account name when it has no name.
+        name = " ".join(p.strip() for p in (d.assignee_last_name, d.assignee_first_name) if p and p.strip())
+        item["NguoiDangXuLy"] = name or d.assignee_username
     requests = [e for e in lines if e[5] == "request_supplement"]
     if requests:
         item["NgayYeuCauBoSung"] = portal_time(requests[-1][2])
@@ -409,12 +457,6 @@ def _full_item(d, record, lines, titles, files, fees, results, urls) -> dict[str
     item["DanhSachGiayToKetQua"] = _results(d, results, urls[1])
     item["QuaTrinhXuLy"] = [_line(d.code, e, titles) for e in lines]
     return item
-
-
-def _person(user) -> str:
-    from motcua.core.names import full_name
-
-    return full_name(user)
 
 
 def _urls() -> tuple[str, str]:
@@ -450,12 +492,13 @@ def full(dossier_ids: Iterable[int]) -> dict[int, PortalState]:
     if not ids:
         return {}
     with _snapshot():
-        dossiers = list(
-            Dossier.objects.filter(pk__in=ids)
-            .select_related("procedure", "agency", "receiving_agency", "current_agency", "assignee")
-            .defer("procedure__requirements", "procedure__time_note")
+        # Plain rows, not model instances: six models a dossier would cost more than building its item.
+        dossiers = [
+            SimpleNamespace(pk=row["id"], **row)
+            for row in Dossier.objects.filter(pk__in=ids)
             .order_by()
-        )
+            .values(*_DOSSIER_COLUMNS, **_DOSSIER_JOINS)
+        ]
         versions = {d.procedure_version_id for d in dossiers}
         records = dict(ProcedureVersion.objects.filter(pk__in=versions).values_list("id", "record"))
         events = _group(
