@@ -94,3 +94,19 @@ def test_the_endpoints_cost_the_same_whatever_the_period_holds(
             client.get("/reports/dvcqg-sync", **period)
         with django_assert_num_queries(4):
             client.get("/reports/dvcqg-sync/pending", limit=2, **period)
+
+
+def test_the_admin_page_shows_the_rate_and_the_pending_dossiers(world, people, client):
+    from django.urls import reverse
+
+    client.force_login(people["admin"])
+    page = client.get(reverse("admin:dvcqg_sync_rate"), {"from": "2025-08-01", "to": "2025-08-31"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Trung tâm Phục vụ hành chính công tỉnh Nghệ An" in text and "67 %" in text
+    assert world[1].code in text and world[2].code in text and world[0].code not in text
+    bad = client.get(reverse("admin:dvcqg_sync_rate"), {"from": "2025-09-01", "to": "2025-08-01"})
+    assert bad.status_code == 422
+    listing = client.get(reverse("admin:dvcqg_portalsync_changelist"))
+    assert listing.status_code == 200 and reverse("admin:dvcqg_sync_rate") in listing.content.decode()
+    assert client.get(reverse("admin:dvcqg_portalsync_add")).status_code == 403
