@@ -110,3 +110,18 @@ def test_the_admin_page_shows_the_rate_and_the_pending_dossiers(world, people, c
     listing = client.get(reverse("admin:dvcqg_portalsync_changelist"))
     assert listing.status_code == 200 and reverse("admin:dvcqg_sync_rate") in listing.content.decode()
     assert client.get(reverse("admin:dvcqg_portalsync_add")).status_code == 403
+
+
+def test_the_officer_dossier_page_says_what_the_portal_holds(world, people, client, perform):
+    from django.urls import reverse
+
+    client.force_login(people["tiepnhan"])
+
+    def line(d) -> str:
+        html = client.get(reverse("workspace:dossier", kwargs={"code": d.code})).content.decode()
+        return html.split('id="portal-sync">', 1)[1].split("</dd>", 1)[0]
+
+    assert "đã nhận trạng thái Được tiếp nhận lúc 15/08/2025 15:00" in line(world[0])
+    assert "chờ đồng bộ" not in line(world[0])
+    assert "đang chờ đồng bộ phiên bản mới" in line(world[1])
+    assert "chưa đồng bộ" in line(world[2])
