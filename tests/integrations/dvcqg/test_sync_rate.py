@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 
 from motcua.directory.models import Role
 from motcua.integrations.dvcqg.models import PortalSync
@@ -90,7 +91,8 @@ def test_the_endpoints_cost_the_same_whatever_the_period_holds(
             if made % 2:
                 acked(d, 1)
             made += 1
-        with django_assert_num_queries(4):
+        # PostgreSQL: one more, the planner settings of the aggregate (selectors.sync_rates)
+        with django_assert_num_queries(4 + (connection.vendor == "postgresql")):
             client.get("/reports/dvcqg-sync", **period)
         with django_assert_num_queries(4):
             client.get("/reports/dvcqg-sync/pending", limit=2, **period)
