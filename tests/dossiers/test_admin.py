@@ -24,6 +24,7 @@ from motcua.directory.models import CalendarDay, Counter
 from motcua.documents import issuing
 from motcua.dossiers import machine
 from motcua.dossiers.models import Dossier, DossierEvent, Workflow, WorkflowStep
+from motcua.integrations.dvcqg.models import PortalSync
 from motcua.integrations.models import OutboxMessage
 from motcua.integrations.population.models import Lookup
 from tests.dossiers.conftest import local
@@ -94,6 +95,8 @@ def world(people, agencies, counter, perform):
     CalendarDay.objects.create(date=local(2025, 9, 2).date(), kind="holiday", name="Quốc khánh")
     Counter.objects.create(agency=agencies["centre"], number=1, name="Quầy tư pháp")
     Group.objects.create(name="Tổ tin học")
+    at = local(2025, 8, 15, 17)
+    PortalSync.objects.create(dossier=d, acked_version=1, acked_status=2, first_acked_at=at, acked_at=at)
     issue_token(people["chuyenvien"])
     AccessAttempt.objects.create(
         username="an",

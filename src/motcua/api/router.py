@@ -137,6 +137,7 @@ def _register() -> None:
     from motcua.directory.api import router as directory_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
+    from motcua.integrations.dvcqg.api import router as dvcqg_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
@@ -144,6 +145,7 @@ def _register() -> None:
     api.add_router("/", dossiers_router)
     api.add_router("/", documents_router)
     api.add_router("/", access_router)
+    api.add_router("/", dvcqg_router)
 
 
 _register()

@@ -423,4 +423,17 @@ def page_context(request, d: Dossier, now: datetime) -> dict[str, Any]:
         "pending_files": _pending(d),
         "notifications": list(notifications_of(d)),
         "results": officer_results(user, d),
+        "portal": portal_line(d),
     }
+
+
+def portal_line(d: Dossier) -> dict[str, Any]:
+    """What the National Public Service Portal holds of the dossier (one read of its PortalSync row)."""
+    from motcua.integrations.dvcqg.selectors import portal_state
+
+    state = portal_state(d)
+    if state.get("status"):
+        state["status_label"] = _(machine.Status(state["status"]).label)
+    if state.get("at"):
+        state["at_text"] = state["at"].astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    return state

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.dossiers.conftest import counter, fast_passwords, local, perform, procedure  # noqa: F401
+from tests.documents.conftest import lifecycle, named  # noqa: F401
+from tests.dossiers.conftest import counter, fast_passwords, local, online, perform, procedure  # noqa: F401
 
 MOTCUA = shutil.which("motcua", path=str(Path(sys.executable).parent))
 USERNAME, PASSWORD, MADONVI = "motcua-kiem-thu", "mật-khẩu-cổng-0123", "000.00.00.H40"
