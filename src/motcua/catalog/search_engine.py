@@ -1,0 +1,447 @@
+"""In-process procedure search: word keys, spelling correction, result names, synonyms, explainable rank.
+
+A catalogue is small (a province about 1,900 procedures, a ministry up to 2,700; some 3,000 distinct
+words), so it is indexed in memory once per catalogue *generation* and every query is answered in Python:
+the same code, hence the same hits in the same order, on SQLite and PostgreSQL. Each search first reads
+the generation (`generation()`, one cheap aggregate query), so a process sees an edit made by another
+process at its next search (docs/adr/0025-search-at-national-scale.md).
+
+How a query is read (`Index.search`):
+- `fold` (accents, case, punctuation) then `key` per word: a syllable of consonants + final `y` is spelt
+  with `i` (`ky`/`ki`, `ly`/`li`, `my`/`mi`, `quy`/`qui`), in the catalogue and in the query alike.
+- A query word matches a catalogue word that starts with it (`kha sin` finds `khai sinh`).
+- A word that starts no catalogue word is corrected (`correct_word`): Telex/VNI leftovers (`dangw`,
+  `d9a8ng`), two words typed as one (`dangky`), one wrong, missing, extra or swapped letter in a word of
+  5+ letters, a doubled letter in a 4-letter word (`trru`). Only whole catalogue words are proposed.
+- Synonyms (`data/search_synonyms.tsv` plus `SearchSynonym` rows) rewrite a phrase of the query
+  (`lam so do` -> `cap giay chung nhan quyen su dung dat`).
+
+Rank, best first (`MATCH` gives each class its name; ties by shorter name, then code):
+  0 code: the query is a code or local code; 1 the exact name; 2 the name starts with the query;
+  3 every word in the name; 4 every word in a result's name (results[]); 5 through a synonym;
+  6 every word somewhere in the record (name, results, field, subjects, codes);
+  7x the same classes after spelling correction (70 + class);
+  8x when nothing matches every word of a query of 6+ words: at most a quarter of its words missing
+  (80 + number missing), which keeps a pasted name with one word changed findable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+
+from motcua.core.text import fold, nfc
+
+SYNONYM_FILE = Path(__file__).with_name("data") / "search_synonyms.tsv"
+
+CODE, EXACT, STARTS, NAME, RESULT, SYNONYM, ELSEWHERE = range(7)
+CORRECTED = 70
+PARTIAL = 80
+PARTIAL_MIN_WORDS = 6  # a pasted name, not a few typed words (those must all match)
+MATCH = {
+    CODE: "code",
+    EXACT: "name",
+    STARTS: "name",
+    NAME: "name",
+    RESULT: "result",
+    SYNONYM: "synonym",
+    ELSEWHERE: "other",
+}
+
+
+def match_of(rank: int) -> str:
+    """The name of a rank class, as the API reports it (`name`, `result`, `synonym`, `corrected`...)."""
+    if rank >= PARTIAL:
+        return "partial"
+    if rank >= CORRECTED:
+        return "corrected"
+    return MATCH[rank]
+
+
+_Y_FINAL = re.compile(r"^(qu|[bcdghklmnprstvx]+)y$")
+# Telex: the tone and vowel keys left in a word when the keyboard driver was off.
+_TELEX_INITIAL = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|dd|[bcdghklmnpqrstvx])?")
+_TELEX_VOWELS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def key(word: str) -> str:
+    """The search key of a folded word: final `y` after consonants spelt `i` ('ky' -> 'ki', 'quy' -> 'qui')."""
+    return _Y_FINAL.sub(r"\1i", word)
+
+
+def words_of(text: str) -> list[str]:
+    """Folded words of a text with leading/trailing dots dropped (they are punctuation, not code)."""
+    return [w for w in (w.strip(".") for w in fold(text).split(" ")) if w]
+
+
+def keys_of(text: str) -> list[str]:
+    return [key(w) for w in words_of(text)]
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What search needs of one procedure, read once per generation."""
+
+    id: int
+    code: str
+    local_code: str
+    name_key: str
+    name_length: int
+    field_id: int
+    published: bool
+    kind: str
+    online_level: str
+    levels: frozenset[str]
+
+
+@dataclass
+class Outcome:
+    """Ranked hits and how the query was read, for the API (`match`) and the page ('Có phải bạn muốn tìm')."""
+
+    ranked: list[tuple[int, int]]  # (procedure id, rank), best first
+    words: list[str]
+    corrected: list[str] | None = None  # the corrected words, when spelling correction was used
+    suggestion: str = ""  # the corrected query as a user would write it, with diacritics
+    rank_of: dict[int, int] = field(default_factory=dict)
+
+
+class _Postings:
+    """word -> ids, with prefix lookup over the sorted words (cached: the same prefixes recur)."""
+
+    def __init__(self, docs: dict[str, set[int]]):
+        self.docs = {w: frozenset(ids) for w, ids in docs.items()}
+        self.sorted = sorted(self.docs)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def prefix(self, p: str) -> frozenset[int]:
+        hit = self._cache.get(p)
+        if hit is None:
+            i = bisect.bisect_left(self.sorted, p)
+            out: set[int] = set()
+            while i < len(self.sorted) and self.sorted[i].startswith(p):
+                out |= self.docs[self.sorted[i]]
+                i += 1
+            hit = frozenset(out)
+            if len(self._cache) < 20000:
+                self._cache[p] = hit
+        return hit
+
+
+class Index:
+    """The catalogue's words, built from rows (`build`); answers `search` without touching the database."""
+
+    def __init__(
+        self,
+        docs: list[Doc],
+        name_words: dict[int, list[str]],
+        result_words: dict[int, list[str]],
+        other_words: dict[int, list[str]],
+        synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]],
+        display: dict[str, str],
+    ):
+        self.docs = {d.id: d for d in docs}
+        self.by_code: dict[str, set[int]] = {}
+        self.by_name: dict[str, set[int]] = {}
+        for d in docs:
+            for c in (d.code.lower(), d.local_code):
+                if c:
+                    self.by_code.setdefault(c, set()).add(d.id)
+            self.by_name.setdefault(d.name_key, set()).add(d.id)
+        self.name = _Postings(_invert(name_words))
+        self.result = _Postings(_invert(result_words))
+        self.other = _Postings(_invert(other_words))
+        self.synonyms = synonyms
+        self.display = display
+        self.frequency: Counter[str] = Counter()
+        for postings in (self.name, self.result, self.other):
+            for w, ids in postings.docs.items():
+                self.frequency[w] += len(ids)
+        vocabulary = set(self.frequency)
+        for phrase, target in synonyms:
+            vocabulary.update(phrase)
+            vocabulary.update(target)
+        self.vocabulary = vocabulary
+        self.sorted_vocabulary = sorted(vocabulary)
+
+    # --- reading the query ---------------------------------------------------------------------
+
+    def known(self, w: str) -> bool:
+        """Some catalogue word starts with `w`."""
+        i = bisect.bisect_left(self.sorted_vocabulary, w)
+        return i < len(self.sorted_vocabulary) and self.sorted_vocabulary[i].startswith(w)
+
+    def _best(self, candidates: Iterable[str]) -> str | None:
+        found = [c for c in set(candidates) if c in self.vocabulary]
+        # The most frequent catalogue word wins, then the alphabet: deterministic and explainable.
+        return min(found, key=lambda c: (-self.frequency[c], c)) if found else None
+
+    def correct_word(self, w: str) -> list[str] | None:
+        """Whole catalogue words for a word that starts none, or None (see the module docstring)."""
+        if any(ch.isdigit() for ch in w):
+            stripped = key(re.sub(r"[0-9]", "", w))  # VNI: tone and vowel marks typed as digits
+            if "." not in w and len(stripped) >= 2 and stripped in self.vocabulary:
+                return [stripped]
+            return None
+        untelexed = _untelex(w)
+        if untelexed != w and untelexed in self.vocabulary:
+            return [untelexed]
+        if len(w) >= 4:  # two words typed as one: 'dangky', 'thuongtru'
+            splits = [
+                (key(w[:i]), key(w[i:]))
+                for i in range(1, len(w))
+                if key(w[:i]) in self.vocabulary and key(w[i:]) in self.vocabulary
+            ]
+            if splits:
+                a, b = min(splits, key=lambda s: (-min(self.frequency[s[0]], self.frequency[s[1]]), s))
+                return [a, b]
+        if len(w) >= 5:
+            best = self._best(key(c) for c in _edits1(w))
+            return [best] if best else None
+        if len(w) == 4:  # only a doubled letter: 'trru' -> 'tru'
+            best = self._best(key(w[:i] + w[i + 1 :]) for i in range(1, 4) if w[i] == w[i - 1])
+            return [best] if best else None
+        return None
+
+    # --- matching --------------------------------------------------------------------------------
+
+    def _classes(self, words: list[str], allowed: frozenset[int] | set[int]) -> dict[int, int]:
+        """Rank class (0-6) of every allowed procedure that has every word, for one reading of the query."""
+        out: dict[int, int] = {}
+        phrase = " ".join(words)
+        for i in self.by_code.get(phrase, ()) if len(words) == 1 else ():
+            if i in allowed:
+                out[i] = CODE
+        name_sets = [self.name.prefix(w) for w in words]
+        result_sets = [self.result.prefix(w) for w in words]
+        all_name = _all(name_sets) & allowed
+        all_result = _all(result_sets) & allowed
+        anywhere = _all(
+            [n | r | self.other.prefix(w) for n, r, w in zip(name_sets, result_sets, words, strict=True)]
+        )
+        for i in self.by_name.get(phrase, ()):
+            if i in allowed:
+                out.setdefault(i, EXACT)
+        for i in all_name:
+            if i not in out:
+                out[i] = STARTS if self.docs[i].name_key.startswith(phrase) else NAME
+        for i in all_result:
+            out.setdefault(i, RESULT)
+        for i in anywhere & allowed:
+            out.setdefault(i, ELSEWHERE)
+        return out
+
+    def _with_synonyms(self, words: list[str], allowed) -> dict[int, int]:
+        out = self._classes(words, allowed)
+        for phrase, target in self.synonyms:
+            n = len(phrase)
+            for start in range(len(words) - n + 1):
+                if tuple(words[start : start + n]) == phrase:
+                    rewritten = words[:start] + list(target) + words[start + n :]
+                    for i, c in self._classes(rewritten, allowed).items():
+                        # Through a synonym, a hit in the name or a result counts as a synonym hit.
+                        out.setdefault(i, SYNONYM if c <= RESULT else ELSEWHERE)
+        return out
+
+    def _partial(self, words: list[str], allowed) -> dict[int, int]:
+        """Procedures missing at most a quarter of the words (a pasted name with a word changed)."""
+        if len(words) < PARTIAL_MIN_WORDS:
+            return {}
+        hits: Counter[int] = Counter()
+        for w in words:
+            for i in self.name.prefix(w) | self.result.prefix(w) | self.other.prefix(w):
+                hits[i] += 1
+        need = len(words) - len(words) // 4
+        return {i: PARTIAL + min(9, len(words) - n) for i, n in hits.items() if n >= need and i in allowed}
+
+    def search(self, q: str, allowed: frozenset[int] | set[int]) -> Outcome:
+        words = list(dict.fromkeys(keys_of(q)))
+        ranks = self._with_synonyms(words, allowed)
+        outcome = Outcome(ranked=[], words=words)
+        final = words
+        unknown = [w for w in words if not self.known(w)]
+        if unknown:
+            corrected: list[str] = []
+            changed = False
+            for w in words:
+                fix = self.correct_word(w) if w in unknown else None
+                corrected.extend(fix or [w])
+                changed = changed or bool(fix)
+            corrected = list(dict.fromkeys(corrected))
+            if changed:
+                final = corrected
+                outcome.corrected = corrected
+                outcome.suggestion = " ".join(self.display.get(w, w) for w in corrected)
+                for i, c in self._with_synonyms(corrected, allowed).items():
+                    ranks.setdefault(i, CORRECTED + c)
+        if not ranks:
+            ranks = self._partial(final, allowed)
+        outcome.rank_of = ranks
+        outcome.ranked = sorted(
+            ranks.items(), key=lambda kv: (kv[1], self.docs[kv[0]].name_length, self.docs[kv[0]].code)
+        )
+        return outcome
+
+
+def _invert(words: dict[int, list[str]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for i, ws in words.items():
+        for w in ws:
+            out.setdefault(w, set()).add(i)
+    return out
+
+
+def _all(sets: list[frozenset[int]]) -> frozenset[int]:
+    if not sets:
+        return frozenset()
+    out = min(sets, key=len)
+    for s in sets:
+        if s is not out:
+            out = out & s
+    return out
+
+
+def _untelex(w: str) -> str:
+    """'dduwowngf' -> 'duong', 'dangj' -> 'dang': Telex keys typed with the input method off."""
+    m = _TELEX_INITIAL.match(w)
+    head, rest = (m.group(0) if m else ""), w[len(m.group(0)) if m else 0 :]
+    rest = re.sub(r"[fjrsxz]", "", rest)  # tone keys (s, r, x start a syllable, never follow its vowel)
+    out = head + rest
+    for a, b in _TELEX_VOWELS:
+        out = out.replace(a, b)
+    return key(out.replace("w", "u"))
+
+
+def _edits1(w: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from `w`."""
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(w)
+    return out
+
+
+# --- building and caching ---------------------------------------------------------------------------
+
+
+def read_synonym_file(path: Path = SYNONYM_FILE) -> list[tuple[str, str]]:
+    """(phrase, meaning) pairs of the reviewed file: tab-separated, '#' comments, blank lines ignored."""
+    out = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if not row or row[0].lstrip().startswith("#"):
+                continue
+            if len(row) >= 2 and row[0].strip() and row[1].strip():
+                out.append((row[0].strip(), row[1].strip()))
+    return out
+
+
+def generation() -> tuple:
+    """A cheap fingerprint of what search reads; it changes whenever a procedure, result or synonym does.
+
+    Every writer of a procedure saves its row (auto_now `updated_at`, indexed: migration 0007) and results
+    are written with their procedure, so counts plus the latest times are enough. One query.
+    """
+    from .models import Procedure, ProcedureResult, SearchSynonym
+
+    p, r, s = (m._meta.db_table for m in (Procedure, ProcedureResult, SearchSynonym))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT (SELECT COUNT(*) FROM {p}), (SELECT MAX(updated_at) FROM {p}), "
+            f"(SELECT COUNT(*) FROM {r}), (SELECT MAX(id) FROM {r}), "
+            f"(SELECT COUNT(*) FROM {s}), (SELECT MAX(updated_at) FROM {s})"
+        )
+        return tuple(cur.fetchone())
+
+
+def build() -> Index:
+    """Read the catalogue (4 queries) and index it."""
+    from .models import Procedure, ProcedureResult, SearchSynonym
+
+    docs, name_words, result_words, other_words = [], {}, {}, {}
+    seen: dict[str, Counter[str]] = {}
+    rows = Procedure.objects.values_list(
+        "id",
+        "code",
+        "local_code",
+        "name",
+        "field_id",
+        "field__name",
+        "subjects",
+        "publication_state",
+        "kind",
+        "online_level",
+        "at_ministry",
+        "at_province",
+        "at_district",
+        "at_commune",
+    )
+    published = {Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED}
+    for pid, code, local, name, field_id, field_name, subjects, state, kind, online, *at in rows:
+        words = keys_of(name)
+        _remember_display(seen, name)
+        docs.append(
+            Doc(
+                id=pid,
+                code=code,
+                local_code=fold(local),
+                name_key=" ".join(words),
+                name_length=len(fold(name)),
+                field_id=field_id,
+                published=state in published,
+                kind=kind,
+                online_level=online,
+                levels=frozenset(
+                    lv
+                    for lv, on in zip(("ministry", "province", "district", "commune"), at, strict=True)
+                    if on
+                ),
+            )
+        )
+        name_words[pid] = words
+        other_words[pid] = [code.lower(), *keys_of(local), *keys_of(field_name), *keys_of(" ".join(subjects))]
+    for pid, rname in ProcedureResult.objects.values_list("procedure_id", "name"):
+        result_words.setdefault(pid, []).extend(keys_of(rname))
+        _remember_display(seen, rname)
+    pairs = read_synonym_file() + list(SearchSynonym.objects.values_list("phrase", "meaning"))
+    synonyms = []
+    for phrase, meaning in pairs:
+        a, b = tuple(keys_of(phrase)), tuple(keys_of(meaning))
+        if a and b and a != b:
+            synonyms.append((a, b))
+    display = {k: c.most_common(1)[0][0] for k, c in seen.items()}
+    return Index(docs, name_words, result_words, other_words, synonyms, display)
+
+
+def _remember_display(seen: dict[str, Counter[str]], text: str) -> None:
+    for token in re.findall(r"\w+", nfc(text).lower()):
+        w = fold(token)
+        if w and " " not in w:
+            seen.setdefault(key(w), Counter())[token] += 1
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple, Index]] = {}
+
+
+def current() -> Index:
+    """The index of the catalogue as it is now: one generation query, a rebuild only after a change."""
+    gen = generation()
+    where = f"{connection.vendor}:{connection.settings_dict.get('NAME')}"
+    hit = _cache.get(where)
+    if hit is not None and hit[0] == gen:
+        return hit[1]
+    with _lock:
+        index = build()
+        _cache[where] = (gen, index)
+    return index
