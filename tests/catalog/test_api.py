@@ -61,8 +61,10 @@ class TestList:
                 "time_unit": "working_days",
                 "agencies": ["000.00.00.H40", "000.01.15.H40"],
                 "fee": {"free": False, "min": 8000, "max": 20000, "display": "8.000 ₫ – 20.000 ₫"},
+                "match": "name",
             }
         ]
+        assert body["suggestion"] is None
 
     def test_free_and_fractional(self, three, api_as):
         items = {i["code"]: i for i in api_as(None).get("/procedures").json()["items"]}
@@ -94,7 +96,7 @@ class TestList:
         assert first["count"] == second["count"] == 3
         assert [i["code"] for i in first["items"] + second["items"]] == ["1.000656", "1.004222", "1.009994"]
         beyond = client.get("/procedures", page=50).json()
-        assert beyond == {"items": [], "count": 3}
+        assert beyond == {"items": [], "count": 3, "suggestion": None}
 
     @pytest.mark.parametrize(
         "params",

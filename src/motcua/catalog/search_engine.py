@@ -11,18 +11,21 @@ How a query is read (`Index.search`):
   with `i` (`ky`/`ki`, `ly`/`li`, `my`/`mi`, `quy`/`qui`), in the catalogue and in the query alike.
 - A query word matches a catalogue word that starts with it (`kha sin` finds `khai sinh`).
 - A word that starts no catalogue word is corrected (`correct_word`): Telex/VNI leftovers (`dangw`,
-  `d9a8ng`), two words typed as one (`dangky`), one wrong, missing, extra or swapped letter in a word of
+  `d9a8ng`), two words of 2+ letters typed as one (`dangky`), one wrong, missing, extra or swapped letter in a word of
   5+ letters, a doubled letter in a 4-letter word (`trru`). Only whole catalogue words are proposed.
 - Synonyms (`data/search_synonyms.tsv` plus `SearchSynonym` rows) rewrite a phrase of the query
   (`lam so do` -> `cap giay chung nhan quyen su dung dat`).
 
 Rank, best first (`MATCH` gives each class its name; ties by shorter name, then code):
   0 code: the query is a code or local code; 1 the exact name; 2 the name starts with the query;
-  3 every word in the name; 4 every word in a result's name (results[]); 5 through a synonym;
-  6 every word somewhere in the record (name, results, field, subjects, codes);
-  7x the same classes after spelling correction (70 + class);
-  8x when nothing matches every word of a query of 6+ words: at most a quarter of its words missing
-  (80 + number missing), which keeps a pasted name with one word changed findable.
+  3 the query's words appear together, in order, in the name; 4 every word in a result's name
+  (results[]); 5 through a synonym; 6 every word in the name, scattered; 7 every word somewhere in the
+  record (name, results, field, subjects, codes);
+  8x the same classes after spelling correction (80 + class);
+  9x when nothing matches every word of a query of 6+ words: at most a quarter of its words missing
+  (90 + number missing), which keeps a pasted name with one word changed findable.
+Scattered name words rank below results and synonyms: short words match the start of many syllables
+('ty' -> 'tịch', 'do' -> 'đổi'), so a scattered hit is weaker evidence than a phrase.
 """
 
 from __future__ import annotations
@@ -42,17 +45,18 @@ from motcua.core.text import fold, nfc
 
 SYNONYM_FILE = Path(__file__).with_name("data") / "search_synonyms.tsv"
 
-CODE, EXACT, STARTS, NAME, RESULT, SYNONYM, ELSEWHERE = range(7)
-CORRECTED = 70
-PARTIAL = 80
+CODE, EXACT, STARTS, PHRASE, RESULT, SYNONYM, NAME, ELSEWHERE = range(8)
+CORRECTED = 80
+PARTIAL = 90
 PARTIAL_MIN_WORDS = 6  # a pasted name, not a few typed words (those must all match)
 MATCH = {
     CODE: "code",
     EXACT: "name",
     STARTS: "name",
-    NAME: "name",
+    PHRASE: "name",
     RESULT: "result",
     SYNONYM: "synonym",
+    NAME: "name",
     ELSEWHERE: "other",
 }
 
@@ -69,6 +73,7 @@ def match_of(rank: int) -> str:
 _Y_FINAL = re.compile(r"^(qu|[bcdghklmnprstvx]+)y$")
 # Telex: the tone and vowel keys left in a word when the keyboard driver was off.
 _TELEX_INITIAL = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|dd|[bcdghklmnpqrstvx])?")
+_TELEX_MARKS = re.compile(r"[fjrsxz]$|w|aa|ee|oo|dd")
 _TELEX_VOWELS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -191,13 +196,13 @@ class Index:
             if "." not in w and len(stripped) >= 2 and stripped in self.vocabulary:
                 return [stripped]
             return None
-        untelexed = _untelex(w)
+        untelexed = _untelex(w) if _TELEX_MARKS.search(w) else w
         if untelexed != w and untelexed in self.vocabulary:
             return [untelexed]
-        if len(w) >= 4:  # two words typed as one: 'dangky', 'thuongtru'
+        if len(w) >= 5:  # two words typed as one: 'dangky', 'thuongtru'
             splits = [
                 (key(w[:i]), key(w[i:]))
-                for i in range(1, len(w))
+                for i in range(2, len(w) - 1)
                 if key(w[:i]) in self.vocabulary and key(w[i:]) in self.vocabulary
             ]
             if splits:
@@ -213,11 +218,16 @@ class Index:
 
     # --- matching --------------------------------------------------------------------------------
 
-    def _classes(self, words: list[str], allowed: frozenset[int] | set[int]) -> dict[int, int]:
-        """Rank class (0-6) of every allowed procedure that has every word, for one reading of the query."""
+    def _classes(self, seq: list[str], allowed: frozenset[int] | set[int]) -> dict[int, int]:
+        """Rank class (0-7) of every allowed procedure that has every word, for one reading of the query.
+
+        `seq` is the query's keys in order, repeats kept (a pasted name repeats words: 'đăng ký ...,
+        đăng ký ...'); sets are matched on the distinct words, the phrase on `seq`.
+        """
+        words = list(dict.fromkeys(seq))
         out: dict[int, int] = {}
-        phrase = " ".join(words)
-        for i in self.by_code.get(phrase, ()) if len(words) == 1 else ():
+        phrase = " ".join(seq)
+        for i in self.by_code.get(phrase, ()) if len(seq) == 1 else ():
             if i in allowed:
                 out[i] = CODE
         name_sets = [self.name.prefix(w) for w in words]
@@ -232,23 +242,32 @@ class Index:
                 out.setdefault(i, EXACT)
         for i in all_name:
             if i not in out:
-                out[i] = STARTS if self.docs[i].name_key.startswith(phrase) else NAME
+                name = self.docs[i].name_key
+                if name.startswith(phrase):
+                    out[i] = STARTS
+                elif f" {phrase}" in f" {name}":
+                    out[i] = PHRASE
+                else:
+                    out[i] = NAME
         for i in all_result:
-            out.setdefault(i, RESULT)
+            if out.get(i, NAME) >= NAME:
+                out[i] = RESULT
         for i in anywhere & allowed:
             out.setdefault(i, ELSEWHERE)
         return out
 
-    def _with_synonyms(self, words: list[str], allowed) -> dict[int, int]:
-        out = self._classes(words, allowed)
+    def _with_synonyms(self, seq: list[str], allowed) -> dict[int, int]:
+        out = self._classes(seq, allowed)
         for phrase, target in self.synonyms:
             n = len(phrase)
-            for start in range(len(words) - n + 1):
-                if tuple(words[start : start + n]) == phrase:
-                    rewritten = words[:start] + list(target) + words[start + n :]
+            for start in range(len(seq) - n + 1):
+                if tuple(seq[start : start + n]) == phrase:
+                    rewritten = seq[:start] + list(target) + seq[start + n :]
                     for i, c in self._classes(rewritten, allowed).items():
                         # Through a synonym, a hit in the name or a result counts as a synonym hit.
-                        out.setdefault(i, SYNONYM if c <= RESULT else ELSEWHERE)
+                        rank = SYNONYM if c <= NAME else ELSEWHERE
+                        if rank < out.get(i, 99):
+                            out[i] = rank
         return out
 
     def _partial(self, words: list[str], allowed) -> dict[int, int]:
@@ -263,32 +282,40 @@ class Index:
         return {i: PARTIAL + min(9, len(words) - n) for i, n in hits.items() if n >= need and i in allowed}
 
     def search(self, q: str, allowed: frozenset[int] | set[int]) -> Outcome:
-        words = list(dict.fromkeys(keys_of(q)))
-        ranks = self._with_synonyms(words, allowed)
-        outcome = Outcome(ranked=[], words=words)
-        final = words
-        unknown = [w for w in words if not self.known(w)]
+        typed = _typed(q)  # (as typed, key) per word, in order
+        seq = [k for _, k in typed]
+        ranks = self._with_synonyms(seq, allowed)
+        outcome = Outcome(ranked=[], words=list(dict.fromkeys(seq)))
+        final = seq
+        unknown = {k for k in seq if not self.known(k)}
         if unknown:
-            corrected: list[str] = []
-            changed = False
-            for w in words:
-                fix = self.correct_word(w) if w in unknown else None
-                corrected.extend(fix or [w])
-                changed = changed or bool(fix)
-            corrected = list(dict.fromkeys(corrected))
-            if changed:
-                final = corrected
-                outcome.corrected = corrected
-                outcome.suggestion = " ".join(self.display.get(w, w) for w in corrected)
-                for i, c in self._with_synonyms(corrected, allowed).items():
+            fixes = {k: self.correct_word(k) for k in unknown}
+            if any(fixes.values()):
+                final = [w for k in seq for w in (fixes.get(k) or [k])]
+                outcome.corrected = list(dict.fromkeys(final))
+                outcome.suggestion = " ".join(
+                    " ".join(self.display.get(w, w) for w in fixes[k]) if fixes.get(k) else token
+                    for token, k in typed
+                )
+                for i, c in self._with_synonyms(final, allowed).items():
                     ranks.setdefault(i, CORRECTED + c)
         if not ranks:
-            ranks = self._partial(final, allowed)
+            ranks = self._partial(list(dict.fromkeys(final)), allowed)
         outcome.rank_of = ranks
         outcome.ranked = sorted(
             ranks.items(), key=lambda kv: (kv[1], self.docs[kv[0]].name_length, self.docs[kv[0]].code)
         )
         return outcome
+
+
+def _typed(q: str) -> list[tuple[str, str]]:
+    """(word as the user typed it, lower-case; its key) for each word of the query."""
+    out = []
+    for token in nfc(q).lower().split(" "):
+        parts = words_of(token)
+        for w in parts:
+            out.append((token.strip(".,;:!?\"'()[]“”") if len(parts) == 1 else w, key(w)))
+    return out
 
 
 def _invert(words: dict[int, list[str]]) -> dict[str, set[int]]:
@@ -313,8 +340,8 @@ def _untelex(w: str) -> str:
     """'dduwowngf' -> 'duong', 'dangj' -> 'dang': Telex keys typed with the input method off."""
     m = _TELEX_INITIAL.match(w)
     head, rest = (m.group(0) if m else ""), w[len(m.group(0)) if m else 0 :]
-    rest = re.sub(r"[fjrsxz]", "", rest)  # tone keys (s, r, x start a syllable, never follow its vowel)
-    out = head + rest
+    # A tone key ends the syllable (s, r, x also start syllables, so only a final one is a tone key).
+    out = head + (rest[:-1] if rest and rest[-1] in "fjrsxz" else rest)
     for a, b in _TELEX_VOWELS:
         out = out.replace(a, b)
     return key(out.replace("w", "u"))
