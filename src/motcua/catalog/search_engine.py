@@ -154,6 +154,8 @@ class Index:
         display: dict[str, str],
     ):
         self.docs = {d.id: d for d in docs}
+        # Within a rank: shorter names first, then by code (the same order SQL gives: selectors).
+        self.order = {d.id: n for n, d in enumerate(sorted(docs, key=lambda d: (d.name_length, d.code)))}
         self.by_code: dict[str, set[int]] = {}
         self.by_name: dict[str, set[int]] = {}
         for d in docs:
@@ -176,6 +178,17 @@ class Index:
             vocabulary.update(target)
         self.vocabulary = vocabulary
         self.sorted_vocabulary = sorted(vocabulary)
+        self._anywhere: dict[str, frozenset[int]] = {}
+        self.filtered: dict[tuple, frozenset[int]] = {}  # filter values -> allowed ids (selectors)
+
+    def anywhere(self, w: str) -> frozenset[int]:
+        """Procedures with a word starting with `w` in the name, a result, or the rest of the record."""
+        hit = self._anywhere.get(w)
+        if hit is None:
+            hit = self.name.prefix(w) | self.result.prefix(w) | self.other.prefix(w)
+            if len(self._anywhere) < 20000:
+                self._anywhere[w] = hit
+        return hit
 
     # --- reading the query ---------------------------------------------------------------------
 
@@ -234,9 +247,7 @@ class Index:
         result_sets = [self.result.prefix(w) for w in words]
         all_name = _all(name_sets) & allowed
         all_result = _all(result_sets) & allowed
-        anywhere = _all(
-            [n | r | self.other.prefix(w) for n, r, w in zip(name_sets, result_sets, words, strict=True)]
-        )
+        anywhere = _all([self.anywhere(w) for w in words])
         for i in self.by_name.get(phrase, ()):
             if i in allowed:
                 out.setdefault(i, EXACT)
@@ -276,8 +287,7 @@ class Index:
             return {}
         hits: Counter[int] = Counter()
         for w in words:
-            for i in self.name.prefix(w) | self.result.prefix(w) | self.other.prefix(w):
-                hits[i] += 1
+            hits.update(self.anywhere(w))
         need = len(words) - len(words) // 4
         return {i: PARTIAL + min(9, len(words) - n) for i, n in hits.items() if n >= need and i in allowed}
 
@@ -302,9 +312,8 @@ class Index:
         if not ranks:
             ranks = self._partial(list(dict.fromkeys(final)), allowed)
         outcome.rank_of = ranks
-        outcome.ranked = sorted(
-            ranks.items(), key=lambda kv: (kv[1], self.docs[kv[0]].name_length, self.docs[kv[0]].code)
-        )
+        order = self.order
+        outcome.ranked = sorted(ranks.items(), key=lambda kv: (kv[1], order[kv[0]]))
         return outcome
 
 
@@ -392,16 +401,40 @@ def generation() -> tuple:
 
 
 def build() -> Index:
-    """Read the catalogue (4 queries) and index it."""
+    """Read the catalogue (3 queries, plus the synonym file) and index it.
+
+    Names are read already folded (`name_folded`, written by services.set_search_columns with the same
+    `fold`); texts that repeat (result names, fields, subjects) and single tokens are folded once.
+    """
     from .models import Procedure, ProcedureResult, SearchSynonym
 
     docs, name_words, result_words, other_words = [], {}, {}, {}
     seen: dict[str, Counter[str]] = {}
+    memo: dict[str, list[str]] = {}
+    tokens: dict[str, str] = {}
+
+    def keys_once(text: str) -> list[str]:
+        hit = memo.get(text)
+        if hit is None:
+            hit = memo[text] = keys_of(text)
+        return hit
+
+    def remember(text: str) -> None:
+        """The most common spelling of each key, to write a corrected query back with diacritics."""
+        for token in _TOKEN.findall(text.lower()):
+            k = tokens.get(token)
+            if k is None:
+                w = fold(token)
+                k = tokens[token] = key(w) if w and " " not in w else ""
+            if k:
+                seen.setdefault(k, Counter())[token] += 1
+
     rows = Procedure.objects.values_list(
         "id",
         "code",
         "local_code",
         "name",
+        "name_folded",
         "field_id",
         "field__name",
         "subjects",
@@ -414,16 +447,17 @@ def build() -> Index:
         "at_commune",
     )
     published = {Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED}
-    for pid, code, local, name, field_id, field_name, subjects, state, kind, online, *at in rows:
-        words = keys_of(name)
-        _remember_display(seen, name)
+    for pid, code, local, name, folded, field_id, field_name, subjects, state, kind, online, *at in rows:
+        folded = folded or fold(name)
+        words = [key(w) for w in (w.strip(".") for w in folded.split(" ")) if w]
+        remember(name)
         docs.append(
             Doc(
                 id=pid,
                 code=code,
                 local_code=fold(local),
                 name_key=" ".join(words),
-                name_length=len(fold(name)),
+                name_length=len(folded),
                 field_id=field_id,
                 published=state in published,
                 kind=kind,
@@ -436,10 +470,15 @@ def build() -> Index:
             )
         )
         name_words[pid] = words
-        other_words[pid] = [code.lower(), *keys_of(local), *keys_of(field_name), *keys_of(" ".join(subjects))]
+        other_words[pid] = [
+            code.lower(),
+            *keys_of(local),
+            *keys_once(field_name),
+            *(k for subject in subjects for k in keys_once(subject)),
+        ]
     for pid, rname in ProcedureResult.objects.values_list("procedure_id", "name"):
-        result_words.setdefault(pid, []).extend(keys_of(rname))
-        _remember_display(seen, rname)
+        result_words.setdefault(pid, []).extend(keys_once(rname))
+        remember(rname)
     pairs = read_synonym_file() + list(SearchSynonym.objects.values_list("phrase", "meaning"))
     synonyms = []
     for phrase, meaning in pairs:
@@ -450,13 +489,7 @@ def build() -> Index:
     return Index(docs, name_words, result_words, other_words, synonyms, display)
 
 
-def _remember_display(seen: dict[str, Counter[str]], text: str) -> None:
-    for token in re.findall(r"\w+", nfc(text).lower()):
-        w = fold(token)
-        if w and " " not in w:
-            seen.setdefault(key(w), Counter())[token] += 1
-
-
+_TOKEN = re.compile(r"\w+")
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple, Index]] = {}
 

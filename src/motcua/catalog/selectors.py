@@ -8,7 +8,7 @@ the page asked for. Without words, procedures are listed by code in SQL.
 
 from __future__ import annotations
 
-from django.db.models import IntegerField, QuerySet
+from django.db.models import BooleanField, IntegerField, QuerySet
 from django.db.models.expressions import Expression, F
 from django.db.models.functions import Length
 
@@ -86,6 +86,35 @@ class _RankOf(Expression):
         return f"CASE {' '.join(whens)} ELSE 99 END", params
 
 
+class _InIds(Expression):
+    """`id IN (...)` compiled only if the queryset is read in SQL: `pk__in=` would prepare every id of a
+    broad search (2,000+) on each call even when the page is read from the index's ranking."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__()
+        self.ids, self.pk = ids, F("pk")
+
+    def get_source_expressions(self) -> list:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        (self.pk,) = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        c = self.copy()
+        c.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return c
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        if not self.ids:
+            return "1 = 0", []
+        col, _ = compiler.compile(self.pk)
+        return f"{col} IN ({', '.join(['%s'] * len(self.ids))})", [int(i) for i in self.ids]
+
+
 class SearchQuerySet(QuerySet):
     """A search's queryset that remembers the index's ranking, so a page costs one narrow query.
 
@@ -122,7 +151,7 @@ class SearchQuerySet(QuerySet):
         ranked = self.outcome.ranked[max(0, start) : max(0, stop)]
         if not ranked:
             return []
-        page = Procedure.objects.filter(pk__in=[i for i, _ in ranked])
+        page = Procedure.objects.filter(pk__in=[i for i, _ in ranked]).order_by()  # ordered below
         page.query.select_related = self.query.select_related
         page._prefetch_related_lookups = self._prefetch_related_lookups
         by_id = {p.pk: p for p in page}
@@ -144,9 +173,12 @@ def _filtered_ids(
     kind: str | None,
     field_id: int | None,
     agency_ids: set[int] | None,
-) -> set[int]:
+) -> frozenset[int]:
     """The procedure ids the filters allow, from the index (the same conditions as the SQL filters)."""
-    return {
+    memo = (published_only, level, online_level, kind, field_id)
+    if agency_ids is None and memo in index.filtered:
+        return index.filtered[memo]
+    allowed = frozenset(
         d.id
         for d in index.docs.values()
         if (d.published or not published_only)
@@ -155,7 +187,10 @@ def _filtered_ids(
         and (not kind or d.kind == kind)
         and (field_id is None or d.field_id == field_id)
         and (agency_ids is None or d.id in agency_ids)
-    }
+    )
+    if agency_ids is None and len(index.filtered) < 1000:
+        index.filtered[memo] = allowed
+    return allowed
 
 
 def check_query(q: str) -> list[str]:
@@ -241,7 +276,7 @@ def search_procedures(
     groups: dict[int, list[int]] = {}
     for i, rank in outcome.ranked:
         groups.setdefault(rank, []).append(i)
-    qs = qs.filter(pk__in=[i for i, _ in outcome.ranked]).annotate(
+    qs = qs.filter(_InIds([i for i, _ in outcome.ranked])).annotate(
         rank=_RankOf(groups), name_length=Length("name_folded")
     )
     qs = qs.order_by("rank", "name_length", "code")
