@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from motcua.access.auth import issue_token
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import Procedure, SearchSynonym
 from motcua.directory.models import CalendarDay, Counter
 from motcua.documents import issuing
 from motcua.dossiers import machine
@@ -93,6 +93,7 @@ def world(people, agencies, counter, perform):
     CalendarDay.objects.create(date=local(2025, 9, 2).date(), kind="holiday", name="Quốc khánh")
     Counter.objects.create(agency=agencies["centre"], number=1, name="Quầy tư pháp")
     Group.objects.create(name="Tổ tin học")
+    SearchSynonym.objects.create(phrase="làm sổ đỏ", meaning="cấp giấy chứng nhận quyền sử dụng đất")
     issue_token(people["chuyenvien"])
     AccessAttempt.objects.create(
         username="an",
