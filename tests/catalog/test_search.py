@@ -119,7 +119,7 @@ class TestRanking:
             "1.000005",  # longest name of that rank
             "1.000004",  # words only in the field name
         ]
-        assert [p.rank for p in result] == [1, 2, 6, 6, 6, 6, 7]
+        assert [p.rank for p in result] == [1, 2, 6, 6, 6, 6, 7]  # last: name + result
 
     def test_exact_code_ranks_first(self, catalogue):
         make_procedure("1.100000", "Thủ tục có mã 1.000001 trong tên")

@@ -17,7 +17,7 @@ from motcua.catalog.services import save_procedure, set_search_columns
 from motcua.core.errors import ValidationFailed
 
 LONG = "Đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi"
-N = 300
+N = 200
 
 
 @pytest.fixture
@@ -161,8 +161,8 @@ class TestResultsAndSynonyms:
         ],
     )
     def test_the_name_of_a_result_finds_the_procedure_that_issues_it(self, catalogue, q, result):
-        for p in page_of(search_procedures(q), 1, 5)[0]:
-            assert ProcedureResult.objects.filter(procedure=p, name=result).exists(), (q, p.name)
+        hit = first(q)
+        assert ProcedureResult.objects.filter(procedure=hit, name=result).exists(), (q, hit.name)
 
     def test_a_result_name_alone_is_matched_as_result(self, catalogue):
         hit = first("giấy khai sinh")  # no name has 'giấy': the result's name is what matches
@@ -226,7 +226,8 @@ class TestRanking:
         _put("1.000003", "Cấp giấy xác nhận nhân thân cho người nước ngoài")  # starts with
         _put("1.000004", "Đề nghị cấp lại giấy xác nhận về nhân thân")  # every word in the name
         _put("1.000005", "Giải quyết yêu cầu", result="Giấy xác nhận nhân thân cấp")  # result
-        _put("1.000006", "Cấp xác nhận", result="Giấy nhân thân", field="Giấy tờ")  # words spread out
+        _put("1.000006", "Cấp xác nhận", result="Giấy nhân thân", field="Giấy tờ")  # name + result
+        _put("1.000008", "Cấp xác nhận", result="Văn bản", field="Giấy nhân thân")  # name + field
         _put("1.000007", "Xác nhận giấy tờ cấp cho nhân thân")  # every word, scattered
         hits = list(search_procedures("cap giay xac nhan nhan than"))
         assert [(p.code, p.rank) for p in hits] == [
@@ -236,9 +237,12 @@ class TestRanking:
             ("1.000005", search_engine.RESULT),
             ("1.000007", search_engine.NAME),  # shorter than 1.000004
             ("1.000004", search_engine.NAME),
-            ("1.000006", search_engine.ELSEWHERE),
+            ("1.000006", search_engine.MIXED),
+            ("1.000008", search_engine.ELSEWHERE),
         ]
-        assert [match_of(p.rank) for p in hits] == ["name", "name", "name", "result", "name", "name", "other"]
+        assert [match_of(p.rank) for p in hits] == [
+            *("name", "name", "name", "result", "name", "name", "other", "other")
+        ]
         assert [p.code for p in search_procedures("1.000009")] == ["1.000009", "1.000001"]
         assert search_procedures("1.000009")[0].rank == search_engine.CODE
 
@@ -251,11 +255,12 @@ class TestRanking:
             assert qs.count() == qs.filter(pk__gt=0).count()
 
     def test_filters_apply_to_ranked_hits(self, catalogue):
-        field = Field.objects.get(name="Hộ tịch")
-        found = list(search_procedures("khai sinh", field=field.code, level="commune"))
-        assert found
-        assert all(p.field_id == field.pk and p.at_commune for p in found)
-        assert len(found) == search_procedures("khai sinh", field=field.code, level="commune").count()
+        some = list(search_procedures("khai sinh"))
+        field, level = some[-1].field, some[-1].levels[0]
+        found = list(search_procedures("khai sinh", field=field.code, level=level))
+        assert some[-1] in found and len(found) < len(some)
+        assert all(p.field_id == field.pk and level in p.levels for p in found)
+        assert len(found) == search_procedures("khai sinh", field=field.code, level=level).count()
 
     def test_an_edit_is_seen_at_the_next_search(self, catalogue):
         q = "khai thác ngư cụ đánh bắt xa bờ"

@@ -19,8 +19,8 @@ How a query is read (`Index.search`):
 Rank, best first (`MATCH` gives each class its name; ties by shorter name, then code):
   0 code: the query is a code or local code; 1 the exact name; 2 the name starts with the query;
   3 the query's words appear together, in order, in the name; 4 every word in a result's name
-  (results[]); 5 through a synonym; 6 every word in the name, scattered; 7 every word somewhere in the
-  record (name, results, field, subjects, codes);
+  (results[]); 5 through a synonym; 6 every word in the name, scattered; 7 every word in the name and
+  results together; 8 every word somewhere in the record (name, results, field, subjects, codes);
   8x the same classes after spelling correction (80 + class);
   9x when nothing matches every word of a query of 6+ words: at most a quarter of its words missing
   (90 + number missing), which keeps a pasted name with one word changed findable.
@@ -45,7 +45,7 @@ from motcua.core.text import fold, nfc
 
 SYNONYM_FILE = Path(__file__).with_name("data") / "search_synonyms.tsv"
 
-CODE, EXACT, STARTS, PHRASE, RESULT, SYNONYM, NAME, ELSEWHERE = range(8)
+CODE, EXACT, STARTS, PHRASE, RESULT, SYNONYM, NAME, MIXED, ELSEWHERE = range(9)
 CORRECTED = 80
 PARTIAL = 90
 PARTIAL_MIN_WORDS = 6  # a pasted name, not a few typed words (those must all match)
@@ -57,6 +57,7 @@ MATCH = {
     RESULT: "result",
     SYNONYM: "synonym",
     NAME: "name",
+    MIXED: "other",
     ELSEWHERE: "other",
 }
 
@@ -232,7 +233,7 @@ class Index:
     # --- matching --------------------------------------------------------------------------------
 
     def _classes(self, seq: list[str], allowed: frozenset[int] | set[int]) -> dict[int, int]:
-        """Rank class (0-7) of every allowed procedure that has every word, for one reading of the query.
+        """Rank class (0-8) of every allowed procedure that has every word, for one reading of the query.
 
         `seq` is the query's keys in order, repeats kept (a pasted name repeats words: 'đăng ký ...,
         đăng ký ...'); sets are matched on the distinct words, the phrase on `seq`.
@@ -264,7 +265,9 @@ class Index:
             if out.get(i, NAME) >= NAME:
                 out[i] = RESULT
         for i in anywhere & allowed:
-            out.setdefault(i, ELSEWHERE)
+            if i not in out:
+                named = all(i in n or i in r for n, r in zip(name_sets, result_sets, strict=True))
+                out[i] = MIXED if named else ELSEWHERE
         return out
 
     def _with_synonyms(self, seq: list[str], allowed) -> dict[int, int]:
@@ -276,7 +279,7 @@ class Index:
                     rewritten = seq[:start] + list(target) + seq[start + n :]
                     for i, c in self._classes(rewritten, allowed).items():
                         # Through a synonym, a hit in the name or a result counts as a synonym hit.
-                        rank = SYNONYM if c <= NAME else ELSEWHERE
+                        rank = SYNONYM if c <= MIXED else ELSEWHERE
                         if rank < out.get(i, 99):
                             out[i] = rank
         return out
