@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from motcua.access.auth import issue_token
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import Procedure, SearchSynonym
 from motcua.directory.models import CalendarDay, Counter
 from motcua.documents import issuing
 from motcua.dossiers import machine
@@ -97,6 +97,7 @@ def world(people, agencies, counter, perform):
     Group.objects.create(name="Tổ tin học")
     at = local(2025, 8, 15, 17)
     PortalSync.objects.create(dossier=d, acked_version=1, acked_status=2, first_acked_at=at, acked_at=at)
+    SearchSynonym.objects.create(phrase="làm sổ đỏ", meaning="cấp giấy chứng nhận quyền sử dụng đất")
     issue_token(people["chuyenvien"])
     AccessAttempt.objects.create(
         username="an",

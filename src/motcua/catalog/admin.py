@@ -27,6 +27,7 @@ from .models import (
     ProcedureResult,
     ProcedureStep,
     ProcedureVersion,
+    SearchSynonym,
 )
 
 
@@ -303,3 +304,12 @@ class ProcedureVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=ProcedureVersion._meta.get_field("record").verbose_name)
     def record_view(self, obj: ProcedureVersion):
         return readable_json(obj.record)
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Local additions to the reviewed synonym list (catalog/data/search_synonyms.tsv); search sees a
+    change at its next query (the synonyms are part of the search index's generation)."""
+
+    list_display = ("phrase", "meaning", "note", "updated_at")
+    search_fields = ("phrase", "meaning")

@@ -67,11 +67,20 @@ class ProcedureSummary(Schema):
     time_unit: TimeUnitT
     agencies: list[str] = F(description="Mã định danh các cơ quan thực hiện")
     fee: FeeSummary
+    match: Literal["code", "name", "result", "synonym", "other", "corrected", "partial"] | None = F(
+        None,
+        description="Vì sao thủ tục được tìm thấy (chỉ khi có q): code, name (tên), result (kết quả thực "
+        "hiện), synonym (tên gọi thường dùng), other (lĩnh vực, đối tượng...), corrected (sau khi sửa chính "
+        "tả), partial (gần đúng với tên dài được dán vào)",
+    )
 
 
 class ProcedureList(Schema):
     items: list[ProcedureSummary]
     count: int
+    suggestion: str | None = F(
+        None, description="Từ khóa đã sửa chính tả khi có từ không có trong danh mục ('Có phải bạn muốn tìm')"
+    )
 
 
 class Announcement(Schema):
@@ -229,6 +238,7 @@ def _summary(p: Procedure) -> dict[str, Any]:
         "time_unit": p.time_unit,
         "agencies": [a.identifier for a in p.agencies.all()],
         "fee": fee_summary(p),
+        "match": selectors.match_of(p.rank) if hasattr(p, "rank") else None,
     }
 
 
@@ -251,7 +261,12 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
         Prefetch("agencies", queryset=_agencies().only("id", "identifier")), "fees", "channels"
     )
     items, count = selectors.page_of(qs, filters.page, filters.page_size)
-    return {"items": [_summary(p) for p in items], "count": count}
+    outcome = getattr(qs, "outcome", None)
+    return {
+        "items": [_summary(p) for p in items],
+        "count": count,
+        "suggestion": outcome.suggestion or None if outcome is not None else None,
+    }
 
 
 def _agencies():

@@ -107,7 +107,8 @@ class Procedure(models.Model):
     name_folded = models.CharField(_("tên không dấu"), max_length=500, editable=False, db_index=True)
     search_text = models.TextField(_("nội dung tìm kiếm"), editable=False, blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=0, editable=False)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # Indexed: search reads MAX(updated_at) before every query to know whether its index is current.
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -365,3 +366,22 @@ class NationalRecord(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_source_display())
+
+
+class SearchSynonym(models.Model):
+    """A phrase people type and what the catalogue calls it ('làm sổ đỏ' -> 'cấp giấy chứng nhận quyền
+    sử dụng đất'). Adds to the reviewed list in catalog/data/search_synonyms.tsv (docs/adr/0025)."""
+
+    phrase = models.CharField(_("cách gọi thường dùng"), max_length=200)
+    meaning = models.CharField(_("tên trong danh mục"), max_length=300)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["phrase", "id"]
+        verbose_name = _("từ đồng nghĩa khi tìm kiếm")
+        verbose_name_plural = _("từ đồng nghĩa khi tìm kiếm")
+        constraints = [models.UniqueConstraint(fields=["phrase", "meaning"], name="search_synonym_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.meaning}"

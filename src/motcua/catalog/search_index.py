@@ -1,5 +1,9 @@
 """Database-side search indexes over the folded `search_text` (docs/adr/0002-search.md).
 
+Since docs/adr/0025 the public search reads an in-process index (catalog.search_engine) and migration
+0007 drops the word index below (FTS5 / tsvector GIN); the pg_trgm indexes stay for the admin's search.
+The functions remain because migrations 0003-0005 call them.
+
 PostgreSQL: a GIN index on to_tsvector('simple', search_text) for word-prefix queries (`'w':*`), and
 pg_trgm GIN indexes so that substring LIKE on the folded columns (admin search, ad-hoc) is index-backed.
 SQLite: an FTS5 external-content table kept in step by triggers; word-prefix queries on it give the
@@ -92,18 +96,19 @@ def uninstall(connection) -> None:
             cur.execute(sql)
 
 
-def ensure_sqlite(connection) -> None:
-    """Re-create the FTS triggers if a later migration rebuilt catalog_procedure (SQLite drops triggers then).
+def drop_word_index(connection) -> None:
+    """Search reads an in-process index since docs/adr/0025: the word index (FTS5 / tsvector GIN) goes.
 
-    Django's SQLite schema editor alters a table by copying it into a new one, which loses triggers;
-    checking once per connection keeps search correct without every migration author knowing this.
+    The pg_trgm indexes stay: the admin's substring search on the folded columns uses them.
     """
-    if getattr(connection, "_motcua_fts_checked", False):
-        return
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{FTS_TABLE}_a%"]
-        )
-        if cur.fetchone()[0] < len(SQLITE_TRIGGERS):
-            install(connection)
-    connection._motcua_fts_checked = True
+        if connection.vendor == "postgresql":
+            cur.execute(PG_DROP[0])
+        elif connection.vendor == "sqlite":
+            for sql in SQLITE_DROP:
+                cur.execute(sql)
+
+
+def restore_word_index(connection) -> None:
+    if connection.vendor in ("postgresql", "sqlite"):
+        install(connection)

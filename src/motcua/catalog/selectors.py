@@ -1,38 +1,36 @@
-"""Catalogue reads: accent-insensitive, ranked procedure search and the full procedure record.
+"""Catalogue reads: ranked procedure search and the full procedure record.
 
-Folding happens in Python (`motcua.core.text.fold`, the same function that fills `name_folded` and
-`search_text`), so SQLite and PostgreSQL compare the same ASCII strings and return the same rows in
-the same order. Each query word must start a word of `search_text`: on PostgreSQL a prefix tsquery
-served by a GIN index on to_tsvector('simple', search_text), on SQLite an FTS5 index of the same column,
-elsewhere `LIKE 'w%' OR LIKE '% w%'` (migrations 0003-0004, `search_index`; docs/adr/0002-search.md).
+Search with words is answered by the in-process index of `search_engine` (word keys, spelling
+correction, result names, synonyms, explainable rank: docs/adr/0025-search-at-national-scale.md), so
+SQLite and PostgreSQL return the same hits in the same order. The database then reads only the rows of
+the page asked for. Without words, procedures are listed by code in SQL.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import IntegerField, Q, QuerySet
-from django.db.models.expressions import Expression, F, RawSQL
+from django.db.models import BooleanField, IntegerField, QuerySet
+from django.db.models.expressions import Expression, F
 from django.db.models.functions import Length
 
 from motcua.core.errors import NotFound, ValidationFailed
-from motcua.core.text import fold
 
-from . import search_index
+from . import search_engine
 from .models import Field, Procedure
 from .records import LEVELS, PREFETCH
 
-MAX_QUERY_LENGTH = 200
-MAX_QUERY_WORDS = 12
+# A pasted name is up to 500 characters (records.py caps names there); beyond is not a search.
+MAX_QUERY_LENGTH = 500
+MAX_QUERY_WORDS = 80
 PUBLISHED_STATES = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationState.PUBLISHED_AMENDED)
 ONLINE_LEVELS = tuple(Procedure.OnlineLevel.values)
 KINDS = tuple(Procedure.Kind.values)
+match_of = search_engine.match_of
 
 
 def query_words(q: str) -> list[str]:
     """The folded words of a query; trailing/leading dots go (they are punctuation, not part of a code)."""
-    words = [w.strip(".") for w in fold(q).split(" ")]
-    # Keep order, drop empties and duplicates: 'sinh sinh' asks for nothing more than 'sinh'.
-    return list(dict.fromkeys(w for w in words if w))
+    # Keep order, drop duplicates: 'sinh sinh' asks for nothing more than 'sinh'.
+    return list(dict.fromkeys(search_engine.words_of(q)))
 
 
 def _identifier(value: str, what: str) -> str:
@@ -53,78 +51,160 @@ def _choice(value: str, allowed: tuple[str, ...], name: str) -> str:
     return value
 
 
-def _word_prefix(column: str, word: str) -> Q:
-    """`word` starts a word of the folded, single-spaced column."""
-    # `startswith`/`contains`, not the i- variants: the columns are already lower-case ASCII, and a plain
-    # LIKE is what PostgreSQL's gin_trgm_ops index serves (`icontains` would wrap the column in UPPER()).
-    return Q(**{f"{column}__startswith": word}) | Q(**{f"{column}__contains": f" {word}"})
+class _RankOf(Expression):
+    """The rank the index gave each id, as SQL: `CASE WHEN id IN (..) THEN r .. END` (one IN per rank).
 
-
-def _match_words(qs: QuerySet[Procedure], words: list[str]) -> QuerySet[Procedure]:
-    """Rows whose search_text has, for every query word, a word starting with it."""
-    if connection.vendor == "sqlite":
-        # The FTS5 index answers the same question as the LIKE form below without a table scan.
-        search_index.ensure_sqlite(connection)
-        match = " ".join(f'"{w}"*' for w in words)  # words are [0-9a-z.]+: nothing to escape
-        return qs.filter(
-            pk__in=RawSQL(
-                f"SELECT rowid FROM {search_index.FTS_TABLE} WHERE {search_index.FTS_TABLE} MATCH %s", [match]
-            )
-        )
-    if connection.vendor == "postgresql":
-        query = " & ".join(f"'{w}':*" for w in words)
-        # extra(): the indexed expression itself must appear in WHERE for the GIN index to serve it.
-        return qs.extra(
-            where=[f"{search_index.PG_TSVECTOR} @@ to_tsquery('simple'::regconfig, %s)"], params=[query]
-        )
-    for w in words:
-        qs = qs.filter(_word_prefix("search_text", w))
-    return qs
-
-
-class _Rank(Expression):
-    """0 exact name (or code) / 1 name starts with the phrase / 2 every word starts a name word / 3 other.
-
-    The SQL of `Case(When(Q(name_folded=...) | Q(code=...)), When(name_folded__startswith=...), ...)`
-    written out once: Django resolves and compiles that Case tree in several times what the database takes
-    to run a narrow search, this costs two column compilations. Query words are [0-9a-z.]+ (`fold`), so
-    they need no LIKE escaping.
+    Used only when the search is read in SQL (iterated, filtered further); `SearchQuerySet` pages
+    without it.
     """
 
     output_field = IntegerField()
 
-    def __init__(self, phrase: str, words: tuple[str, ...]) -> None:
+    def __init__(self, groups: dict[int, list[int]]) -> None:
         super().__init__()
-        self.phrase, self.words = phrase, words
-        self.name, self.code = F("name_folded"), F("code")
+        self.groups, self.pk = groups, F("pk")
 
     def get_source_expressions(self) -> list:
-        return [self.name, self.code]
+        return [self.pk]
 
     def set_source_expressions(self, exprs: list) -> None:
-        self.name, self.code = exprs
+        (self.pk,) = exprs
 
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         c = self.copy()
-        c.name = self.name.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        c.code = self.code.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        c.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
         return c
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
-        col, _ = compiler.compile(self.name)
-        code, _ = compiler.compile(self.code)
-        all_in_name = " AND ".join(f"({col} LIKE %s OR {col} LIKE %s)" for _ in self.words)
-        sql = (
-            f"CASE WHEN {col} = %s OR {code} = %s THEN 0 WHEN {col} LIKE %s THEN 1 "
-            f"WHEN {all_in_name} THEN 2 ELSE 3 END"
+        col, _ = compiler.compile(self.pk)
+        if not self.groups:
+            return "0", []
+        whens, params = [], []
+        for rank, ids in sorted(self.groups.items()):
+            whens.append(f"WHEN {col} IN ({', '.join(['%s'] * len(ids))}) THEN {int(rank)}")
+            params.extend(ids)
+        return f"CASE {' '.join(whens)} ELSE 99 END", params
+
+
+class _InIds(Expression):
+    """`id IN (...)` compiled only if the queryset is read in SQL: `pk__in=` would prepare every id of a
+    broad search (2,000+) on each call even when the page is read from the index's ranking."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__()
+        self.ids, self.pk = ids, F("pk")
+
+    def get_source_expressions(self) -> list:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        (self.pk,) = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        c = self.copy()
+        c.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return c
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        if not self.ids:
+            return "1 = 0", []
+        col, _ = compiler.compile(self.pk)
+        return f"{col} IN ({', '.join(['%s'] * len(self.ids))})", [int(i) for i in self.ids]
+
+
+class SearchQuerySet(QuerySet):
+    """A search's queryset that remembers the index's ranking, so a page costs one narrow query.
+
+    Counting and slicing use the ranking while the queryset is the search itself, possibly with
+    select_related/prefetch_related added; a further filter() returns a plain SQL-ordered queryset
+    (the CASE rank annotation), which gives the same order.
+    """
+
+    outcome: search_engine.Outcome | None = None
+
+    def _keep(self, qs: SearchQuerySet) -> SearchQuerySet:
+        qs.outcome = self.outcome
+        return qs
+
+    def select_related(self, *fields):
+        return self._keep(super().select_related(*fields))
+
+    def prefetch_related(self, *lookups):
+        return self._keep(super().prefetch_related(*lookups))
+
+    def count(self) -> int:
+        if self.outcome is not None and self._result_cache is None:
+            return len(self.outcome.ranked)
+        return super().count()
+
+    def __getitem__(self, k):
+        if self.outcome is not None and self._result_cache is None and isinstance(k, slice) and not k.step:
+            return self.rows(k.start or 0, len(self.outcome.ranked) if k.stop is None else k.stop)
+        return super().__getitem__(k)
+
+    def rows(self, start: int, stop: int) -> list[Procedure]:
+        """Rows ranked start..stop-1, each with `rank`; one query (plus the prefetches)."""
+        assert self.outcome is not None
+        ranked = self.outcome.ranked[max(0, start) : max(0, stop)]
+        if not ranked:
+            return []
+        page = Procedure.objects.filter(pk__in=[i for i, _ in ranked]).order_by()  # ordered below
+        page.query.select_related = self.query.select_related
+        page._prefetch_related_lookups = self._prefetch_related_lookups
+        by_id = {p.pk: p for p in page}
+        out = []
+        for i, rank in ranked:
+            if i in by_id:  # deleted since the index was read: skipped rather than failing
+                p = by_id[i]
+                p.rank = rank
+                out.append(p)
+        return out
+
+
+def _filtered_ids(
+    index: search_engine.Index,
+    *,
+    published_only: bool,
+    level: str | None,
+    online_level: str | None,
+    kind: str | None,
+    field_id: int | None,
+    agency_ids: set[int] | None,
+) -> frozenset[int]:
+    """The procedure ids the filters allow, from the index (the same conditions as the SQL filters)."""
+    memo = (published_only, level, online_level, kind, field_id)
+    if agency_ids is None and memo in index.filtered:
+        return index.filtered[memo]
+    allowed = frozenset(
+        d.id
+        for d in index.docs.values()
+        if (d.published or not published_only)
+        and (not level or level in d.levels)
+        and (not online_level or d.online_level == online_level)
+        and (not kind or d.kind == kind)
+        and (field_id is None or d.field_id == field_id)
+        and (agency_ids is None or d.id in agency_ids)
+    )
+    if agency_ids is None and len(index.filtered) < 1000:
+        index.filtered[memo] = allowed
+    return allowed
+
+
+def check_query(q: str) -> list[str]:
+    """The folded words of a search text, or ValidationFailed when it is too long to be one."""
+    if q and len(q) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(
+            f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="query_too_long"
         )
-        params = [
-            self.phrase,
-            self.phrase,
-            f"{self.phrase}%",
-            *(p for w in self.words for p in (f"{w}%", f"% {w}%")),
-        ]
-        return sql, params
+    words = query_words(q or "")
+    if len(words) > MAX_QUERY_WORDS:
+        raise ValidationFailed(
+            f"Từ khóa có quá {MAX_QUERY_WORDS} từ (too many words).", code="query_too_long"
+        )
+    return words
 
 
 def search_procedures(
@@ -137,18 +217,17 @@ def search_procedures(
     kind: str | None = None,
     published_only: bool = True,
 ) -> QuerySet[Procedure]:
-    """Procedures matching every word of `q` (accent-, case- and spacing-insensitive), best first.
+    """Procedures found by `q`, best first (see `search_engine` for how a query is read and ranked).
 
-    A query word matches a word of the search text that starts with it: 'kha sin' finds 'khai sinh',
-    'nguoi' finds 'người', 'guoi' finds nothing inside 'người'; a code is one word ('1.004222', '1.004').
-
-    Order: exact name (or exact code) > name starts with the query > every word in the name > words
-    only in the other search text (code, local code, field, subjects); then shorter names, then code.
+    Accent-, case-, punctuation- and spacing-insensitive; i/y spellings alike; a word matches the start
+    of a catalogue word ('kha sin' finds 'khai sinh'); misspelt words are corrected; result names and
+    synonyms find the procedure that issues them. Each row carries `rank` (`match_of(rank)` names it);
+    the returned queryset's `outcome` tells how the query was read (corrected words, suggestion).
     Without `q`: by code. Filters: `field` = Field.code, `level` in ministry/province/district/commune,
     `agency` = Agency.identifier, `online_level` in full/partial/none, `kind` in public/internal.
     Empty-string filters count as absent. Raises ValidationFailed for values that cannot match.
     """
-    qs = Procedure.objects.select_related("field")
+    qs = SearchQuerySet(Procedure).select_related("field")
     if published_only:
         qs = qs.filter(publication_state__in=PUBLISHED_STATES)
     if level:
@@ -157,6 +236,7 @@ def search_procedures(
         qs = qs.filter(online_level=_choice(online_level, ONLINE_LEVELS, "online_level"))
     if kind:
         qs = qs.filter(kind=_choice(kind, KINDS, "kind"))
+    field_id = agency_ids = None
     if field:
         code = _identifier(field, "field")
         field_id = Field.objects.filter(code=code).values_list("pk", flat=True).first()
@@ -172,53 +252,50 @@ def search_procedures(
             raise ValidationFailed(f"Không có cơ quan mã {ident!r} (unknown agency).", code="unknown_agency")
         # A filter on the through table cannot duplicate rows: (procedure, agency) is unique.
         qs = qs.filter(agencies=agency_id)
+        if q:
+            through = Procedure.agencies.through
+            agency_ids = set(
+                through.objects.filter(agency_id=agency_id).values_list("procedure_id", flat=True)
+            )
 
-    if q and len(q) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(
-            f"Từ khóa dài quá {MAX_QUERY_LENGTH} ký tự (query too long).", code="query_too_long"
-        )
-    words = query_words(q or "")
-    if len(words) > MAX_QUERY_WORDS:
-        raise ValidationFailed(
-            f"Từ khóa có quá {MAX_QUERY_WORDS} từ (too many words).", code="query_too_long"
-        )
+    words = check_query(q)
     if not words:
         return qs.order_by("code")
 
-    phrase = " ".join(words)
-    qs = _match_words(qs, words)
-    return qs.annotate(rank=_Rank(phrase, tuple(words)), name_length=Length("name_folded")).order_by(
-        "rank", "name_length", "code"
+    index = search_engine.current()
+    allowed = _filtered_ids(
+        index,
+        published_only=published_only,
+        level=level or None,
+        online_level=online_level or None,
+        kind=kind or None,
+        field_id=field_id,
+        agency_ids=agency_ids,
     )
+    outcome = index.search(q, allowed)
+    groups: dict[int, list[int]] = {}
+    for i, rank in outcome.ranked:
+        groups.setdefault(rank, []).append(i)
+    qs = qs.filter(_InIds([i for i, _ in outcome.ranked])).annotate(
+        rank=_RankOf(groups), name_length=Length("name_folded")
+    )
+    qs = qs.order_by("rank", "name_length", "code")
+    qs.outcome = outcome
+    return qs
 
 
 def page_of(qs: QuerySet[Procedure], page: int, page_size: int) -> tuple[list[Procedure], int]:
-    """One page (1-based) of a search and the total count; a short first page is its own count.
+    """One page (1-based) of a search and the total count.
 
-    The page is cut by a narrow inner query (ids only, ranked, LIMIT) and the outer query reads whole
-    rows for those ids alone: sorting thousands of full rows to keep 20 cost more than the match itself
-    on broad queries. Still one query for the page.
+    A search straight from `search_procedures` is paged from the index's ranking (one narrow query);
+    any other queryset is cut in SQL, where a short first page is its own count.
     """
     start = (page - 1) * page_size
-    items = list(_late_rows(qs, start, start + page_size))
-    # Skipping COUNT here saves a second scan for the common narrow query.
+    if isinstance(qs, SearchQuerySet) and qs.outcome is not None:
+        return qs.rows(start, start + page_size), qs.count()
+    items = list(qs[start : start + page_size])
     count = len(items) if start == 0 and len(items) < page_size else qs.count()
     return items, count
-
-
-def _late_rows(qs: QuerySet[Procedure], start: int, stop: int) -> QuerySet[Procedure]:
-    """`qs[start:stop]` as `WHERE id IN (SELECT id ... ORDER BY ... LIMIT)`, re-ranked on the page rows only."""
-    ids = qs.values("pk")[start:stop]
-    page = qs.model._default_manager.filter(pk__in=ids)
-    page.query.select_related = qs.query.select_related
-    page.query.deferred_loading = qs.query.deferred_loading
-    page._prefetch_related_lookups = qs._prefetch_related_lookups
-    # The annotations are resolved against the same base table alias, so they carry over as they are.
-    for name, expr in qs.query.annotations.items():
-        page.query.add_annotation(expr, name)
-    page.query.order_by = qs.query.order_by
-    page.query.default_ordering = qs.query.default_ordering
-    return page
 
 
 def procedure_detail(code: str, *, published_only: bool = False) -> Procedure:

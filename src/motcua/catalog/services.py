@@ -60,9 +60,11 @@ def set_search_columns(p: Procedure, field: Field | None = None) -> None:
 def refold_field(field: Field) -> int:
     """After a field is renamed: the search text of its procedures, which includes the field's name."""
     procedures = list(field.procedures.all())
+    now = timezone.now()
     for p in procedures:
         set_search_columns(p, field)
-    Procedure.objects.bulk_update(procedures, ["name_folded", "search_text"], batch_size=500)
+        p.updated_at = now  # bulk_update skips auto_now; search's generation check reads updated_at
+    Procedure.objects.bulk_update(procedures, ["name_folded", "search_text", "updated_at"], batch_size=500)
     return len(procedures)
 
 

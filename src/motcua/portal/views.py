@@ -8,11 +8,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.access import throttle
 from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import procedure_detail, search_procedures
+from motcua.catalog.selectors import MAX_QUERY_LENGTH, match_of, procedure_detail, search_procedures
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.dossiers import codes
 from motcua.dossiers import selectors as dossiers
@@ -21,7 +22,15 @@ from . import presenters, selectors
 
 PAGE_SIZE = 20
 FILTERS = ("field", "level", "agency", "online_level")
-MAX_QUERY = 200
+# One more than the search accepts, so that a longer text gets the search's clear refusal, not a cut.
+MAX_QUERY = MAX_QUERY_LENGTH + 1
+# Why a hit that does not show the query words in its name was found (docs/adr/0025).
+WHY = {
+    "result": _("Cấp giấy tờ bạn tìm (kết quả thực hiện)"),
+    "synonym": _("Theo tên gọi thường dùng"),
+    "corrected": _("Theo từ khóa đã sửa chính tả"),
+    "partial": _("Gần đúng với tên bạn nhập"),
+}
 
 
 def _param(request: HttpRequest, name: str, max_len: int = 100) -> str:
@@ -45,8 +54,11 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     error = ""
     page = None
     results: list[dict] = []
+    suggestion = ""
     try:
         qs = search_procedures(q, **{k: v or None for k, v in chosen.items()})
+        outcome = getattr(qs, "outcome", None)
+        suggestion = outcome.suggestion if outcome is not None else ""
         page = Paginator(selectors.with_list_parts(qs), PAGE_SIZE).get_page(request.GET.get("page"))
         results = [
             {
@@ -55,6 +67,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
                 "time": presenters.time_summary(p),
                 "fee": presenters.fee_summary(p),
                 "online": presenters.ONLINE_SHORT.get(p.online_level, ""),
+                "why": WHY.get(match_of(p.rank), "") if hasattr(p, "rank") else "",
             }
             for p in page.object_list
         ]
@@ -66,6 +79,8 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "active_filters": sum(1 for v in chosen.values() if v),
         "error": error,
+        "suggestion": suggestion,
+        "max_query": MAX_QUERY_LENGTH,
         "page": page,
         "results": results,
         "fields": fields,
