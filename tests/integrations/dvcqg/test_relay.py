@@ -169,3 +169,14 @@ def test_dvcqg_sync_catches_up_the_range_and_refuses_bad_input(portal, counter, 
     out = capsys.readouterr().out
     assert "1 đưa vào hàng gửi bù" in out and "còn 0 hồ sơ" in out
     assert PortalSync.objects.get(dossier=inside).acked_version == 1
+
+
+def test_a_message_already_tried_goes_alone_so_one_refused_item_holds_back_no_other():
+    from types import SimpleNamespace
+
+    from motcua.integrations.dvcqg.transport import _chunks
+
+    fresh = [(SimpleNamespace(attempts=0), i) for i in range(5)]
+    tried = [(SimpleNamespace(attempts=n), 10 + n) for n in (1, 3)]
+    calls = _chunks([fresh[0], tried[0], *fresh[1:], tried[1]], 2)
+    assert [[pk for _m, pk in call] for call in calls] == [[0, 1], [2, 3], [4], [11], [13]]

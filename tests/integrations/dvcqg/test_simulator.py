@@ -61,7 +61,7 @@ def test_sign_in_needs_the_credentials_and_the_unit_code(portal):
     [
         {"MaHoSo": "HS-1"},  # not {unit}-{yymmdd}-{seq}
         {"ChuHoSo": None},
-        {"NgayHenTra": None},  # required once received
+        {"NgayTiepNhan": None},  # required once received
         {"NgayTiepNhan": "20250815250000"},  # hour 25: not a 24-hour time
         {"NgayTiepNhan": "20250230090000"},  # 30 February
         {"NgayTiepNhan": "15/08/2025 15:00"},

@@ -52,8 +52,9 @@ REQUIRED = (
     "DonViXuLy",
     "QuaTrinhXuLy",
 )
-# Received, due: required once the dossier has been accepted (not for 1 new online, 3 refused at reception,
-# 7 withdrawn before acceptance).
+# Received: required once the dossier has been accepted (not for 1 new online, 3 refused at reception,
+# 7 withdrawn before acceptance). The due date only "where it applies" (contract §7): a procedure the law
+# gives no time limit (e.g. environmental registration, which is only recorded) has none.
 RECEIVED_STATUSES = frozenset({2, 4, 5, 6, 8, 9, 10})
 DATE_FIELDS = (
     "NgayNopHoSo",
@@ -151,7 +152,7 @@ def check_hoso(item: dict) -> tuple[str, int, list[dict]]:
     missing = [name for name in REQUIRED if item.get(name) in (None, "")]
     status = check_status(item.get("TrangThaiHoSo"), code)
     if status in RECEIVED_STATUSES:
-        missing += [name for name in ("NgayTiepNhan", "NgayHenTra") if not item.get(name)]
+        missing += [name for name in ("NgayTiepNhan",) if not item.get(name)]
     if missing:
         raise Refused(2, f"{code}: thiếu trường {', '.join(missing)}")
     for name in DATE_FIELDS:

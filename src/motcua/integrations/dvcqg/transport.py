@@ -207,4 +207,7 @@ class PortalTransport:
 
 
 def _chunks(pairs: list, size: int) -> list[list]:
-    return [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    """Calls of up to `size` items; a message already tried goes alone. The portal refuses a whole call for
+    one bad item, so a dossier it refuses must not hold back the others of its first batch more than once."""
+    fresh = [p for p in pairs if not p[0].attempts]
+    return [fresh[i : i + size] for i in range(0, len(fresh), size)] + [[p] for p in pairs if p[0].attempts]
