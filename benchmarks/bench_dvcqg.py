@@ -109,6 +109,14 @@ def main() -> int:
         print(
             f"  {RELAY_CHANGES} changes made through the services in {time.perf_counter() - t0:.1f} s (not timed)"
         )
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # The outbox has just grown by thousands of rows in seconds; autovacuum has not looked at it yet,
+            # and with the empty table's statistics the planner runs the claim's NOT EXISTS as a scan: 0.15-
+            # 0.6 s a claim, 650 changes/s instead of ~3,000. A running system's autovacuum analyses it.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         settings.DVCQG_URL, settings.DVCQG_TIMEOUT = procs.url, 30.0
         settings.DVCQG_USERNAME, settings.DVCQG_PASSWORD, settings.DVCQG_MADONVI = USERNAME, PASSWORD, MADONVI
         registry = Registry()
