@@ -20,16 +20,16 @@ import logging
 import random
 import re
 import secrets
-import socketserver
 import sqlite3
 import threading
 import time
-import wsgiref.simple_server
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import WSGIServer
+
+from motcua.integrations import standin
 
 from . import sim_catalogue
 
@@ -450,24 +450,5 @@ def _body(environ: dict) -> dict:
 # ---------------------------------------------------------------------------------------------- server
 
 
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
-class _Handler(WSGIRequestHandler):
-    quiet = False
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
-        # Method, path and status only: bodies carry personal data and are never logged.
-        if self.quiet:
-            return
-        line = getattr(self, "requestline", "").split(" ")
-        path = line[1].split("?", 1)[0] if len(line) > 1 else ""
-        print(f"[dvcqg] {line[0] if line else ''} {path} {args[1] if len(args) > 1 else ''}", flush=True)
-
-
 def make_server(app: Simulator, host: str, port: int, *, quiet: bool = False) -> WSGIServer:
-    handler = type("Handler", (_Handler,), {"quiet": quiet})
-    return wsgiref.simple_server.make_server(host, port, app, server_class=_Server, handler_class=handler)
+    return standin.make_server(app, host, port, tag="dvcqg", quiet=quiet)

@@ -19,19 +19,18 @@ import base64
 import json
 import re
 import secrets
-import socketserver
 import threading
 import time
 import unicodedata
 import uuid
-import wsgiref.simple_server
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import WSGIServer
 
+from motcua.integrations import standin
 from motcua.integrations.vneid.provider import CITIZENS
 
 TOKEN_TTL = 300
@@ -249,23 +248,5 @@ def _read(environ) -> bytes:
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Handler(WSGIRequestHandler):
-    quiet = False
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
-        # Method, path and status only: bodies carry personal data and never reach a log.
-        if self.quiet:
-            return
-        line = getattr(self, "requestline", "").split(" ")
-        path = line[1].split("?", 1)[0] if len(line) > 1 else ""
-        print(f"[dan-cu] {line[0] if line else ''} {path} {args[1] if len(args) > 1 else ''}", flush=True)
-
-
 def make_server(app: Platform, host: str, port: int, *, quiet: bool = False) -> WSGIServer:
-    handler = type("Handler", (_Handler,), {"quiet": quiet})
-    return wsgiref.simple_server.make_server(host, port, app, server_class=_Server, handler_class=handler)
+    return standin.make_server(app, host, port, tag="dan-cu", quiet=quiet)

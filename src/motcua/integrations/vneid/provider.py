@@ -23,20 +23,20 @@ import html
 import json
 import re
 import secrets
-import socketserver
 import threading
 import time
-import wsgiref.simple_server
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit, urlunsplit
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import WSGIServer
 
 from joserfc import jwt
 from joserfc.jwk import ECKey, Key, OctKey, RSAKey
+
+from motcua.integrations import standin
 
 CODE_TTL = 60  # seconds: a code is exchanged right after the redirect
 TOKEN_TTL = 300
@@ -583,23 +583,5 @@ footer{text-align:center;font-size:.85rem;color:#555;padding:0 1rem 1.5rem}
 # ---------------------------------------------------------------------------------------------- server
 
 
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Handler(WSGIRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
-        # Method, path and status only: query strings carry codes and states.
-        if self.quiet:
-            return
-        line = getattr(self, "requestline", "").split(" ")
-        path = line[1].split("?", 1)[0] if len(line) > 1 else ""
-        print(f"[vneid] {line[0] if line else ''} {path} {args[1] if len(args) > 1 else ''}", flush=True)
-
-    quiet = False
-
-
 def make_server(app: Provider, host: str, port: int, *, quiet: bool = False) -> WSGIServer:
-    handler = type("Handler", (_Handler,), {"quiet": quiet})
-    return wsgiref.simple_server.make_server(host, port, app, server_class=_Server, handler_class=handler)
+    return standin.make_server(app, host, port, tag="vneid", quiet=quiet)
