@@ -80,6 +80,9 @@ def concurrently(fn: Callable[[int], str], tmp_path: Path, per_thread: int = PER
         connection.ensure_connection()
         target = sqlite3.connect(file_db)
         connection.connection.backup(target)
+        # WAL now, alone: switching the journal mode needs the file to itself, and threads connecting at
+        # once (each connection's init_command asks for WAL) could otherwise find it locked.
+        target.execute("PRAGMA journal_mode=WAL")
         target.close()
     barrier = threading.Barrier(THREADS)
     results: list[str] = []
