@@ -93,6 +93,27 @@ def day(value: Any, field: str) -> date | None:
 TYPED_DAY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")  # ASCII digits only
 
 
+def period(start: Any, end: Any, *, doing: str, max_days: int = 366) -> tuple[date, date]:
+    """`from`/`to` (YYYY-MM-DD, inclusive): by default the current month up to today; at most `max_days`
+    days (`doing` names the action in the message, e.g. "in sổ")."""
+    start, end = day(start, "from"), day(end, "to")
+    end = end or timezone.localdate()
+    start = start or end.replace(day=1)
+    if start > end:
+        raise ValidationFailed(
+            "Ngày bắt đầu ('from') phải trước hoặc bằng ngày kết thúc ('to').",
+            code="invalid_period",
+            details={"field": "from"},
+        )
+    if (end - start).days >= max_days:
+        raise ValidationFailed(
+            f"Mỗi lần {doing} tối đa {max_days} ngày; hãy chọn khoảng thời gian ngắn hơn.",
+            code="invalid_period",
+            details={"field": "to"},
+        )
+    return start, end
+
+
 def typed_day(value: Any, field: str) -> date | None:
     """A date as people type it from a paper, dd/mm/yyyy (also d/m/yyyy, with '.' or '-'), or
     YYYY-MM-DD; None when blank. For pages; the API takes `day`'s single form."""

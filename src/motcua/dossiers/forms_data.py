@@ -531,23 +531,7 @@ MAX_PERIOD_DAYS = 366
 
 
 def _period(start: Any, end: Any) -> tuple[date, date]:
-    """`from`/`to` (YYYY-MM-DD, inclusive): by default the current month up to today."""
-    start, end = inputs.day(start, "from"), inputs.day(end, "to")
-    end = end or timezone.localdate()
-    start = start or end.replace(day=1)
-    if start > end:
-        raise ValidationFailed(
-            "Ngày bắt đầu ('from') phải trước hoặc bằng ngày kết thúc ('to').",
-            code="invalid_period",
-            details={"field": "from"},
-        )
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationFailed(
-            f"Mỗi lần in sổ tối đa {MAX_PERIOD_DAYS} ngày; hãy chọn khoảng thời gian ngắn hơn.",
-            code="invalid_period",
-            details={"field": "to"},
-        )
-    return start, end
+    return inputs.period(start, end, doing="in sổ", max_days=MAX_PERIOD_DAYS)
 
 
 def logbook(user, agency: Any, start: Any, end: Any, *, max_rows: int) -> dict[str, Any]:

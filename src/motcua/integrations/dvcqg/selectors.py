@@ -15,10 +15,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
 
 from motcua.core import inputs, keyset
-from motcua.core.errors import NotFound, PermissionDenied, ValidationFailed
+from motcua.core.errors import NotFound, PermissionDenied
 from motcua.core.formatting import LOCAL_TZ
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency
@@ -51,23 +50,8 @@ class Rate:
 
 
 def period(start: Any, end: Any) -> tuple[date, date]:
-    """`from`/`to` (YYYY-MM-DD, inclusive, Vietnam days): by default the current month up to today."""
-    start, end = inputs.day(start, "from"), inputs.day(end, "to")
-    end = end or timezone.localdate()
-    start = start or end.replace(day=1)
-    if start > end:
-        raise ValidationFailed(
-            "Ngày bắt đầu ('from') phải trước hoặc bằng ngày kết thúc ('to').",
-            code="invalid_period",
-            details={"field": "from"},
-        )
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationFailed(
-            f"Mỗi lần xem tối đa {MAX_PERIOD_DAYS} ngày; hãy chọn khoảng thời gian ngắn hơn.",
-            code="invalid_period",
-            details={"field": "to"},
-        )
-    return start, end
+    """`from`/`to` (Vietnam days, inclusive): by default the current month up to today."""
+    return inputs.period(start, end, doing="xem", max_days=MAX_PERIOD_DAYS)
 
 
 def _received(user, agency: Any, start: date, end: date) -> QuerySet[Dossier]:
