@@ -248,6 +248,7 @@ INSTALLED_APPS = [
     "motcua.integrations",
     "motcua.integrations.dvcqg",
     "motcua.integrations.population",
+    "motcua.payments",
     "motcua.notifications",
     "motcua.access",
     # The admin after motcua.access, whose admin/ templates then take precedence over the stock ones (ADR 0014).
@@ -443,6 +444,21 @@ POPULATION_TIMEOUT = float(os.environ.get("MOTCUA_POPULATION_TIMEOUT", "5"))
 POPULATION_MA_CSDL = os.environ.get("MOTCUA_POPULATION_MA_CSDL", "CSDLDC")
 POPULATION_LIMITS_USER = env_rates("MOTCUA_POPULATION_LIMITS_USER", "10/minute,100/hour,400/day")
 POPULATION_LIMITS_CLIENT = env_rates("MOTCUA_POPULATION_LIMITS_CLIENT", "60/minute,1000/hour")
+
+# Online payment (contract §8, ADR 0028): the gateway plugin (payments/gateways/contrib/<name>, or a dotted
+# path), the national payment platform's address, the partner code (MaDoiTac) and the shared secret that signs
+# every message (MaXacThuc). Without a URL no online payment starts; counter payments still work.
+PAYMENT_GATEWAY = os.environ.get("MOTCUA_PAYMENT_GATEWAY", "dvcqg").strip() or "dvcqg"
+PAYMENT_URL = os.environ.get("MOTCUA_PAYMENT_URL", "").rstrip("/")
+PAYMENT_PARTNER = os.environ.get("MOTCUA_PAYMENT_PARTNER", "")
+PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
+PAYMENT_TIMEOUT = float(os.environ.get("MOTCUA_PAYMENT_TIMEOUT", "15"))
+# Reconciliation (`motcua payment_reconcile`): an attempt without a confirmation this many minutes after it
+# started is queried; one the platform still knows nothing of after this many hours has expired.
+PAYMENT_QUERY_AFTER_MINUTES = env_int("MOTCUA_PAYMENT_QUERY_AFTER_MINUTES", 15, 1, 24 * 60)
+PAYMENT_EXPIRE_AFTER_HOURS = env_int("MOTCUA_PAYMENT_EXPIRE_AFTER_HOURS", 24, 1, 24 * 30)
+# Attempts a payer may start (each one calls the platform).
+PAYMENT_LIMITS_USER = env_rates("MOTCUA_PAYMENT_LIMITS_USER", "10/minute,60/hour")
 
 # Electronic results (ADR 0019): the signer plugin (documents/signing/contrib/<name>, or a dotted path to a
 # class) and the local plugin's directory of agency keys and trust roots. Auto-enrolment from the demo CA is

@@ -50,7 +50,9 @@ def test_the_online_payment_flag_is_never_set_from_a_counter_payment(clients):
     d = r.json()
     assert (d["status"], d["fee_paid"], d["paid_online"]) == (4, d["fee_total"], 0)
     event = clients["tiepnhan"].get(f"/dossiers/{code}/events").json()["items"][-1]
+    payments = event["data"].pop("payments")
     assert event["data"] == {"amount": 170000, "method": "cash", "reference": "BL-0001"}
+    assert len(payments) == 2, "the procedure's fee and the processing request: one receipt each"
     assert event["actor_username"] == "tiepnhan", "the collector is the event's actor"
 
 

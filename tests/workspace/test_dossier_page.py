@@ -179,6 +179,8 @@ def test_the_actions_shown_are_the_available_actions_with_exactly_their_inputs(
 
 def test_every_input_of_every_action_has_a_field():
     for spec in machine.ACTIONS:
+        if all(r.roles == {machine.PLATFORM} for r in spec.rows):
+            continue  # the payment gateway's confirmation: no page ever posts it
         assert set(spec.Input.model_fields) <= set(dossier_page.WIDGETS), spec.name
 
 

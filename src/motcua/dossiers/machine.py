@@ -28,6 +28,8 @@ from pydantic_core import PydanticCustomError
 from motcua.core import inputs
 from motcua.core.errors import Conflict, ValidationFailed
 
+from motcua.payments import ledger
+
 from . import deadlines, workflows
 from .models import DossierFee, DossierFile
 from .statuses import (  # noqa: F401 - the lifecycle's vocabulary, re-exported for its users
@@ -42,9 +44,11 @@ from .statuses import (  # noqa: F401 - the lifecycle's vocabulary, re-exported 
     ON_TIME,
     OPEN,
     OVERDUE,
+    PLATFORM,
     RECEPTION,
     RESUME,
     SAME,
+    SETTLED,
     SPECIALIST,
     STATUSES,
     TERMINAL,
@@ -66,15 +70,18 @@ class Transition:
     name: str
     label: str  # Vietnamese button text
     sources: frozenset[int]
-    target: int  # a Status, SAME or RESUME
+    target: int  # a Status, SAME, RESUME or SETTLED
     roles: frozenset[str]
     guard: Callable[[Any, datetime], None] | None = None  # raises Conflict when the row may not run now
     form: str | None = None  # official form issued by this action (TT 01/2018)
     note: str = ""
 
-    def target_from(self, status: int, paused_from: int | None) -> int:
+    def target_from(self, status: int, paused_from: int | None, dossier: Any = None) -> int:
         if self.target == SAME:
             return status
+        if self.target == SETTLED:
+            settled = dossier is not None and dossier.fee_paid >= dossier.fee_total
+            return Status.PROCESSING if settled else status
         if self.target == RESUME:
             if paused_from is None:
                 raise ValueError("no status to resume")
@@ -204,6 +211,7 @@ class Refuse(Action):
 
     def apply(self, step, given):
         step.dossier.refused_at = step.at
+        ledger.close_open(step.dossier, step.at)
         return {}
 
     def replay(self, s, event):
@@ -369,6 +377,8 @@ class Finishing(Action):
 
     def apply(self, step, given):
         step.dossier.finished_at = step.at
+        # What was asked and not paid is no longer owed; what was paid stays, for a refund where the law allows.
+        ledger.close_open(step.dossier, step.at)
         return {}
 
     def replay(self, s, event):
@@ -426,12 +436,14 @@ class Forward(Action):
         s["step"] = event.data.get("step", s["step"])
 
 
-class PaymentRequest(Input):
+class PaymentDemand(Input):
     amount: inputs.Money = Field(..., description="số tiền (đồng)")
     name: inputs.Text(300) = Field("", description="tên khoản phí, lệ phí (mặc định: ghi chú)")
 
 
 class RequestPayment(Action):
+    """A financial obligation asked for during processing (status 6): one fee line and one payment request."""
+
     name = "request_payment"
     rows = (
         row(
@@ -442,15 +454,17 @@ class RequestPayment(Action):
             {SPECIALIST, LEADER},
         ),
     )
-    Input = PaymentRequest
+    Input = PaymentDemand
 
     def apply(self, step, given):
         d = step.dossier
-        DossierFee.objects.create(
-            dossier=d, name=(given.name or given.note or "Phí, lệ phí")[:300], amount=given.amount
+        reason = (given.name or given.note or "Phí, lệ phí")[:300]
+        request = ledger.open_request(
+            d, kind="processing", amount=given.amount, reason=reason, at=step.at, by=step.actor
         )
+        DossierFee.objects.create(dossier=d, name=reason, amount=given.amount, request=request)
         d.fee_total += given.amount
-        return {"amount": given.amount}
+        return {"amount": given.amount, "request": request.pk}
 
     def replay(self, s, event):
         s["fee_total"] += event.data["amount"]
@@ -478,9 +492,9 @@ def _fees_due(dossier, now: datetime) -> None:
 
 class Pay(Action):
     """A payment collected by the one-stop (cash or bank transfer), recorded by the officer who received
-    it: the fee of the procedure at the counter, right after reception (2, the status stays), or what
-    processing asked for (6, processing resumes). The applicant's own click records nothing: an online
-    payment is set only by the payment platform's confirmation (contract §8), never from this action."""
+    it: the fee of the procedure at the counter (the status stays), or what processing asked for (6,
+    processing resumes). Everything still owed is collected at once, each request with its receipt. An
+    online payment is never recorded here: only the gateway's verified confirmation records it (`PayOnline`)."""
 
     name = "pay"
     rows = (
@@ -488,26 +502,68 @@ class Pay(Action):
         row(
             "pay",
             N_("Thu phí, lệ phí tại quầy"),
-            {S.NEW},
+            {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING},
             SAME,
             {RECEPTION},
             guard=_fees_due,
-            note="the procedure's fee, collected when the counter receives the dossier",
+            note="the procedure's fee, collected at the counter; the status stays",
         ),
     )
     Input = CounterPayment
 
     def apply(self, step, given):
         d = step.dossier
-        d.fees.filter(paid_at__isnull=True).update(
-            paid_at=step.at, method=given.method, reference=given.reference
+        before = d.fee_paid
+        payments = ledger.collect(
+            d, method=given.method, reference=given.reference, at=step.at, by=step.actor
         )
-        amount = d.fee_total - d.fee_paid
-        d.fee_paid = d.fee_total
-        return {"amount": amount, "method": given.method, "reference": given.reference}
+        return {
+            "amount": d.fee_paid - before,
+            "method": given.method,
+            "reference": given.reference,
+            "payments": [p.pk for p in payments],
+        }
 
     def replay(self, s, event):
         s["fee_paid"] += event.data["amount"]
+
+
+class Confirmation(Input):
+    attempt: int = Field(..., description="the PaymentAttempt the gateway confirmed as paid")
+
+
+class PayOnline(Action):
+    """The payment gateway confirmed an online payment (contract §8). Only `payments.services` takes it, with
+    the PLATFORM kind no account ever has, after checking the confirmation's signature, partner, reference
+    and amount. From 6 processing resumes once nothing remains to pay; elsewhere the status stays."""
+
+    name = "pay_online"
+    rows = (
+        row("pay_online", N_("Thanh toán trực tuyến thành công"), {S.PAYING}, SETTLED, {PLATFORM}),
+        row(
+            "pay_online",
+            N_("Thanh toán trực tuyến thành công"),
+            {S.RECEIVING, S.NEW, S.PROCESSING, S.WAITING},
+            SAME,
+            {PLATFORM},
+        ),
+    )
+    Input = Confirmation
+
+    def apply(self, step, given):
+        d = step.dossier
+        payment = ledger.record_online(d, attempt_id=given.attempt, at=step.at)
+        return {
+            "amount": payment.amount,
+            "method": payment.method,
+            "reference": payment.reference,
+            "online": payment.online,
+            "payments": [payment.pk],
+        }
+
+    def replay(self, s, event):
+        s["fee_paid"] += event.data["amount"]
+        s["paid_online"] = s.get("paid_online") or event.data.get("online", 0)
 
 
 def _apology(dossier, now: datetime) -> None:
@@ -622,6 +678,7 @@ ACTIONS: tuple[Action, ...] = (
     Forward(),
     RequestPayment(),
     Pay(),
+    PayOnline(),
     Apologize(),
     Stop(),
     Complete(),
@@ -653,4 +710,6 @@ def possible_targets(status: int, paused_from: int | None = None) -> set[int]:
                 out |= CLOCK_STATUSES | {Status.RECEIVING}
             else:
                 out.add(t.target_from(status, paused_from))
+            if t.target == SETTLED:
+                out.add(Status.PROCESSING)
     return out

@@ -254,6 +254,15 @@ class DossierFee(models.Model):
     paid_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
     method = models.CharField(_("hình thức nộp"), max_length=10, choices=Method.choices, blank=True)
     reference = models.CharField(_("số biên lai, mã giao dịch"), max_length=100, blank=True)
+    # The payment request this line is paid with (the procedure's fee at filing, or one asked in processing).
+    request = models.ForeignKey(
+        "payments.PaymentRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lines",
+        verbose_name=_("yêu cầu nộp"),
+    )
 
     class Meta:
         ordering = ["id"]

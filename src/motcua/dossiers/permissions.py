@@ -72,12 +72,19 @@ def check(user, dossier, action: str, now: datetime, kinds: set[str] | None = No
     """The table row `action` would execute for this user, dossier and time, or a DomainError.
 
     `kinds`: the user's `actor_kinds` for this dossier when the caller has them already."""
-    rows = machine.BY_NAME.get(action)
-    if rows is None:
+    if machine.BY_NAME.get(action) is None:
         raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
     if not can_see(user, dossier):
         raise not_found(dossier.code)
-    kinds = actor_kinds(user, dossier) if kinds is None else kinds
+    return row_for(dossier, action, now, actor_kinds(user, dossier) if kinds is None else kinds)
+
+
+def row_for(dossier, action: str, now: datetime, kinds: set[str]) -> Transition:
+    """`check` once the caller may see the dossier: the row for these actor kinds (403, 409 or the guard's
+    error otherwise). A system party (the payment platform) starts here with its own kind."""
+    rows = machine.BY_NAME.get(action)
+    if rows is None:
+        raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
     if not any(r.roles & kinds for r in rows):
         raise PermissionDenied("Vai trò của bạn không được thực hiện thao tác này.", code="forbidden_action")
     mine = [r for r in rows if dossier.status in r.sources and r.roles & kinds]

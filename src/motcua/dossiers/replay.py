@@ -35,6 +35,7 @@ REBUILT_FIELDS = (
     "step_due_at",
     "fee_total",
     "fee_paid",
+    "paid_online",
     "result_name",
     "digitised",
     "version",
@@ -51,6 +52,7 @@ def rebuild_from_events(events) -> dict[str, Any]:
         step=0,
         fee_total=0,
         fee_paid=0,
+        paid_online=0,
         result_name="",
         digitised=False,
     )

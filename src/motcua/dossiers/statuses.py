@@ -63,10 +63,14 @@ CLOCK_STATUSES = frozenset({Status.NEW, Status.PROCESSING})
 
 APPLICANT, RECEPTION, SPECIALIST, LEADER = "applicant", "reception", "specialist", "leader"
 ACTOR_KINDS = (APPLICANT, RECEPTION, SPECIALIST, LEADER)
+# The payment gateway's verified confirmation (payments.services): never a user's kind, so no account can
+# take its rows, through the API or otherwise.
+PLATFORM = "platform"
 
 # Targets that are not a fixed status.
 SAME = 0  # the status does not change (apology, hand-over inside processing)
 RESUME = -1  # back to the status the dossier was paused from (supplement received)
+SETTLED = -2  # back to processing once nothing remains to pay, else the status stays (payment received)
 
 
 # ------------------------------------------------------------------------------------------- timeliness

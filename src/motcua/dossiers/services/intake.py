@@ -23,6 +23,7 @@ from motcua.core.identity import check_personal_id, check_tax_code
 from motcua.core.text import fold
 from motcua.directory import selectors as directory
 from motcua.directory.models import Agency, Applicant, Role
+from motcua.payments import ledger
 
 from .. import permissions
 from ..codes import next_code
@@ -473,6 +474,7 @@ def _create(actor, *, at, idempotency_key, received, components, fees, **values)
         for c in components:
             c.dossier = d
         statements.insert(*components)
+        ledger.open_filing(d, fees, at=at, by=actor)
         for f in fees:
             f.dossier = d
         statements.insert(*fees)

@@ -37,24 +37,32 @@ def perform(
     *,
     at: datetime | None = None,
     expected_version: int | None = None,
+    system: str | None = None,
     **given: Any,
 ) -> Dossier:
     """Take one lifecycle action on a dossier (contract §4) with its input as keyword arguments
-    (`reason=`, `items=`, ...: the action's `Input` schema); returns the changed dossier."""
+    (`reason=`, `items=`, ...: the action's `Input` schema); returns the changed dossier.
+
+    `system`: the actor kind of a system party acting without an account (`machine.PLATFORM`, the payment
+    gateway's verified confirmation); `actor` is then None and only that kind's rows apply."""
     at = now(at)
     spec = machine.BY_ACTION.get(action)
     if spec is None or action not in machine.BY_NAME:
         raise NotFound(f"Không có thao tác '{action}'.", code="unknown_action")
     with transaction.atomic(), statements.one_cursor():
         d = lock(code)
-        kinds = permissions.actor_kinds(actor, d)
-        row = permissions.check(actor, d, action, at, kinds)
+        if system is not None:
+            kinds = {system}
+            row = permissions.row_for(d, action, at, kinds)
+        else:
+            kinds = permissions.actor_kinds(actor, d)
+            row = permissions.check(actor, d, action, at, kinds)
         permissions.check_version(d, expected_version)
         typed = inputs.validate(spec.Input, given)
         from_status = d.status
         before = _row_values(d)
         data = spec.apply(machine.Step(d, actor, kinds, at, row), typed)
-        d.status = row.target_from(from_status, d.paused_from_status)
+        d.status = row.target_from(from_status, d.paused_from_status, d)
         if d.status != Status.WAITING:
             d.paused_at = d.paused_from_status = None
         d.version += 1
