@@ -27,7 +27,6 @@ from pydantic_core import PydanticCustomError
 
 from motcua.core import inputs
 from motcua.core.errors import Conflict, ValidationFailed
-
 from motcua.payments import ledger
 
 from . import deadlines, workflows

@@ -216,6 +216,9 @@ class Refund(models.Model):
         verbose_name = _("hoàn trả phí, lệ phí")
         verbose_name_plural = _("hoàn trả phí, lệ phí")
 
+    def __str__(self) -> str:
+        return f"{self.amount}: {self.reason}"
+
 
 class PaymentNotice(models.Model):
     """One confirmation posted by a gateway or one query answer, as received, with what motcua did."""
