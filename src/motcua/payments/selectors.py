@@ -119,14 +119,23 @@ def attempt_for_payer(user, reference: str) -> PaymentAttempt:
     return a
 
 
+def _open_flags(user):
+    """Flagged notices not yet resolved that this officer may resolve (`services.resolve`'s rule: a
+    reception officer who receives for the dossier's agency, or a system administrator)."""
+    qs = PaymentNotice.objects.filter(flagged=True, resolved_at__isnull=True)
+    if directory.is_sysadmin(user):
+        return qs
+    return qs.filter(attempt__request__dossier__agency__in=directory.receivable_agencies(user))
+
+
 def open_flags(user, *, limit: int = 100) -> list[PaymentNotice]:
-    """Flagged notices not yet resolved that this officer may handle (their agencies' dossiers)."""
-    qs = PaymentNotice.objects.filter(flagged=True, resolved_at__isnull=True).select_related(
-        "attempt__request__dossier"
+    """Flagged notices not yet resolved that this officer may handle, newest first."""
+    return list(
+        _open_flags(user).select_related("attempt__request__dossier").order_by("-received_at", "-id")[:limit]
     )
-    if not directory.is_sysadmin(user):
-        agencies = list(directory.roles_at(user))
-        if not agencies:
-            return []
-        qs = qs.filter(attempt__request__dossier__agency_id__in=agencies)
-    return list(qs.order_by("-received_at", "-id")[:limit])
+
+
+def open_flag_count(user, *, cap: int = 99) -> tuple[int, bool]:
+    """How many `open_flags` there are, counted up to `cap` (a badge, not a report): (count, capped)."""
+    n = _open_flags(user).order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
