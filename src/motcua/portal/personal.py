@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from motcua.access.throttle import client_ip
 from motcua.core import inputs, keyset, storage
 from motcua.core.errors import DomainError, NotFound, ValidationFailed
 from motcua.documents import warehouse
@@ -33,6 +34,9 @@ from motcua.dossiers import files, forms_data, machine, selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.notifications.selectors import notifications_of
 from motcua.online import selectors as online
+from motcua.payments import pages as payment_pages
+from motcua.payments import selectors as payments
+from motcua.payments import services as payment_services
 
 from . import presenters, signin
 
@@ -53,6 +57,17 @@ WAITING_ON_YOU = {
     S.WAITING: gettext_lazy("Cần bổ sung hồ sơ"),
     S.PAYING: gettext_lazy("Cần nộp phí, lệ phí"),
 }
+OWES = gettext_lazy("Chờ nộp phí")
+# The return page asks again this many times, this many seconds apart, while the confirmation is awaited.
+RESULT_REFRESHES = 10
+RESULT_REFRESH_SECONDS = 3
+
+
+def _badge(d: Dossier) -> str:
+    """A dossier that still owes a fee it may pay now (filed online, before processing asks) says so."""
+    if d.status in WAITING_ON_YOU:
+        return WAITING_ON_YOU[d.status]
+    return OWES if payments.amount_due(d) else ""
 
 
 def applicant_page(view):
@@ -107,7 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "d": d,
             "status_label": _(S(d.status).label),
-            "badge": WAITING_ON_YOU.get(d.status, ""),
+            "badge": _badge(d),
         }
         for d in window.rows
     ]
@@ -160,7 +175,8 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "d": d,
         "status_label": _(S(d.status).label),
         "timeliness": presenters.TIMELINESS.get(machine.timeliness(d, now) or ""),
-        "badge": WAITING_ON_YOU.get(d.status, ""),
+        "badge": _badge(d),
+        "pay": payment_pages.payment_panel(request.user, d),
         "history": presenters.history(events, reasons=True),
         "supplement": presenters.supplement_request(d, events) if "supplement" in actions else None,
         "may_attach": "supplement" in actions and files.may_attach(request.user, d),
@@ -184,6 +200,7 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "supplement_error": context["supplement"] is None,
         "upload_error": not context["may_attach"],
         "withdraw_error": not context["can_withdraw"],
+        "payment_error": context["pay"] is None,
     }
     context["page_error"] = next((errors[k] for k, gone in hidden.items() if gone and errors.get(k)), "")
     return render(request, "portal/personal/dossier.html", context, status=status)
@@ -280,6 +297,62 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         return _render(request, d, status=exc.status, withdraw_error=exc.message, reason=reason)
     messages.success(request, _("Đã rút hồ sơ {code}.").format(code=d.code))
     return _see_other(_page_url(d))
+
+
+# -------------------------------------------------------------------------------------------- payment
+@require_POST
+@applicant_page
+def pay(request: HttpRequest, code: str) -> HttpResponse:
+    """Start an online payment of what the dossier owes and send the payer to the platform's page. What
+    the service refuses (nothing to pay 409, platform not connected or silent 503, too many tries 429) is
+    said in the fees section of the dossier's page."""
+    d = _visible(request, code)
+    try:
+        attempt = payment_services.start(
+            request.user,
+            code,
+            ip=client_ip(request) or "",
+            device=payment_pages.device_of(request),
+            request=request,
+        )
+    except NotFound:
+        raise Http404("dossier") from None
+    except DomainError as exc:
+        response = _render(request, d, status=exc.status, payment_error=exc.message)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    return _see_other(attempt.redirect_url)
+
+
+@require_GET
+@applicant_page
+def payment_result(request: HttpRequest) -> HttpResponse:
+    """Where the platform sends the payer back (`?ref=MaThamChieu`): the attempt's outcome, for its payer
+    only. The confirmation may come a few seconds after the payer: the page asks again a few times."""
+    try:
+        attempt = payments.attempt_for_payer(request.user, request.GET.get("ref", ""))
+    except NotFound:
+        raise Http404("attempt") from None
+    d = attempt.request.dossier
+    outcome = payment_pages.attempt_outcome(attempt)
+    try:
+        asked = int(request.GET.get("lan", "0"))
+    except ValueError:
+        asked = 0
+    refresh = ""
+    if outcome["kind"] == "pending" and 0 <= asked < RESULT_REFRESHES:
+        query = urlencode({"ref": attempt.reference, "lan": asked + 1})
+        refresh = f"{RESULT_REFRESH_SECONDS};url={reverse('portal:payment_result')}?{query}"
+    context = {
+        "a": attempt,
+        "d": d,
+        "outcome": outcome,
+        "refresh": refresh,
+        "still_owed": payments.amount_due(d),
+        "status_label": _(S(d.status).label),
+    }
+    return render(request, "portal/personal/payment_result.html", context)
 
 
 # ------------------------------------------------------------------------------------------- downloads

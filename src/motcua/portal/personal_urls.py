@@ -11,6 +11,7 @@ urlpatterns = [
     path("ho-so/<str:code>/bo-sung/tep/<int:file_id>/xoa/", personal.remove, name="remove"),
     path("ho-so/<str:code>/bo-sung/", personal.supplement, name="supplement"),
     path("ho-so/<str:code>/rut/", personal.withdraw, name="withdraw"),
+    path("ho-so/<str:code>/thanh-toan/", personal.pay, name="pay"),
     path("kho-du-lieu/", personal.data_warehouse, name="warehouse"),
     path("kho-du-lieu/<str:key>/", personal.paper_download, name="paper"),
 ]

@@ -7,7 +7,7 @@ citizen): 404, as for any page a caller may not see.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -34,6 +34,19 @@ class Officer:
     @property
     def keeps_logbook(self) -> bool:
         return bool(LOGBOOK_ROLES & self.roles)
+
+    @property
+    def handles_payments(self) -> bool:
+        """Reception officers (and the administrator) resolve the payments the gateway's notices flag."""
+        return self.receives or directory.is_sysadmin(self.user)
+
+    @cached_property
+    def payment_flags(self) -> str:
+        """The navigation's count of flagged payments ('' when none; '99+' beyond): read when shown."""
+        from motcua.payments.selectors import open_flag_count
+
+        n, capped = open_flag_count(self.user)
+        return f"{n}+" if capped else (str(n) if n else "")
 
     @property
     def role_labels(self) -> list[str]:

@@ -37,6 +37,7 @@ from motcua.dossiers.schemas import PaperMetadata
 from motcua.dossiers.services.intake import case_components, demanded, fee_lines
 from motcua.dossiers.statuses import Status
 from motcua.integrations.population import counter as population
+from motcua.payments import pages as payment_pages
 
 from .access import staff_page
 
@@ -497,6 +498,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
     result = _result(out.dossier, out)
     if out.paid:
         result.method = DossierFee.Method(payment["method"]).label
+        result.receipts = payment_pages.receipt_urls(out.dossier)
     return _page(request, p, result=result)
 
 
@@ -519,6 +521,7 @@ class Result:
     method: str = ""
     scans: list[DossierFile] = field(default_factory=list)
     scan_errors: list[tuple[str, str]] = field(default_factory=list)
+    receipts: list[str] = field(default_factory=list)  # of the fee collected with the dossier
     items: list[str] = field(default_factory=list)
     reason: str = ""
 

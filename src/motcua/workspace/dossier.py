@@ -19,8 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from motcua.core import inputs
-from motcua.core.errors import DomainError, NotFound, PermissionDenied
+from motcua.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.dossiers import files, machine, selectors, services
+from motcua.payments import pages as payment_pages
+from motcua.payments import services as payment_services
+from motcua.portal.templatetags.motcua_format import money
 
 from . import dossier_page as page
 from .access import staff_page
@@ -33,7 +36,16 @@ def _visible(request: HttpRequest, code: str):
         raise Http404("dossier") from None
 
 
-def _render(request, d, *, status=200, changed=None, error: str = "", upload_error: str = ""):
+def _render(
+    request,
+    d,
+    *,
+    status=200,
+    changed=None,
+    error: str = "",
+    upload_error: str = "",
+    refund: dict | None = None,
+):
     """The whole page; `changed` replaces the empty form of its action (posted values, errors)."""
     now = timezone.now()
     context = page.page_context(request, d, now)
@@ -45,12 +57,20 @@ def _render(request, d, *, status=200, changed=None, error: str = "", upload_err
             error = error or changed.error  # the action is gone (state moved on): say why above
     if upload_error and not context["may_attach"]:
         error = error or upload_error  # a file posted by hand by someone without the upload form
+    if refund is not None:
+        shown = any(
+            p["id"] == refund["payment"] and p["refundable"]
+            for p in (context["pay"] or {}).get("payments", [])
+        )
+        if not shown:
+            error = error or refund["error"]  # the form is gone (refunded meanwhile, no right): say why above
     printed = request.GET.get("phieu", "")
     context.update(
         forms=forms,
         error=error,
         upload_error=upload_error,
         just_issued=next((f for f in context["forms_to_print"] if f[0] == printed), None),
+        refund=refund or {},
     )
     return render(request, "workspace/dossier.html", context, status=status)
 
@@ -116,6 +136,48 @@ def attach(request: HttpRequest, code: str) -> HttpResponse:
         return _render(request, d, status=exc.status, upload_error=exc.message)
     messages.success(request, _("Đã tải lên tệp {name}.").format(name=f.name))
     return _see_other(reverse("workspace:dossier", kwargs={"code": d.code}))
+
+
+@require_POST
+@staff_page
+def refund(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+    """Give back a payment of a refused, withdrawn or stopped dossier (`payments.services.refund` decides
+    who may, and how much: the whole payment when the amount is left blank)."""
+    d = _visible(request, code)
+    if not payment_pages.belongs(d, payment_id):
+        raise Http404("payment")
+    post = request.POST
+    values = {k: post.get(k, "").strip()[:500] for k in ("amount", "reason", "reference")}
+    try:
+        amount = _amount(values["amount"])
+        made = payment_services.refund(
+            request.user, payment_id, amount=amount, reason=values["reason"], reference=values["reference"]
+        )
+    except NotFound:
+        raise Http404("payment") from None
+    except DomainError as exc:
+        return _render(
+            request, d, status=exc.status, refund={"payment": payment_id, "error": exc.message, **values}
+        )
+    messages.success(
+        request,
+        _("Đã ghi nhận hoàn trả {amount} của hồ sơ {code}.").format(amount=money(made.amount), code=d.code),
+    )
+    return _see_other(reverse("workspace:dossier", kwargs={"code": d.code}) + "#thanh-toan")
+
+
+def _amount(text: str) -> int | None:
+    """The refund's amount as typed ('1.500.000', '1500000 ₫'); blank: the whole payment."""
+    if not text:
+        return None
+    digits = "".join(text.replace("₫", "").split()).replace(".", "").replace(",", "")
+    if not digits.isascii() or not digits.isdigit() or not 0 < int(digits) <= 10**13:
+        raise ValidationFailed(
+            _("Số tiền hoàn phải là một số nguyên đồng lớn hơn 0."),
+            code="invalid_amount",
+            details={"field": "amount"},
+        )
+    return int(digits)
 
 
 def _see_other(url: str) -> HttpResponse:

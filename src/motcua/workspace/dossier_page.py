@@ -26,6 +26,7 @@ from motcua.documents.results import officer_results
 from motcua.dossiers import files, forms_data, machine, selectors
 from motcua.dossiers.models import ApplicantKind, Channel, Dossier, DossierEvent, DossierFee
 from motcua.notifications.selectors import notifications_of
+from motcua.payments.pages import payment_panel
 from motcua.portal.templatetags.motcua_format import money  # in the page's language
 
 # ------------------------------------------------------------------------------------------ action forms
@@ -413,6 +414,7 @@ def page_context(request, d: Dossier, now: datetime) -> dict[str, Any]:
         "timeline": timeline(d, events, forwarded_people(events), actors_posts(events)),
         "fees": fee_rows(d, events),
         "outstanding": money(d.fee_total - d.fee_paid) if d.fee_total > d.fee_paid else "",
+        "pay": payment_panel(user, d, officer=True),
         "assignee_name": full_name(d.assignee) if d.assignee_id else "",
         "finished": d.status in machine.FINISHED,
         "forms_to_print": [

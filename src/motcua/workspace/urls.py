@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import counter, dossier, logbook, queue
+from . import counter, dossier, logbook, payments, queue
 
 app_name = "workspace"
 urlpatterns = [
@@ -13,5 +13,8 @@ urlpatterns = [
     path("ho-so/<str:code>/", dossier.dossier, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<str:action>/", dossier.act, name="dossier_action"),
     path("ho-so/<str:code>/tep/", dossier.attach, name="dossier_files"),
+    path("ho-so/<str:code>/hoan-phi/<int:payment_id>/", dossier.refund, name="refund"),
     path("so-theo-doi/", logbook.logbook, name="logbook"),
+    path("thanh-toan/", payments.flags, name="payment_flags"),
+    path("thanh-toan/<int:notice_id>/xu-ly/", payments.resolve, name="payment_resolve"),
 ]
