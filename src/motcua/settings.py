@@ -465,6 +465,7 @@ PAYMENT_QUERY_AFTER_MINUTES = env_int("MOTCUA_PAYMENT_QUERY_AFTER_MINUTES", 15, 
 PAYMENT_EXPIRE_AFTER_HOURS = env_int("MOTCUA_PAYMENT_EXPIRE_AFTER_HOURS", 24, 1, 24 * 30)
 # Attempts a payer may start (each one calls the platform).
 PAYMENT_LIMITS_USER = env_rates("MOTCUA_PAYMENT_LIMITS_USER", "10/minute,60/hour")
+PAYMENT_LIMITS_CLIENT = env_rates("MOTCUA_PAYMENT_LIMITS_CLIENT", "30/minute,300/hour")
 
 # Electronic results (ADR 0019): the signer plugin (documents/signing/contrib/<name>, or a dotted path to a
 # class) and the local plugin's directory of agency keys and trust roots. Auto-enrolment from the demo CA is

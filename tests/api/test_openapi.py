@@ -155,6 +155,11 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             ("tiepnhan", {"path_parameters": {"code": c}}) for c in w.dossiers.values()
         ],
         "/api/v1/dossiers/{code}/events": [("congdan", {"path_parameters": {"code": code}})],
+        "/api/v1/dossiers/{code}/payment": [
+            (who, {"path_parameters": {"code": c}})
+            for who in ("congdan", "tiepnhan")
+            for c in (w.dossiers["new"], w.dossiers["processing"])
+        ],
         "/api/v1/dossiers/{code}/files": [("congdan", {"path_parameters": {"code": w.file_dossier}})],
         "/api/v1/dossiers/{code}/files/{file_id}": [
             ("congdan", {"path_parameters": {"code": w.file_dossier, "file_id": w.file_id}})

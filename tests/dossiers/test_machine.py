@@ -145,4 +145,4 @@ def test_each_action_declares_its_own_typed_input():
 
 
 def test_every_logged_action_replays():
-    assert set(machine.BY_ACTION) == {*machine.ACTION_NAMES, "submit", "receive", "digitise"}
+    assert set(machine.BY_ACTION) == {*machine.ACTION_NAMES, "submit", "receive", "digitise", "refund"}

@@ -188,6 +188,24 @@ class Digitise(Action):
         s["digitised"] = True
 
 
+class RefundRecord(Action):
+    """Not reachable through `perform` either: `payments.services.refund` writes it when a reception officer
+    gives back a fee of a dossier refused, withdrawn or stopped (the status stays; what was paid stays paid,
+    the refund is its own record)."""
+
+    name = "refund"
+    rows = (
+        row(
+            "refund",
+            N_("Hoàn trả phí, lệ phí"),
+            {S.DENIED, S.CANCELLED, S.UNRESOLVED},
+            SAME,
+            {RECEPTION},
+            note="a paid fee given back",
+        ),
+    )
+
+
 # ------------------------------------------------------------------------------------------ reception
 class Accept(Action):
     name = "accept"
@@ -667,7 +685,7 @@ class ReturnResult(Action):
 # ------------------------------------------------------------------------------------------- the table
 CREATION: tuple[Action, ...] = (Submit(), Receive())
 # Events other services write, beside a lifecycle action (not reachable through `perform` either).
-RECORDS: tuple[Action, ...] = (Digitise(),)
+RECORDS: tuple[Action, ...] = (Digitise(), RefundRecord())
 # In the order a page shows their buttons.
 ACTIONS: tuple[Action, ...] = (
     Accept(),
