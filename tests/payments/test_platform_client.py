@@ -7,15 +7,19 @@ import hashlib
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from motcua.payments import gateways
+from motcua.dossiers.models import Dossier
+from motcua.payments import gateways, services
 from motcua.payments.gateways import GatewayError, NoticeRefused
 from motcua.payments.gateways.contrib.dvcqg import client, read
+from motcua.payments.models import PaymentAttempt
+from tests.dossiers.conftest import procedure, submission  # noqa: F401 - the procedure fixture
 
-from .conftest import ID_NUMBER, NAME, PARTNER, SECRET, free_port, make_order
+from .conftest import CALLBACK_PATH, ID_NUMBER, NAME, PARTNER, SECRET, Sim, free_port, make_order
 
 # Contract §8, written out here rather than taken from protocol.py: the client must match the text.
 INIT_FIELDS = {
@@ -267,3 +271,80 @@ def test_a_forged_query_answer_is_refused(throwaway):
     with pytest.raises(NoticeRefused) as caught:
         read(client.query("MC1", AT), SECRET, query=True)
     assert caught.value.outcome == "bad_signature"
+
+
+# ------------------------------------------------------------------------- the loop with motcua's own server
+
+
+@pytest.fixture(scope="session")
+def looped(live_server, tmp_path_factory):
+    """A second simulator whose confirmations go to motcua's real callback endpoint on the live server."""
+    root = tmp_path_factory.mktemp("payment-loop")
+    sim = Sim(root / "payment-simulator.sqlite3", root / "var", f"{live_server.url}{CALLBACK_PATH}")
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def _dossier_owing(people, api_as) -> str:
+    """A counter dossier of congdan's asked 150.000 ₫ (status 6), as the officers would leave it."""
+    staff = {name: api_as(people[name]) for name in ("tiepnhan", "chuyenvien")}
+    code = staff["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
+    Dossier.objects.filter(code=code).update(applicant_user=people["congdan"])
+    assert staff["tiepnhan"].post(f"/dossiers/{code}/actions/forward").status_code == 200
+    assert (
+        staff["chuyenvien"]
+        .post(f"/dossiers/{code}/actions/request_payment", {"amount": 150000})
+        .json()["status"]
+        == 6
+    )
+    return code
+
+
+def _attempt_state(reference: str) -> str:
+    return PaymentAttempt.objects.values_list("state", flat=True).get(reference=reference)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_loops_through_the_platform_and_back(looped, people, procedure, api_as, settings):  # noqa: F811
+    """Both open requests (the uncollected counter fee, then the requested 150.000 ₫) paid on the platform's
+    page: each confirmation reaches motcua's callback and is taken; the last one moves the dossier on."""
+    settings.PAYMENT_URL, settings.PAYMENT_PARTNER, settings.PAYMENT_SECRET = looped.url, PARTNER, SECRET
+    settings.PAYMENT_TIMEOUT = 5.0
+    gateways.reset()
+    looped.reset()
+    code = _dossier_owing(people, api_as)
+    for amount in (20000, 150000):
+        r = api_as(people["congdan"]).post(f"/dossiers/{code}/payment")
+        assert r.status_code == 201, r.json()
+        started = r.json()
+        assert started["amount"] == amount and started["redirect_url"].startswith(f"{looped.url}/pay/")
+        held = looped.attempt(started["reference"])
+        assert held["init"]["ThongTinBienLai"]["MaHoSo"] == code and held["amount"] == str(amount)
+        assert looped.pay(started["reference"], "paid").status_code == 200
+        # The simulator records a delivery once motcua has answered it (no polling of a shared SQLite here).
+        [delivery] = looped.deliveries(started["reference"], 1)
+        assert (delivery["status"], delivery["answer"]) == (200, "00")
+        attempt = PaymentAttempt.objects.get(reference=started["reference"])
+        assert attempt.state == PaymentAttempt.State.PAID
+        assert attempt.transaction_id == looped.attempt(started["reference"])["transaction_id"]
+    assert Dossier.objects.values_list("status", flat=True).get(code=code) != 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_confirmation_is_recovered_by_reconciliation(looped, people, procedure, api_as, settings):  # noqa: F811
+    settings.PAYMENT_URL, settings.PAYMENT_PARTNER, settings.PAYMENT_SECRET = looped.url, PARTNER, SECRET
+    gateways.reset()
+    looped.reset()
+    looped.faults(drop_callbacks=True)
+    code = _dossier_owing(people, api_as)
+    reference = api_as(people["congdan"]).post(f"/dossiers/{code}/payment").json()["reference"]
+    looped.pay(reference, "paid")
+    time.sleep(0.3)
+    assert _attempt_state(reference) == PaymentAttempt.State.PENDING  # motcua has not heard
+    later = timezone.now() + timedelta(minutes=settings.PAYMENT_QUERY_AFTER_MINUTES + 1)
+    counts = services.reconcile(at=later)
+    assert counts["queried"] == 1 and counts["accepted"] == 1, counts
+    assert _attempt_state(reference) == PaymentAttempt.State.PAID
+    attempt = PaymentAttempt.objects.get(reference=reference)
+    assert attempt.transaction_id == looped.attempt(reference)["transaction_id"]
