@@ -291,7 +291,7 @@ class Platform:
             return (
                 "200 OK",
                 [("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "max-age=3600")],
-                (CSS.encode()),
+                CSS.encode(),
             )
         if method == "GET" and path == "/favicon.ico":
             return "204 No Content", [], b""
