@@ -30,6 +30,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import segno
@@ -226,7 +227,8 @@ def decode(payload: str) -> Transfer:
 
 # --------------------------------------------------------------------------------------------- images
 # Medium error correction (15 %): a phone camera on a screen's glare or a creased paper still reads it,
-# and a 110-character payload stays at version 6 (41 modules), coarse enough for a cheap camera.
+# and a dossier's payload (139 characters; 150 at the limits) stays at version 6, 41 modules: coarse
+# enough for a cheap camera.
 ERROR = "m"
 QUIET_ZONE = 4  # modules: ISO/IEC 18004's minimum on each side
 PNG_SCALE = 8  # pixels a module: 49 x 8 = 392 px, sharp on a phone screen and printable at 3 cm+
@@ -236,8 +238,10 @@ def qr(payload: str) -> segno.QRCode:
     return segno.make(payload, error=ERROR, micro=False, boost_error=False)
 
 
+@lru_cache(maxsize=256)
 def png(payload: str, scale: int = PNG_SCALE) -> bytes:
-    """The code as a black-on-white PNG with its quiet zone."""
+    """The code as a black-on-white PNG with its quiet zone (about 600 bytes). segno takes ~80 ms to
+    encode and draw one, so a process keeps the last few hundred: a payer's page asks again and again."""
     out = io.BytesIO()
     qr(payload).save(out, kind="png", scale=scale, border=QUIET_ZONE, dark="#000", light="#fff")
     return out.getvalue()
