@@ -125,6 +125,24 @@ def national_record(code: str) -> str:
     return code
 
 
+def receiving_account(code: str) -> str:
+    """The account the dossier's fees are collected on (ADR 0030), entered by the administrator."""
+    from motcua.dossiers.models import Dossier
+    from motcua.payments.models import ReceivingAccount
+
+    ReceivingAccount.objects.get_or_create(
+        agency=Dossier.objects.get(code=code).agency,
+        defaults={
+            "bank_bin": "970436",
+            "bank_name": "Vietcombank",
+            "account_number": "0101000001001",
+            "account_name": "SO TU PHAP TINH NGHE AN",
+            "receipt_series": "AA-26E",
+        },
+    )
+    return code
+
+
 def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
     """Real parameters for every GET operation, and who asks: an answer with content for each."""
     code = w.dossiers["waiting"]
@@ -174,6 +192,9 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             ("congdan", {"path_parameters": {"code": released, "result_code": f"{released}-KQ1"}})
         ],
         "/api/v1/results/{code}/verify": [("anonymous", {"path_parameters": {"code": f"{released}-KQ1"}})],
+        "/api/v1/dossiers/{code}/payment/vietqr.png": [
+            ("congdan", {"path_parameters": {"code": receiving_account(w.dossiers["receiving"])}})
+        ],
         "/api/v1/forms/06": [
             ("tiepnhan", {"query": {"agency": "000.00.00.H40", "format": f}}) for f in ("pdf", "xlsx")
         ],
