@@ -21,6 +21,7 @@ import requests
 
 from motcua.payments import gateways
 from motcua.payments.gateways import Order
+from tests.dossiers.conftest import procedure  # noqa: F401 - the test procedure, for every payments test
 
 MOTCUA = shutil.which("motcua", path=str(Path(sys.executable).parent))
 PARTNER, SECRET = "MOTCUA-H40", "khoá-bí-mật-đối-tác-0123"
@@ -255,3 +256,13 @@ def make_order(**overrides) -> Order:
     }
     fields.update(overrides)
     return Order(**fields)
+
+
+@pytest.fixture(scope="session")
+def looped(live_server, tmp_path_factory):
+    """A second simulator whose confirmations go to motcua's real callback endpoint on the live server."""
+    root = tmp_path_factory.mktemp("payment-loop")
+    sim = Sim(root / "payment-simulator.sqlite3", root / "var", f"{live_server.url}{CALLBACK_PATH}")
+    sim.start()
+    yield sim
+    sim.stop()

@@ -17,9 +17,9 @@ from motcua.payments import gateways, services
 from motcua.payments.gateways import GatewayError, NoticeRefused
 from motcua.payments.gateways.contrib.dvcqg import client, read
 from motcua.payments.models import PaymentAttempt
-from tests.dossiers.conftest import procedure, submission  # noqa: F401 - the procedure fixture
+from tests.dossiers.conftest import submission
 
-from .conftest import CALLBACK_PATH, ID_NUMBER, NAME, PARTNER, SECRET, Sim, free_port, make_order
+from .conftest import ID_NUMBER, NAME, PARTNER, SECRET, free_port, make_order
 
 # Contract §8, written out here rather than taken from protocol.py: the client must match the text.
 INIT_FIELDS = {
@@ -276,16 +276,6 @@ def test_a_forged_query_answer_is_refused(throwaway):
 # ------------------------------------------------------------------------- the loop with motcua's own server
 
 
-@pytest.fixture(scope="session")
-def looped(live_server, tmp_path_factory):
-    """A second simulator whose confirmations go to motcua's real callback endpoint on the live server."""
-    root = tmp_path_factory.mktemp("payment-loop")
-    sim = Sim(root / "payment-simulator.sqlite3", root / "var", f"{live_server.url}{CALLBACK_PATH}")
-    sim.start()
-    yield sim
-    sim.stop()
-
-
 def _dossier_owing(people, api_as) -> str:
     """A counter dossier of congdan's asked 150.000 ₫ (status 6), as the officers would leave it."""
     staff = {name: api_as(people[name]) for name in ("tiepnhan", "chuyenvien")}
@@ -306,7 +296,7 @@ def _attempt_state(reference: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_loops_through_the_platform_and_back(looped, people, procedure, api_as, settings):  # noqa: F811
+def test_a_payment_loops_through_the_platform_and_back(looped, people, procedure, api_as, settings):
     """Both open requests (the uncollected counter fee, then the requested 150.000 ₫) paid on the platform's
     page: each confirmation reaches motcua's callback and is taken; the last one moves the dossier on."""
     settings.PAYMENT_URL, settings.PAYMENT_PARTNER, settings.PAYMENT_SECRET = looped.url, PARTNER, SECRET
@@ -332,7 +322,7 @@ def test_a_payment_loops_through_the_platform_and_back(looped, people, procedure
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lost_confirmation_is_recovered_by_reconciliation(looped, people, procedure, api_as, settings):  # noqa: F811
+def test_a_lost_confirmation_is_recovered_by_reconciliation(looped, people, procedure, api_as, settings):
     settings.PAYMENT_URL, settings.PAYMENT_PARTNER, settings.PAYMENT_SECRET = looped.url, PARTNER, SECRET
     gateways.reset()
     looped.reset()
