@@ -138,6 +138,7 @@ def _register() -> None:
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.integrations.dvcqg.api import router as dvcqg_router
+    from motcua.payments.api_receipts import router as receipts_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
@@ -146,6 +147,7 @@ def _register() -> None:
     api.add_router("/", documents_router)
     api.add_router("/", access_router)
     api.add_router("/", dvcqg_router)
+    api.add_router("/", receipts_router)
 
 
 _register()
