@@ -212,9 +212,3 @@ def stored_bytes(p: Payment) -> bytes:
     """The stored receipt, checked against its SHA-256 (409 file_corrupted, 404 file_missing)."""
     with storage.open_checked(p.receipt_file, p.receipt_sha256) as f:
         return f.read()
-
-
-def receipt_file(user, payment_id: int) -> tuple[Payment, bytes]:
-    """The receipt of a payment the user may see, issued on first call; the same bytes on every call."""
-    p = issue(payment_of(user, payment_id))
-    return p, stored_bytes(p)
