@@ -21,7 +21,18 @@ import requests
 
 from motcua.payments import gateways
 from motcua.payments.gateways import Order
-from tests.dossiers.conftest import procedure  # noqa: F401 - the test procedure, for every payments test
+from tests.documents import conftest as document_fixtures
+from tests.dossiers import conftest as dossier_fixtures
+
+# The dossier fixtures (a conftest's fixtures reach only its own folder) and the named staff of the forms' tests.
+counter, online, perform, procedure = (
+    dossier_fixtures.counter,
+    dossier_fixtures.online,
+    dossier_fixtures.perform,
+    dossier_fixtures.procedure,
+)
+fast_passwords = dossier_fixtures.fast_passwords
+named = document_fixtures.named
 
 MOTCUA = shutil.which("motcua", path=str(Path(sys.executable).parent))
 PARTNER, SECRET = "MOTCUA-H40", "khoá-bí-mật-đối-tác-0123"

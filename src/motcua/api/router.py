@@ -140,6 +140,7 @@ def _register() -> None:
     from motcua.integrations.dvcqg.api import router as dvcqg_router
     from motcua.payments.api import router as payments_router
     from motcua.payments.api_vietqr import router as vietqr_router
+    from motcua.payments.api_receipts import router as receipts_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
@@ -150,6 +151,7 @@ def _register() -> None:
     api.add_router("/", dvcqg_router)
     api.add_router("/", payments_router)
     api.add_router("/", vietqr_router)
+    api.add_router("/", receipts_router)
 
 
 _register()
