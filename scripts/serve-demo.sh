@@ -2,7 +2,8 @@
 # `make demo`'s last step: the web server in the foreground and, beside it, the outbox worker that delivers
 # dossier changes and the applicants' notices (e-mail into var/mail/, SMS on this console), and the local VNeID
 # provider for "Đăng nhập bằng VNeID" (contract §9) unless MOTCUA_OIDC_ISSUER already names one, and the National
-# Public Service Portal simulator (contract §7) unless MOTCUA_DVCQG_URL already names a portal. Ctrl-C stops all.
+# Public Service Portal simulator (contract §7) unless MOTCUA_DVCQG_URL already names a portal, and the national
+# payment platform simulator (contract §8) unless MOTCUA_PAYMENT_URL already names one. Ctrl-C stops all.
 set -euo pipefail
 BIN="${BIN:-.venv/bin}"
 PORT="${PORT:-8000}"
@@ -32,6 +33,17 @@ if [ -z "${MOTCUA_DVCQG_URL:-}" ]; then
   export MOTCUA_DVCQG_MADONVI="${MOTCUA_DVCQG_MADONVI:-000.00.00.H40}"
   "$BIN/motcua" dvcqg_simulator --port "$DVCQG_PORT" --quiet &
   export MOTCUA_DVCQG_URL="http://127.0.0.1:${DVCQG_PORT}"
+fi
+# The national payment platform (contract §8, ADR 0029): its local simulator, unless MOTCUA_PAYMENT_URL names one.
+# Its confirmations go to this server's callback and its payers come back to this server's result page.
+if [ -z "${MOTCUA_PAYMENT_URL:-}" ]; then
+  PAYMENT_PORT="${PAYMENT_PORT:-8024}"
+  export MOTCUA_PAYMENT_PARTNER="${MOTCUA_PAYMENT_PARTNER:-MOTCUA-DEMO}"
+  export MOTCUA_PAYMENT_SECRET="${MOTCUA_PAYMENT_SECRET:-motcua-demo-payment-secret}"
+  "$BIN/motcua" payment_simulator --port "$PAYMENT_PORT" --quiet \
+    --callback-url "http://127.0.0.1:${PORT}/api/v1/payments/callback" \
+    --return-url "${MOTCUA_SITE_URL}/thanh-toan/ket-qua/" &
+  export MOTCUA_PAYMENT_URL="http://127.0.0.1:${PAYMENT_PORT}"
 fi
 "$BIN/motcua" outbox_worker &
 "$BIN/motcua" serve --port "$PORT" --demo-banner

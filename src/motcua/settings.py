@@ -453,6 +453,12 @@ PAYMENT_URL = os.environ.get("MOTCUA_PAYMENT_URL", "").rstrip("/")
 PAYMENT_PARTNER = os.environ.get("MOTCUA_PAYMENT_PARTNER", "")
 PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
 PAYMENT_TIMEOUT = float(os.environ.get("MOTCUA_PAYMENT_TIMEOUT", "15"))
+# INIT's MaKenhThanhToan and MaThietBi (by the payer's browser): the contract does not fix the codes (ADR 0029).
+PAYMENT_CHANNEL = os.environ.get("MOTCUA_PAYMENT_CHANNEL", "").strip() or "1"
+PAYMENT_DEVICES = {
+    "desktop": os.environ.get("MOTCUA_PAYMENT_DEVICE_DESKTOP", "").strip() or "1",
+    "mobile": os.environ.get("MOTCUA_PAYMENT_DEVICE_MOBILE", "").strip() or "2",
+}
 # Reconciliation (`motcua payment_reconcile`): an attempt without a confirmation this many minutes after it
 # started is queried; one the platform still knows nothing of after this many hours has expired.
 PAYMENT_QUERY_AFTER_MINUTES = env_int("MOTCUA_PAYMENT_QUERY_AFTER_MINUTES", 15, 1, 24 * 60)

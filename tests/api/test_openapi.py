@@ -125,6 +125,24 @@ def national_record(code: str) -> str:
     return code
 
 
+def receiving_account(code: str) -> str:
+    """The account the dossier's fees are collected on (ADR 0030), entered by the administrator."""
+    from motcua.dossiers.models import Dossier
+    from motcua.payments.models import ReceivingAccount
+
+    ReceivingAccount.objects.get_or_create(
+        agency=Dossier.objects.get(code=code).agency,
+        defaults={
+            "bank_bin": "970436",
+            "bank_name": "Vietcombank",
+            "account_number": "0101000001001",
+            "account_name": "SO TU PHAP TINH NGHE AN",
+            "receipt_series": "AA-26E",
+        },
+    )
+    return code
+
+
 def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
     """Real parameters for every GET operation, and who asks: an answer with content for each."""
     code = w.dossiers["waiting"]
@@ -174,8 +192,38 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
             ("congdan", {"path_parameters": {"code": released, "result_code": f"{released}-KQ1"}})
         ],
         "/api/v1/results/{code}/verify": [("anonymous", {"path_parameters": {"code": f"{released}-KQ1"}})],
+        "/api/v1/dossiers/{code}/payment/vietqr.png": [
+            ("congdan", {"path_parameters": {"code": receiving_account(w.dossiers["receiving"])}})
+        ],
         "/api/v1/forms/06": [
             ("tiepnhan", {"query": {"agency": "000.00.00.H40", "format": f}}) for f in ("pdf", "xlsx")
+        ],
+    }
+
+
+def payment_examples(clients) -> dict[str, list[tuple[str, dict]]]:
+    """A counter dossier whose fee was paid in cash, with its receipt numbered (ADR 0031): the collecting
+    agency's receipt series has no API, it is set up as an administrator would."""
+    from motcua.directory.models import Agency
+    from motcua.payments.models import ReceivingAccount
+    from tests.dossiers.conftest import submission
+
+    ReceivingAccount.objects.create(
+        agency=Agency.objects.get(identifier="000.00.15.H40"),
+        bank_bin="970415",
+        bank_name="VietinBank",
+        account_number="1",
+        account_name="SO TU PHAP",
+        receipt_series="AA-26E",
+    )
+    code = clients["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
+    paid = clients["tiepnhan"].post(f"/dossiers/{code}/actions/pay", {"method": "cash"})
+    assert paid.status_code == 200, paid.content
+    [payment] = clients["congdan"].get(f"/dossiers/{code}/payments").json()["items"]
+    return {
+        "/api/v1/dossiers/{code}/payments": [("congdan", {"path_parameters": {"code": code}})],
+        "/api/v1/payments/{payment_id}/receipt": [
+            ("congdan", {"path_parameters": {"payment_id": payment["id"]}})
         ],
     }
 
@@ -183,7 +231,7 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
 @pytest.mark.django_db
 def test_real_answers_of_every_get_operation_match_their_documented_schema(world, people, api_as):
     w, clients = world
-    examples = get_examples(w)
+    examples = {**get_examples(w), **payment_examples(clients)}
     doc = document()
     gets = {path for path, method, _ in operations(doc) if method == "get"}
     assert gets - set(examples) == set(), "give the new GET operation an example here"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -91,9 +92,9 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     text = out.getvalue()
-    assert "[1/8] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
+    assert "[1/9] Đơn vị hành chính: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu" in text
     assert "congdan" in text and "mật khẩu 'demo'" in text
-    assert "[8/8] Giấy tờ số hóa của công dân: 3 giấy tờ số hóa của Nguyễn Thị Hoa trong 2 hồ sơ" in text
+    assert "[9/9] Giấy tờ số hóa của công dân: 3 giấy tờ số hóa của Nguyễn Thị Hoa trong 2 hồ sơ" in text
 
     # administrative units from the vietnam-provinces package
     units = AdminUnit.objects.filter(valid_from=services.MERGER)
@@ -152,6 +153,22 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
         ("leader", None, 2),
     ]
 
+    # every agency competent for a procedure with a fee has an account VietQR can name (ADR 0030)
+    from motcua.payments import banks, vietqr
+    from motcua.payments.models import ReceivingAccount
+
+    accounts = {a.agency.identifier: a for a in ReceivingAccount.objects.select_related("agency")}
+    assert set(accounts) == set(services.fee_collecting_agencies()) and len(accounts) >= 10
+    assert "000.00.15.H40" in accounts and "000.04.30.H40" in accounts
+    assert len({a.account_number for a in accounts.values()}) == len(accounts)
+    assert len({a.receipt_series for a in accounts.values()}) == len(accounts)
+    for a in accounts.values():
+        assert banks.by_bin(a.bank_bin) is not None and a.account_name == a.account_name.upper()
+        assert a.account_name.isascii() and re.fullmatch(r"A[A-Z]-\d\dE", a.receipt_series)
+        assert vietqr.decode(vietqr.build(a.bank_bin, a.account_number, 50000, "X")).account_number == (
+            a.account_number
+        )
+
     # calendar seeded for three years
     assert CalendarDay.objects.filter(kind="holiday").count() >= 3 * 10
 
@@ -165,7 +182,8 @@ def test_load_demo_builds_the_province_and_is_idempotent(settings, monkeypatch):
     assert dict(Procedure.objects.values_list("code", "version")) == versions
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert "giữ nguyên" in lines[5] and "thêm 0," in lines[5]
-    assert "không thêm" in lines[6] and "đã có sẵn (không thêm)" in lines[7]
+    assert "(thêm 0, cập nhật 0)" in lines[6]
+    assert "không thêm" in lines[7] and "đã có sẵn (không thêm)" in lines[8]
 
 
 def test_procedure_file_is_the_canonical_shape():

@@ -20,7 +20,7 @@ LIMITS = {
     "form page": 11,
     "save form": 18,
     "review page": 9,
-    "submit": 46,
+    "submit": 47,  # + the payment request of the procedure's fee (ADR 0028)
     "confirmation": 8,
     "drafts": 6,
 }

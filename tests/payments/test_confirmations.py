@@ -14,7 +14,7 @@ from motcua.dossiers import replay
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.payments import gateways
 from motcua.payments.models import Payment, PaymentAttempt, PaymentNotice, PaymentRequest
-from tests.dossiers.conftest import procedure, state, submission  # noqa: F401 - the procedure fixture
+from tests.dossiers.conftest import state, submission
 
 SECRET = "bi-mat-cua-doi-tac"
 PARTNER = "MOTCUA-H40"
@@ -34,7 +34,7 @@ def platform(settings):
 
 
 @pytest.fixture
-def clients(people, procedure, api_as):  # noqa: F811
+def clients(people, procedure, api_as):
     out = {name: api_as(user) for name, user in people.items()}
     for name, user in people.items():
         out[name].user = user

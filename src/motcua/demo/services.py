@@ -602,6 +602,72 @@ def load_procedures() -> str:
     )
 
 
+# Where each fee-collecting agency's account is (contract §8 VietQR; ADR 0030): the four state-owned banks,
+# through which the State Treasury (which has no NAPAS BIN of its own) collects; account numbers in each
+# bank's length (Vietcombank 13 digits, BIDV 14, VietinBank 12, Agribank 13) under an invented prefix.
+DEMO_BANKS = (  # BIN, name with branch, account number prefix
+    ("970436", "Ngân hàng TMCP Ngoại thương Việt Nam – Chi nhánh Nghệ An", "0101000"),
+    ("970418", "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam – Chi nhánh Nghệ An", "51010000"),
+    ("970415", "Ngân hàng TMCP Công thương Việt Nam – Chi nhánh Nghệ An", "118000"),
+    ("970405", "Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam – Chi nhánh Nghệ An", "3600201"),
+)
+
+
+def _tax_code(seq: int) -> str:
+    """A Nghệ An (29) organisation tax code with its check digit (weights 31, 29, 23, 19, 17, 13, 7, 5, 3)."""
+    while True:
+        body = f"29{seq:07d}"
+        check = (
+            10 - sum(int(c) * w for c, w in zip(body, (31, 29, 23, 19, 17, 13, 7, 5, 3), strict=True)) % 11
+        )
+        if check < 10:
+            return f"{body}{check}"
+        seq += 1
+
+
+def fee_collecting_agencies() -> list[str]:
+    """Identifiers of the agencies that are competent for some demo procedure with a fee, in AGENCIES order."""
+    collecting = {
+        a for r in procedure_records() if any(f["amount"] > 0 for f in r["fees"]) for a in r["agencies"]
+    }
+    return [a.identifier for a in AGENCIES if a.identifier in collecting]
+
+
+@transaction.atomic
+def load_receiving_accounts() -> str:
+    """Every agency that collects fees gets the account VietQR transfers go to and its receipt series.
+    A second run changes nothing; the series' last number is the payments' own and is never reset."""
+    from unidecode import unidecode
+
+    from motcua.payments.models import ReceivingAccount
+
+    identifiers = fee_collecting_agencies()
+    agencies = Agency.objects.in_bulk(identifiers, field_name="identifier")
+    year = timezone.localdate().year % 100
+    created = changed = 0
+    for i, identifier in enumerate(identifiers):
+        agency = agencies[identifier]
+        bank_bin, bank_name, prefix = DEMO_BANKS[i % len(DEMO_BANKS)]
+        length = {"970436": 13, "970418": 14, "970415": 12, "970405": 13}[bank_bin]
+        wanted = {
+            "bank_bin": bank_bin,
+            "bank_name": bank_name,
+            "account_number": f"{prefix}{1001 + 37 * i:0{length - len(prefix)}d}",
+            "account_name": " ".join(unidecode(agency.name).upper().split()),
+            "tax_code": _tax_code(3000 + 17 * i),
+        }
+        account = ReceivingAccount.objects.filter(agency=agency).first()
+        if account is None:
+            # Series letters AA, AB, ... and the year of issue; E: electronic receipts (biên lai điện tử).
+            series = f"A{chr(ord('A') + i)}-{year:02d}E"
+            ReceivingAccount.objects.create(agency=agency, receipt_series=series, **wanted)
+            created += 1
+        elif any(getattr(account, k) != v for k, v in wanted.items()):
+            ReceivingAccount.objects.filter(pk=account.pk).update(**wanted)
+            changed += 1
+    return f"{len(identifiers)} tài khoản nhận phí, lệ phí của cơ quan (thêm {created}, cập nhật {changed})"
+
+
 def load_history() -> str:
     """Dossier history of the last twelve months (``motcua.demo.history``; size: MOTCUA_DEMO_HISTORY)."""
     from motcua.demo import history
@@ -624,6 +690,7 @@ STEPS: tuple[Step, ...] = (
     ("Quy trình xử lý nội bộ", load_workflows),
     ("Lịch làm việc", load_calendar),
     ("Danh mục thủ tục hành chính", load_procedures),
+    ("Tài khoản thu phí, lệ phí", load_receiving_accounts),
     ("Hồ sơ", load_history),  # <- dossier history step: motcua.demo.history.load_history(...)
     ("Giấy tờ số hóa của công dân", load_papers),
 )

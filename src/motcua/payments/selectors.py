@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
+
 from motcua.core.errors import NotFound
 from motcua.core.formatting import LOCAL_TZ
 from motcua.directory import selectors as directory
 from motcua.dossiers.selectors import dossiers_visible_to
 
-from . import gateways
+from . import gateways, vietqr
 from .models import Payment, PaymentAttempt, PaymentNotice, PaymentRequest
 from .services import PAYABLE
 
@@ -41,7 +43,7 @@ def payment_of(user, code: str) -> dict[str, Any]:
     paid = {p.request_id: p for p in Payment.objects.filter(dossier=d).select_related("refund")}
     due = amount_due(d)
     gateway = gateways.get()
-    qr = _vietqr(d, due) if due else None
+    qr = vietqr.for_dossier(d, due) if due else None
     return {
         "code": d.code,
         "amount_due": due,
@@ -75,16 +77,10 @@ def payment_of(user, code: str) -> dict[str, Any]:
             }
             for a in attempts
         ],
-        "vietqr": ({**qr, "png_url": f"/api/v1/dossiers/{d.code}/payment/vietqr.png"} if qr else None),
+        "vietqr": (
+            {**qr, "png_url": reverse("api:dossier_vietqr_png", kwargs={"code": d.code})} if qr else None
+        ),
     }
-
-
-def _vietqr(d, due: int):
-    try:
-        from . import vietqr
-    except ImportError:  # being built on its branch (issue 12): merged before this lands
-        return None
-    return vietqr.for_dossier(d, due)
 
 
 def _payment(p: Payment | None) -> dict[str, Any] | None:

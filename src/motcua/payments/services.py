@@ -107,7 +107,8 @@ def start(
         if owed is None:
             raise Conflict("Hồ sơ không còn phí, lệ phí nào phải nộp.", code="nothing_to_pay")
         if not gateway.configured():
-            raise PaymentUnavailable(
+            # A deployment without a gateway: a state of the service, not an outage (409, not 503).
+            raise Conflict(
                 "Chưa kết nối cổng thanh toán trực tuyến; vui lòng nộp tại bộ phận một cửa.",
                 code="payment_not_configured",
             )
@@ -337,7 +338,7 @@ def reconcile(*, at: datetime | None = None, limit: int = 500, progress=None) ->
     gateway = gateways.get()
     counts: Counter = Counter()
     if not gateway.configured():
-        raise PaymentUnavailable("Chưa cấu hình cổng thanh toán.", code="payment_not_configured")
+        raise Conflict("Chưa cấu hình cổng thanh toán.", code="payment_not_configured")
     due = list(
         PaymentAttempt.objects.filter(
             state=PaymentAttempt.State.PENDING,

@@ -101,6 +101,8 @@ REFRESHING_ACTIONS = frozenset(
         "supplement",
         "request_payment",
         "pay",
+        "pay_online",
+        "refund",
         "apologize",
         "stop",
         "complete",
