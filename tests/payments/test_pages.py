@@ -179,9 +179,9 @@ def test_without_a_connected_platform_the_page_says_how_else_to_pay(hoa, paying,
     r = hoa.get(page_of(paying))
     assert 'id="pay-online"' not in r.content.decode()
     assert "chuyển khoản theo thông tin dưới đây hoặc nộp tại bộ phận một cửa" in section(r, "phi-le-phi")
-    # Posted anyway (an old page): the service's 503, said in the section.
+    # Posted anyway (an old page): the service's 409, said in the section.
     r = hoa.post(f"{page_of(paying)}thanh-toan/")
-    assert r.status_code == 503
+    assert r.status_code == 409
     assert "Chưa kết nối cổng thanh toán trực tuyến" in section(r, "payment-error")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
@@ -16,10 +17,6 @@ from motcua.directory import selectors as directory
 from . import selectors
 from .models import Payment, PaymentAttempt, PaymentNotice, PaymentRequest
 from .services import REFUNDABLE
-
-# The receipt PDF (receipts, ADR 0031): the API authenticates the browser session too, and checks that the
-# caller is the payer or an officer of the dossier.
-RECEIPT_URL = "/api/v1/payments/{id}/receipt"
 
 # The outcome of an attempt as its payer reads it on the return page.
 ATTEMPT_OUTCOME = {
@@ -38,7 +35,9 @@ PAYER_MESSAGES = {
 
 
 def receipt_url(payment_id: int) -> str:
-    return RECEIPT_URL.format(id=payment_id)
+    """The receipt PDF (ADR 0031): the API authenticates the browser session too and lets the payer and
+    the dossier's officers download it."""
+    return reverse("api:payment_receipt", kwargs={"payment_id": payment_id})
 
 
 def device_of(request) -> str:
