@@ -559,7 +559,8 @@ class Platform:
 <button type="submit" name="outcome" value="failed" class="secondary">Thanh toán thất bại</button>
 <button type="submit" name="outcome" value="abandoned" class="plain">Hủy giao dịch</button>
 </form>"""
-        return _page(200, "Thanh toán phí, lệ phí", body)
+        back = urlsplit(self.return_url)
+        return _page(200, "Thanh toán phí, lệ phí", body, returns_to=f"{back.scheme}://{back.netloc}")
 
     # -- control and inspection --------------------------------------------------------------------------------
 
@@ -672,7 +673,9 @@ def _json(status: int, body: dict):
     return f"{status} {reason[status]}", headers, json.dumps(body, ensure_ascii=False).encode()
 
 
-def _page(status: int, title: str, body: str):
+def _page(status: int, title: str, body: str, *, returns_to: str = ""):
+    """A page of the platform; `returns_to`: the origin its form's 303 sends the payer back to (a browser
+    checks `form-action` against the redirect too)."""
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}[status]
     page = f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
@@ -687,7 +690,10 @@ def _page(status: int, title: str, body: str):
     headers = [
         ("Content-Type", "text/html; charset=utf-8"),
         ("Cache-Control", "no-store"),
-        ("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+        (
+            "Content-Security-Policy",
+            f"default-src 'self'; form-action 'self'{' ' + returns_to if returns_to else ''}; frame-ancestors 'none'",
+        ),
         ("Referrer-Policy", "no-referrer"),
     ]
     return f"{status} {reason}", headers, page.encode("utf-8")
