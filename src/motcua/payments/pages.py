@@ -7,7 +7,9 @@ Presentation only: what is owed and who may pay or refund is decided by `selecto
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -38,6 +40,16 @@ def receipt_url(payment_id: int) -> str:
     """The receipt PDF (ADR 0031): the API authenticates the browser session too and lets the payer and
     the dossier's officers download it."""
     return reverse("api:payment_receipt", kwargs={"payment_id": payment_id})
+
+
+def allow_platform(response):
+    """Let the page's payment form lead to the platform: the browser checks the CSP's `form-action` against
+    the 303 to its page too, and the site's policy allows only itself. The platform's page is on the host of
+    its API (`MOTCUA_PAYMENT_URL`)."""
+    parts = urlsplit(settings.PAYMENT_URL)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+    return response
 
 
 def device_of(request) -> str:

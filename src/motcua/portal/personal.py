@@ -203,7 +203,8 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "payment_error": context["pay"] is None,
     }
     context["page_error"] = next((errors[k] for k, gone in hidden.items() if gone and errors.get(k)), "")
-    return render(request, "portal/personal/dossier.html", context, status=status)
+    response = render(request, "portal/personal/dossier.html", context, status=status)
+    return payment_pages.allow_platform(response) if context["pay"] else response
 
 
 @require_GET
@@ -352,7 +353,7 @@ def payment_result(request: HttpRequest) -> HttpResponse:
         "still_owed": payments.amount_due(d),
         "status_label": _(S(d.status).label),
     }
-    return render(request, "portal/personal/payment_result.html", context)
+    return payment_pages.allow_platform(render(request, "portal/personal/payment_result.html", context))
 
 
 # ------------------------------------------------------------------------------------------- downloads
