@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy
 
 from motcua.directory import selectors as directory
 
@@ -29,8 +28,8 @@ ATTEMPT_OUTCOME = {
     PaymentAttempt.State.SUPERSEDED: "superseded",
 }
 PAYER_MESSAGES = {
-    "failed": N_("Giao dịch không thành công hoặc đã bị hủy; bạn chưa bị trừ tiền cho lượt này."),
-    "superseded": N_(
+    "failed": gettext_lazy("Giao dịch không thành công hoặc đã bị hủy; bạn chưa bị trừ tiền cho lượt này."),
+    "superseded": gettext_lazy(
         "Khoản phí này đã được nộp bằng lượt khác; cơ quan sẽ liên hệ để hoàn trả nếu bạn bị trừ tiền hai lần."
     ),
 }
@@ -122,7 +121,7 @@ def attempt_outcome(a: PaymentAttempt) -> dict[str, Any]:
             payment = None
     return {
         "kind": kind,
-        "message": _(PAYER_MESSAGES[kind]) if kind in PAYER_MESSAGES else "",
+        "message": str(PAYER_MESSAGES[kind]) if kind in PAYER_MESSAGES else "",
         "receipt_url": receipt_url(payment.pk) if payment else "",
     }
 
