@@ -139,8 +139,8 @@ def _register() -> None:
     from motcua.dossiers.api import router as dossiers_router
     from motcua.integrations.dvcqg.api import router as dvcqg_router
     from motcua.payments.api import router as payments_router
-    from motcua.payments.api_vietqr import router as vietqr_router
     from motcua.payments.api_receipts import router as receipts_router
+    from motcua.payments.api_vietqr import router as vietqr_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
