@@ -256,3 +256,11 @@ def test_stored_national_records_get_the_new_fee_keys(tmp_path, agencies):
     n.refresh_from_db()
     assert [(f["case"], f["reductions"]) for f in n.record["fees"]] == [(None, []), (None, [])]
     assert n.record["name"] == p.name
+
+
+def test_the_public_procedure_page_lists_each_fees_case_and_reductions(tmp_path, agencies, client):
+    import_catalog(_written(tmp_path / "c.json", [rich_record()]))
+    html = client.get("/thu-tuc/1.004222/").content.decode()
+    assert "<li>Hộ nghèo: miễn</li>" in html and "<li>Người khuyết tật: nặng: giảm 50%</li>" in html
+    assert "Trường hợp: Đăng ký đúng hạn" in html
+    assert "Miễn cho hộ nghèo, người khuyết tật" in html  # the decision's own words stay
