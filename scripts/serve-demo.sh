@@ -46,4 +46,6 @@ if [ -z "${MOTCUA_PAYMENT_URL:-}" ]; then
   export MOTCUA_PAYMENT_URL="http://127.0.0.1:${PAYMENT_PORT}"
 fi
 "$BIN/motcua" outbox_worker &
+# Reconciliation of online payments whose confirmation never came (ADR 0028), every 5 minutes.
+"$BIN/motcua" payment_reconcile --every 5 &
 "$BIN/motcua" serve --port "$PORT" --demo-banner

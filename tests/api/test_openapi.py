@@ -208,13 +208,15 @@ def payment_examples(clients) -> dict[str, list[tuple[str, dict]]]:
     from motcua.payments.models import ReceivingAccount
     from tests.dossiers.conftest import submission
 
-    ReceivingAccount.objects.create(
+    ReceivingAccount.objects.get_or_create(
         agency=Agency.objects.get(identifier="000.00.15.H40"),
-        bank_bin="970415",
-        bank_name="VietinBank",
-        account_number="1",
-        account_name="SO TU PHAP",
-        receipt_series="AA-26E",
+        defaults={
+            "bank_bin": "970415",
+            "bank_name": "VietinBank",
+            "account_number": "1",
+            "account_name": "SO TU PHAP",
+            "receipt_series": "AA-26E",
+        },
     )
     code = clients["tiepnhan"].post("/dossiers", submission(channel=1)).json()["code"]
     paid = clients["tiepnhan"].post(f"/dossiers/{code}/actions/pay", {"method": "cash"})

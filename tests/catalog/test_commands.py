@@ -76,8 +76,8 @@ def test_bad_rows_are_all_listed_on_stderr_with_exit_status_2(tmp_path, agencies
 def test_a_lone_surrogate_in_a_name_is_listed_with_exit_status_2(tmp_path, agencies):
     exc, err = fails("import_catalog", str(_file_with_bad_characters(tmp_path, ".json", "\udfff")))
     assert err.splitlines() == [
-        "phần tử [1] (dòng 155) (mã 2.000200): name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
-        "phần tử [2] (dòng 191) (mã 1.000001): components[0].name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+        "phần tử [1] (dòng 173) (mã 2.000200): name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
+        "phần tử [2] (dòng 209) (mã 1.000001): components[0].name: chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã hóa lỗi)",
     ]
     assert "2 dòng lỗi trên 3 thủ tục" in str(exc) and Procedure.objects.count() == 0
 

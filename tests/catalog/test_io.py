@@ -114,15 +114,23 @@ def rich_record(
                 "kind": "charge",
                 "amount": 1500000,
                 "channel": "counter",
+                "case": "TH1",
                 "description": "Lệ phí đăng ký",
                 "exemption": "Miễn cho hộ nghèo, người khuyết tật",
+                "reductions": [
+                    {"name": "Hộ nghèo", "percent": 100},
+                    {"name": "Người khuyết tật: nặng", "percent": 50},
+                ],
             },
             {
                 "kind": "fee",
                 "amount": 0,
                 "channel": "online",
+                "case": None,
                 "description": "=Miễn phí khi nộp trực tuyến",
                 "exemption": "",
+                # A name holding ';' cannot be written in the compact cell: the cell is JSON text then.
+                "reductions": [{"name": "Hộ cận nghèo; hộ mới thoát nghèo", "percent": 30}],
             },
         ],
         "results": [
@@ -259,11 +267,20 @@ def test_xlsx_is_readable_in_excel(tmp_path):
         "kind",
         "amount",
         "channel",
+        "case",
         "description",
         "exemption",
+        "reductions",
     ]
     assert [c.value for c in fees[2]][:3] == ["1.004222", "charge", 1500000]
-    assert fees.cell(3, 5).value == "=Miễn phí khi nộp trực tuyến" and fees.cell(3, 5).data_type == "s"
+    assert fees.cell(3, 6).value == "=Miễn phí khi nộp trực tuyến" and fees.cell(3, 6).data_type == "s"
+    # The case by its code; the reductions in the compact syntax (JSON text when a name holds ';').
+    assert fees.cell(2, 5).value == "TH1" and fees.cell(3, 5).value is None
+    assert fees.cell(2, 8).value == "Hộ nghèo: 100%; Người khuyết tật: nặng: 50%"
+    assert json.loads(fees.cell(3, 8).value) == [{"name": "Hộ cận nghèo; hộ mới thoát nghèo", "percent": 30}]
+    guide = {row[0].value: row[1].value for row in wb["Hướng dẫn"].iter_rows(min_row=2)}
+    assert "Hộ nghèo: 100%; Người cao tuổi: 50%" in guide["“Phí, lệ phí”: reductions"]
+    assert "mọi trường hợp" in guide["“Phí, lệ phí”: case"]
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx"])
@@ -601,8 +618,13 @@ def canonical_records(draw) -> dict:
             "kind": "fee",
             "amount": draw(st.integers(0, 10**12)),
             "channel": "",
+            "case": None,
             "description": draw(_text),
             "exemption": "",
+            "reductions": [
+                {"name": draw(_text), "percent": draw(st.integers(1, 100))}
+                for _ in range(draw(st.integers(0, 2)))
+            ],
         }
         for _ in range(draw(st.integers(0, 2)))
     ]

@@ -85,8 +85,8 @@ def test_paid_at_the_counter_nothing_is_due_and_no_qr(clients, people, account):
     p = clients["congdan"].get(f"/dossiers/{code}/payment").json()
     assert (p["amount_due"], p["vietqr"]) == (0, None)
     assert [q["payment"]["method"] for q in p["requests"]] == ["cash", "cash"]
-    numbers = [q["payment"]["receipt"] for q in p["requests"]]
-    assert numbers == ["AA-26E/0000001", "AA-26E/0000002"], "one receipt per request, numbered in the series"
+    numbers = [(q["payment"]["receipt_series"], q["payment"]["receipt_number"]) for q in p["requests"]]
+    assert numbers == [("AA-26E", "0000001"), ("AA-26E", "0000002")], "one receipt per request, in the series"
     r = clients["congdan"].post(f"/dossiers/{code}/payment")
     assert (r.status_code, r.json()["code"]) == (409, "nothing_to_pay")
 

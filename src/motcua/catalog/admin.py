@@ -6,6 +6,8 @@ before the save, a new version snapshot (services.snapshot) after the inlines ar
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.admin import LinesField, ReadOnlyAdminMixin, readable_json, truncated
 
-from . import national, services
+from . import national, reductions, services
 from .models import (
     Field,
     LegalBasis,
@@ -49,6 +51,12 @@ class _Inline(admin.TabularInline):
     extra = 0
 
 
+def _cases_of_edited(request):
+    """Only the cases of the procedure being edited (a component's or a fee's case)."""
+    object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+    return ProcedureCase.objects.filter(procedure_id=object_id) if object_id else ProcedureCase.objects.none()
+
+
 class CaseInline(_Inline):
     model = ProcedureCase
     fields = ("order", "code", "name")
@@ -82,13 +90,7 @@ class ComponentInline(_Inline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
-            # Only the cases of the procedure being edited.
-            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            kwargs["queryset"] = (
-                ProcedureCase.objects.filter(procedure_id=object_id)
-                if object_id
-                else ProcedureCase.objects.none()
-            )
+            kwargs["queryset"] = _cases_of_edited(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -97,9 +99,51 @@ class FormInline(_Inline):
     fields = ("code", "name", "url")
 
 
+class ReductionsField(forms.CharField):
+    """A fee row's reductions typed as in the spreadsheet: `Hộ nghèo: 100%; Người cao tuổi: 50%`."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Ví dụ: Hộ nghèo: 100%; Người cao tuổi: 50% (100% = miễn)"))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:  # the JSON field's own rendering of the stored list
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return value
+        return reductions.format_cell(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[dict]:
+        items, error = reductions.parse_cell(super().to_python(value))
+        if error:
+            raise forms.ValidationError(error)
+        clean, problems = reductions.check(items)
+        if problems:
+            raise forms.ValidationError(problems)
+        return clean
+
+
+class FeeForm(forms.ModelForm):
+    reductions = ReductionsField(label=ProcedureFee._meta.get_field("reductions").verbose_name)
+
+    class Meta:
+        model = ProcedureFee
+        fields = ("kind", "amount", "channel", "case", "description", "exemption", "reductions")
+
+
 class FeeInline(_Inline):
     model = ProcedureFee
-    fields = ("kind", "amount", "channel", "description", "exemption")
+    form = FeeForm
+    fields = ("kind", "amount", "channel", "case", "description", "exemption", "reductions")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "case":
+            kwargs["queryset"] = _cases_of_edited(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ResultInline(_Inline):

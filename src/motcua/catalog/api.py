@@ -126,12 +126,19 @@ class ProcedureFormOut(Schema):
     url: str
 
 
+class FeeReductionOut(Schema):
+    name: str = F(..., description="Đối tượng được miễn, giảm")
+    percent: int = F(..., description="Tỷ lệ miễn, giảm 1..100 (100 = miễn)")
+
+
 class ProcedureFeeOut(Schema):
     kind: Literal["fee", "charge", "other"]
     amount: int
     channel: Literal["counter", "online", "postal", ""]
+    case: str | None = F(None, description="Mã trường hợp; null = mọi trường hợp")
     description: str
     exemption: str
+    reductions: list[FeeReductionOut] = []
 
 
 class ResultOut(Schema):

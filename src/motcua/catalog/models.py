@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.text import fold
+
+from .reductions import check as check_reductions
 
 
 class TimeUnit(models.TextChoices):
@@ -262,8 +265,20 @@ class ProcedureFee(models.Model):
     channel = models.CharField(
         _("cách thức"), max_length=10, choices=Channel.choices, blank=True, help_text=_("trống = mọi kênh")
     )
+    # The case this amount is for (blank: every case), as a component names its case.
+    case = models.ForeignKey(
+        ProcedureCase,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fees",
+        verbose_name=_("trường hợp"),
+        help_text=_("trống = mọi trường hợp"),
+    )
     description = models.CharField(_("mô tả"), max_length=500, blank=True)
     exemption = models.CharField(_("miễn, giảm"), max_length=500, blank=True)
+    # [{"name": "Hộ nghèo", "percent": 100}, ...]: who may claim a reduction, and how much (catalog.reductions).
+    reductions = models.JSONField(_("đối tượng miễn, giảm"), default=list, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -272,6 +287,11 @@ class ProcedureFee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.amount}"
+
+    def clean(self) -> None:
+        self.reductions, problems = check_reductions(self.reductions)
+        if problems:
+            raise ValidationError({"reductions": problems})
 
 
 class ProcedureResult(models.Model):

@@ -18,6 +18,7 @@ from typing import Any
 from motcua.core import inputs
 from motcua.core.errors import ValidationFailed
 
+from . import reductions
 from .models import Channel, Procedure, ProcedureFee, TimeUnit
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
@@ -30,7 +31,7 @@ PREFETCH = (
     "channels",
     "components__case",
     "forms",
-    "fees",
+    "fees__case",
     "results",
     "legal_bases",
 )
@@ -104,8 +105,10 @@ def procedure_to_record(p: Procedure) -> dict[str, Any]:
                 "kind": f.kind,
                 "amount": f.amount,
                 "channel": f.channel,
+                "case": f.case.code if f.case_id else None,
                 "description": f.description,
                 "exemption": f.exemption,
+                "reductions": [{"name": r["name"], "percent": r["percent"]} for r in f.reductions or ()],
             }
             for f in p.fees.all()
         ],
@@ -283,7 +286,7 @@ def check_record(record: Any, *, known_agencies: set[str] | None = None) -> tupl
     if len({x["code"] for x in clean["components"]}) != len(clean["components"]):
         c.err("components", "mã thành phần hồ sơ bị trùng (duplicate component code)")
     clean["forms"] = c.each("forms", _form)
-    clean["fees"] = c.each("fees", _fee)
+    clean["fees"] = c.each("fees", lambda it: _fee(it, case_codes))
     clean["results"] = c.each("results", _result)
     clean["legal_bases"] = c.each("legal_bases", _legal_basis)
     for key in sorted(set(c.record) - set(clean)):
@@ -412,13 +415,20 @@ def _form(it: _Values) -> dict[str, Any]:
     }
 
 
-def _fee(it: _Values) -> dict[str, Any]:
+def _fee(it: _Values, case_codes: list[str]) -> dict[str, Any]:
+    case = it.obj.get("case")
+    if case not in (None, "") and case not in case_codes:
+        it.checker.err(it.path("case"), f"không có trường hợp {case!r} (unknown case)")
+    listed, problems = reductions.check(it.obj.get("reductions"), it.path("reductions"))
+    it.checker.errors.extend(problems)
     return {
         "kind": it.choice("kind", list(ProcedureFee.Kind.values), ProcedureFee.Kind.CHARGE),
         "amount": it.integer("amount"),
         "channel": it.choice("channel", list(Channel.values), ""),
+        "case": case or None,
         "description": it.text("description"),
         "exemption": it.text("exemption"),
+        "reductions": listed,
     }
 
 

@@ -235,7 +235,9 @@ def _replace_parts(p: Procedure, clean: dict) -> None:
         for i, it in enumerate(clean["components"])
     )
     ProcedureForm.objects.bulk_create(ProcedureForm(procedure=p, **it) for it in clean["forms"])
-    ProcedureFee.objects.bulk_create(ProcedureFee(procedure=p, **it) for it in clean["fees"])
+    ProcedureFee.objects.bulk_create(
+        ProcedureFee(procedure=p, **{**it, "case": cases.get(it["case"])}) for it in clean["fees"]
+    )
     ProcedureResult.objects.bulk_create(ProcedureResult(procedure=p, **it) for it in clean["results"])
     LegalBasis.objects.bulk_create(LegalBasis(procedure=p, **it) for it in clean["legal_bases"])
 

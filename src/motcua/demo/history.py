@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,7 @@ from motcua.documents import issuing
 from motcua.documents.signing import democa
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier
+from motcua.dossiers.services.intake import fee_reductions
 from motcua.notifications.services import muted
 
 KEY_PREFIX = "demo-history"
@@ -351,6 +353,12 @@ class Story:
         }
         if case:
             body["case"] = case
+        # About a third of those who may claim a reduction do (ADR 0032). Drawn from a generator of its own,
+        # so that the story's own draws, and so every other dossier of the demo, stay as they were.
+        claims = random.Random(f"{key}:fee-reduction")
+        listed = fee_reductions(SimpleNamespace(record=_RECORDS[procedure.pk]), channel, case)
+        if listed and claims.random() < 0.35:
+            body["fee_reduction"] = claims.choice(listed)["name"]
         if channel == 1:
             actor = rng.choice(desk.reception)
             body["applicant"] = _person(rng)

@@ -162,8 +162,12 @@ class FileList(Schema):
 class DossierFeeOut(Schema):
     name: str
     kind: str
-    amount: int
+    amount: int = Field(..., description="what is owed after the reduction (đồng)")
+    base_amount: int = Field(..., description="the catalogue's amount before any reduction (đồng)")
+    reduction: str = Field(..., description="the reduction claimed (miễn, giảm), empty if none")
+    reduction_percent: int
     paid_at: datetime | None
+    method: str = Field(..., description="cash | transfer | online; empty while unpaid")
 
 
 class DossierOut(Schema):
@@ -317,7 +321,16 @@ def dossier_json(d: Dossier, user, now: datetime) -> dict[str, Any]:
         ],
         "files": [file_json(d, f) for f in d.files.all()],
         "fees": [
-            {"name": f.name, "kind": f.kind, "amount": f.amount, "paid_at": _local(f.paid_at)}
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "amount": f.amount,
+                "base_amount": f.base_amount if f.base_amount is not None else f.amount,
+                "reduction": f.reduction,
+                "reduction_percent": f.reduction_percent or 0,
+                "paid_at": _local(f.paid_at),
+                "method": f.method,
+            }
             for f in d.fees.all()
         ],
         "fee_total": d.fee_total,

@@ -251,6 +251,11 @@ class DossierFee(models.Model):
     name = models.CharField(_("tên khoản thu"), max_length=300)
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.CHARGE)
     amount = models.BigIntegerField(_("số tiền (đồng)"))
+    # The catalogue's amount before the reduction the applicant claimed (`amount` is what is owed after
+    # it, 0 when exempted). Null on lines that are not the catalogue's (asked during processing).
+    base_amount = models.BigIntegerField(_("mức thu theo thủ tục (đồng)"), null=True, blank=True)
+    reduction = models.CharField(_("đối tượng miễn, giảm"), max_length=200, blank=True)
+    reduction_percent = models.PositiveSmallIntegerField(_("tỷ lệ miễn, giảm (%)"), default=0)
     paid_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
     method = models.CharField(_("hình thức nộp"), max_length=10, choices=Method.choices, blank=True)
     reference = models.CharField(_("số biên lai, mã giao dịch"), max_length=100, blank=True)
@@ -271,6 +276,11 @@ class DossierFee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount}"
+
+    @property
+    def exempted(self) -> bool:
+        """The whole fee is waived (a 100 % reduction): nothing to pay, the line stays to say so."""
+        return self.reduction_percent == 100
 
 
 class AppendOnly(models.Model):

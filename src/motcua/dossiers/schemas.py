@@ -72,6 +72,11 @@ class Submission(Strict):
     )
     components: list[ComponentIn] = Field([], max_length=100)
     summary: inputs.Text(MAX_TEXT, multiline=True) = ""
+    fee_reduction: inputs.Text(200) = Field(
+        "",
+        description="Đối tượng miễn, giảm phí, lệ phí mà người nộp thuộc về, đúng tên thủ tục liệt kê "
+        "(ví dụ “Hộ nghèo”); trống = nộp đủ",
+    )
 
 
 class PaperMetadata(Strict):

@@ -180,3 +180,12 @@ def missing(on_behalf: bool, applicant: dict, own_contact: dict) -> dict[str, st
     elif not own_contact.get("phone"):
         out["own-phone"] = "Nhập số điện thoại để cơ quan liên hệ."
     return out
+
+
+def fee_reduction(post) -> str:
+    """The reduction the applicant claims on the review page (its name as the procedure lists it), or ''.
+    Whether the procedure lists it is intake's to say (422 `unknown_fee_reduction`)."""
+    try:
+        return inputs.text(post.get("fee_reduction"), "fee_reduction", max_length=200)
+    except ValidationFailed:
+        return ""  # a value no option of the select can carry: as if none was chosen

@@ -10,11 +10,13 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.versions import ONLINE, PUBLISHED, latest_version
 from motcua.core.errors import NotFound
 from motcua.directory.models import Agency
-from motcua.dossiers.services.intake import case_components, demanded
+from motcua.dossiers.models import Channel
+from motcua.dossiers.services.intake import case_components, demanded, fee_lines, fee_reductions
 
 from .models import Draft, DraftFile
 
 DRAFTS_SHOWN = 50
+ONLINE_CHANNEL = Channel.ONLINE
 
 
 def max_files() -> int:
@@ -90,6 +92,25 @@ def parts(offer: Offer, case_code: str, files: list[DraftFile] = ()) -> list[Par
             )
         )
     return out
+
+
+@dataclass
+class Fees:
+    """What the review page shows of the fees: the lines owed by this case online (after the reduction
+    claimed), their total and the reductions the applicant may claim."""
+
+    lines: list
+    total: int
+    reductions: list[dict]
+
+
+def fees(offer: Offer, case_code: str, claimed: str = "") -> Fees:
+    if offer.version is None:
+        return Fees([], 0, [])
+    listed = fee_reductions(offer.version, ONLINE_CHANNEL, case_code)
+    claimed = next((r["name"] for r in listed if r["name"].casefold() == claimed.strip().casefold()), "")
+    lines = fee_lines(offer.version, ONLINE_CHANNEL, case_code, claimed)
+    return Fees(lines, sum(f.amount for f in lines), listed)
 
 
 def draft_of(user, key: str, code: str | None = None) -> Draft:

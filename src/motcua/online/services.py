@@ -233,7 +233,9 @@ def delete(actor, draft: Draft) -> None:
         transaction.on_commit(lambda: _delete_bytes(names))
 
 
-def submission(draft: Draft, offer: selectors.Offer, papers: list[DraftFile] | None = None) -> dict:
+def submission(
+    draft: Draft, offer: selectors.Offer, papers: list[DraftFile] | None = None, fee_reduction: str = ""
+) -> dict:
     """The contract §4 body of this draft: only the papers it holds, the applicant from one source."""
     codes = []
     for f in draft.files.all() if papers is None else papers:
@@ -246,6 +248,7 @@ def submission(draft: Draft, offer: selectors.Offer, papers: list[DraftFile] | N
         "case": draft.case_code,
         "components": [{"code": c, "copies": 1} for c in codes],
         "summary": draft.summary or offer.procedure.name,
+        "fee_reduction": fee_reduction,
     }
     if draft.on_behalf:
         a = dict(draft.applicant)
@@ -260,10 +263,12 @@ def idempotency_key(draft_key: str) -> str:
     return f"online-draft:{draft_key}"
 
 
-def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | None = None) -> Dossier:
+def submit(
+    actor, key: str, code: str, *, vneid_verified: bool, at: datetime | None = None, fee_reduction: str = ""
+) -> Dossier:
     """File the draft: the dossier, its papers (uploads copied from the draft, warehouse papers copied
     and recorded as reused) and the draft's removal, in one transaction. Submitting twice (a double click,
-    a reload) returns the first dossier."""
+    a reload) returns the first dossier. `fee_reduction`: the reduction claimed on the review page."""
     own = applicant(actor)
     done = Dossier.objects.filter(idempotency_key=idempotency_key(key), applicant_user=actor).first()
     if done is not None:
@@ -292,7 +297,7 @@ def submit(actor, key: str, code: str, *, vneid_verified: bool, at: datetime | N
             dbs = population.databases(actor, own, draft)  # DSKetNoiCSDL after a verified lookup
             d = services.submit_dossier(
                 actor,
-                submission(draft, offer, papers),
+                submission(draft, offer, papers, fee_reduction),
                 at=at,
                 idempotency_key=idempotency_key(key),
                 vneid_verified=vneid_verified,

@@ -297,23 +297,30 @@ def review(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
     offer = _offer(code)
     if not offer.online:
         return _offline(request, offer)
-    error = ""
+    error = reduction_error = ""
+    claimed = forms.fee_reduction(request.POST) if request.method == "POST" else ""
     if request.method == "POST":
         # Before reading the draft: a second click (or a reload) after the first submission found no
         # draft, and lands on the dossier the first one filed.
         try:
-            d = services.submit(request.user, key, code, vneid_verified=vneid.verified(request))
+            d = services.submit(
+                request.user, key, code, vneid_verified=vneid.verified(request), fee_reduction=claimed
+            )
         except NotFound as exc:
             if exc.code == "draft_not_found":
                 raise
             error = exc.message  # a draft paper whose bytes are gone: said on the review page
         except DomainError as exc:
-            error = exc.message
+            if exc.code == "unknown_fee_reduction":
+                reduction_error = exc.message
+            else:
+                error = exc.message
         else:
             return redirect(reverse("online:done", args=[d.code]))
     draft = selectors.draft_of(request.user, key, code)
     files = list(draft.files.all())
     parts = selectors.parts(offer, draft.case_code, files)
+    fees = selectors.fees(offer, draft.case_code, "" if reduction_error else claimed)
     context = {
         "own": own,
         "draft": draft,
@@ -326,8 +333,11 @@ def review(request: HttpRequest, own, code: str, key: str) -> HttpResponse:
         "typed_birth": _iso_date(draft.applicant.get("birth_date")),
         "error": error,
         "kinds": forms.KINDS,
+        "fees": fees,
+        "fee_reduction": claimed,
+        "reduction_error": reduction_error,
     }
-    return render(request, "online/review.html", context, status=422 if error else 200)
+    return render(request, "online/review.html", context, status=422 if error or reduction_error else 200)
 
 
 def _iso_date(value):

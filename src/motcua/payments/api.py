@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from django.http import JsonResponse
 from ninja import Field, Router, Schema, Status
@@ -17,20 +16,10 @@ from motcua.access.throttle import client_ip
 from motcua.core import inputs
 
 from . import gateways, selectors, services
+from .schemas import PaymentOut, payment_json
 
 router = Router(tags=["payments"], auth=REQUIRED)
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-class PaymentOut(Schema):
-    id: int
-    amount: int
-    method: str
-    online: int
-    paid_at: datetime
-    reference: str
-    receipt: str | None
-    refund: dict[str, Any] | None
 
 
 class RequestOut(Schema):
@@ -92,7 +81,7 @@ class RefundIn(Schema):
     reference: inputs.Text(100) = Field("", description="số chứng từ hoàn trả")
 
 
-class RefundOut(Schema):
+class RefundMadeOut(Schema):
     id: int
     payment: int
     amount: int
@@ -111,7 +100,10 @@ class ResolveIn(Schema):
     summary="Phí, lệ phí của hồ sơ: số còn phải nộp, các lượt thanh toán, VietQR",
 )
 def payment(request, code: str):
-    return selectors.payment_of(request.auth, code)
+    p = selectors.payment_of(request.auth, code)
+    for r in p["requests"]:
+        r["payment"] = payment_json(r["payment"]) if r["payment"] is not None else None
+    return p
 
 
 @router.post(
@@ -165,7 +157,7 @@ CALLBACK_STATUS = {
 
 @router.post(
     "/payments/{payment_id}/refund",
-    response={201: RefundOut, **ERRORS},
+    response={201: RefundMadeOut, **ERRORS},
     summary="Hoàn trả phí, lệ phí (hồ sơ bị từ chối, rút hoặc dừng xử lý)",
 )
 def refund(request, payment_id: int, body: RefundIn):

@@ -60,7 +60,7 @@ def payment_of(user, code: str) -> dict[str, Any]:
                 "state": r.state,
                 "requested_at": _local(r.requested_at),
                 "settled_at": _local(r.settled_at),
-                "payment": _payment(paid.get(r.pk)),
+                "payment": paid.get(r.pk),  # a Payment (its JSON: schemas.payment_json)
             }
             for r in requests
         ],
@@ -80,24 +80,6 @@ def payment_of(user, code: str) -> dict[str, Any]:
         "vietqr": (
             {**qr, "png_url": reverse("api:dossier_vietqr_png", kwargs={"code": d.code})} if qr else None
         ),
-    }
-
-
-def _payment(p: Payment | None) -> dict[str, Any] | None:
-    if p is None:
-        return None
-    refund = getattr(p, "refund", None)
-    return {
-        "id": p.pk,
-        "amount": p.amount,
-        "method": p.method,
-        "online": p.online,
-        "paid_at": _local(p.paid_at),
-        "reference": p.reference,
-        "receipt": f"{p.receipt_series}/{p.receipt_number:07d}" if p.receipt_number else None,
-        "refund": {"amount": refund.amount, "at": _local(refund.at), "reason": refund.reason}
-        if refund
-        else None,
     }
 
 

@@ -219,7 +219,11 @@ def take(gateway, c: Confirmation, *, source: str, at: datetime, remote_addr: st
     """Match a verified confirmation to its attempt and request, and record it or refuse it."""
     if c.partner != gateway.partner:
         return _refuse(gateway, c, source, at, remote_addr, Outcome.WRONG_PARTNER)
-    attempt = PaymentAttempt.objects.filter(reference=c.reference).select_related("request__dossier").first()
+    # No .first(): its ORDER BY id lets SQLite walk the primary key instead of the unique reference index.
+    attempt = next(
+        iter(PaymentAttempt.objects.filter(reference=c.reference).select_related("request__dossier")[:1]),
+        None,
+    )
     if attempt is None or attempt.gateway != gateway.name:
         return _refuse(gateway, c, source, at, remote_addr, Outcome.UNKNOWN)
     if c.pending:
@@ -258,10 +262,13 @@ def take(gateway, c: Confirmation, *, source: str, at: datetime, remote_addr: st
 
 def _judge(c: Confirmation, attempt: PaymentAttempt, request: PaymentRequest) -> str:
     """What a verified confirmation of this attempt means now (the dossier row is locked)."""
-    refunded = request.state == PaymentRequest.State.CANCELLED or (
-        request.state == PaymentRequest.State.PAID
-        and Refund.objects.filter(payment__request=request).exists()
-    )
+
+    def refunded() -> bool:  # a query only where a refund can be
+        return request.state == PaymentRequest.State.CANCELLED or (
+            request.state == PaymentRequest.State.PAID
+            and Refund.objects.filter(payment__request=request).exists()
+        )
+
     if not c.paid:
         if attempt.state == PaymentAttempt.State.PAID:
             return Outcome.CONFLICT  # a failure after the payment was recorded: the payment stands
@@ -273,8 +280,8 @@ def _judge(c: Confirmation, attempt: PaymentAttempt, request: PaymentRequest) ->
     if attempt.state == PaymentAttempt.State.PAID:
         if attempt.transaction_id and c.transaction_id and attempt.transaction_id != c.transaction_id:
             return Outcome.CONFLICT
-        return Outcome.REFUNDED if refunded else Outcome.DUPLICATE
-    if refunded:
+        return Outcome.REFUNDED if refunded() else Outcome.DUPLICATE
+    if refunded():
         return Outcome.REFUNDED
     if request.state == PaymentRequest.State.PAID or attempt.state == PaymentAttempt.State.SUPERSEDED:
         return Outcome.ALREADY_PAID

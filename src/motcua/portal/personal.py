@@ -183,6 +183,7 @@ def _render(request, d: Dossier, *, status: int = 200, **errors) -> HttpResponse
         "pending": pending,
         "can_withdraw": "withdraw" in actions,
         "to_pay": d.fee_total - d.fee_paid if d.status == S.PAYING else 0,
+        "fees": list(d.fees.all()),  # prefetched by dossier_detail
         "parts": parts,
         "loose_files": loose,
         "results": results[:RESULTS_SHOWN],

@@ -34,7 +34,7 @@ from motcua.dossiers import counter as desk
 from motcua.dossiers import deadlines, selectors
 from motcua.dossiers.models import ApplicantKind, Channel, DossierFee, DossierFile
 from motcua.dossiers.schemas import PaperMetadata
-from motcua.dossiers.services.intake import case_components, demanded, fee_lines
+from motcua.dossiers.services.intake import case_components, demanded, fee_lines, fee_reductions
 from motcua.dossiers.statuses import Status
 from motcua.integrations.population import counter as population
 from motcua.payments import pages as payment_pages
@@ -50,6 +50,7 @@ TEXT_FIELDS = (
     "summary",
     "payment",
     "reference",
+    "fee_reduction",
     "reason_guide",
     "other_items",
     "reason_refuse",
@@ -65,6 +66,7 @@ FIELD_OF = {
     "authorised.id_number": "uq_id_number",
     "method": "payment",
     "reference": "reference",
+    "fee_reduction": "fee_reduction",
     "items": "other_items",
     "summary": "summary",
     "case": "case",
@@ -224,6 +226,7 @@ def _submission(p: Posted) -> dict[str, Any]:
         "authorised": authorised,
         "components": [{"code": c, "copies": p.counts.get(c) or 1} for c in p.ticked],
         "summary": v["summary"],
+        "fee_reduction": v["fee_reduction"].strip(),
     }
 
 
@@ -331,16 +334,27 @@ def _papers(version, case_code: str, p: Posted) -> list[Paper]:
     return papers
 
 
+def _case_code(version, case: str) -> str:
+    """The case the dossier will be filed under: the one chosen if the procedure has it, else its first
+    (as intake does when none is given)."""
+    cases = version.record.get("cases") or []
+    return case if any(c["code"] == case for c in cases) else (cases[0]["code"] if cases else "")
+
+
 def _parts(user, code: str, case: str, agency_id: str, p: Posted) -> dict[str, Any]:
     """Everything the form shows of the chosen procedure: case, agency, papers, time and due date, fees."""
     found = selectors.counter_procedure(user, code)
-    record = found.version.record
-    cases = record.get("cases") or []
-    case_code = case if any(c["code"] == case for c in cases) else (cases[0]["code"] if cases else "")
+    cases = found.version.record.get("cases") or []
+    case_code = _case_code(found.version, case)
     agency = next((a for a in found.agencies if a.identifier == agency_id), None)
     if agency is None and len(found.agencies) == 1:
         agency = found.agencies[0]
-    fees = fee_lines(found.version, Channel.COUNTER)
+    # The reductions of this case's fees; the one claimed (if still listed after a change of case) is
+    # applied to the lines shown, so that the total is what will be owed.
+    listed = fee_reductions(found.version, Channel.COUNTER, case_code)
+    claimed = p.values.get("fee_reduction", "").strip()
+    claimed = next((r["name"] for r in listed if r["name"].casefold() == claimed.casefold()), "")
+    fees = fee_lines(found.version, Channel.COUNTER, case_code, claimed)
     limit = deadlines.processing_time(found.version, Channel.COUNTER)
     papers = _papers(found.version, case_code, p)
     return {
@@ -353,6 +367,8 @@ def _parts(user, code: str, case: str, agency_id: str, p: Posted) -> dict[str, A
         "missing": [x for x in papers if x.demanded and not x.ticked] if p.ticked else [],
         "fees": fees,
         "fee_total": sum(f.amount for f in fees),
+        "reductions": listed,
+        "fee_reduction": claimed,
         "time_amount": limit[0] if limit else None,
         "time_unit": TimeUnit(limit[1]).label if limit and limit[1] in TimeUnit.values else "",
         "due_preview": (
@@ -367,6 +383,7 @@ FOCUS_IDS = {
     "summary": "counter-summary",
     "payment": "fee-method",
     "reference": "fee-reference",
+    "fee_reduction": "fee-reduction",
     "reason_guide": "guide-reason",
     "other_items": "guide-items",
     "reason_refuse": "refuse-reason",
@@ -477,7 +494,8 @@ def _submit(request: HttpRequest) -> HttpResponse:
             population.filed(request.user, p.token, d, dbs)
             return _page(request, p, result=_result(d))
         version = selectors.counter_procedure(request.user, p.procedure).version
-        payment = _payment(p, sum(f.amount for f in fee_lines(version, Channel.COUNTER)))
+        owed = fee_lines(version, Channel.COUNTER, _case_code(version, p.case), sub["fee_reduction"])
+        payment = _payment(p, sum(f.amount for f in owed))
         out = desk.receive(
             request.user,
             sub,

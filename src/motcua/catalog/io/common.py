@@ -18,6 +18,7 @@ from motcua.core.errors import ValidationFailed
 from motcua.core.formatting import LOCAL_TZ
 from motcua.core.text import fold
 
+from .. import reductions
 from ..models import Channel, Procedure, ProcedureFee, TimeUnit
 
 SUFFIXES = (".json", ".csv", ".xlsx")
@@ -27,7 +28,7 @@ PUBLISHED_STATES = (Procedure.PublicationState.PUBLISHED, Procedure.PublicationS
 Progress = Callable[[int, int], None]
 
 # Cell types: how a cell is written and read back so that the round trip is lossless.
-TEXT, OPT_TEXT, CHOICE, NUMBER, INT, BOOL, DATE, DATETIME, CODES, TEXTS, JSON_LIST = (
+TEXT, OPT_TEXT, CHOICE, NUMBER, INT, BOOL, DATE, DATETIME, CODES, TEXTS, JSON_LIST, REDUCTIONS = (
     "text",
     "opt_text",
     "choice",
@@ -39,6 +40,7 @@ TEXT, OPT_TEXT, CHOICE, NUMBER, INT, BOOL, DATE, DATETIME, CODES, TEXTS, JSON_LI
     "codes",
     "texts",
     "json",
+    "reductions",
 )
 
 # (column, type, choices, Vietnamese description for the "Hướng dẫn" sheet)
@@ -110,8 +112,10 @@ PART_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
         ("kind", CHOICE, ProcedureFee.Kind),
         ("amount", INT, None),
         ("channel", CHOICE, Channel),
+        ("case", OPT_TEXT, None),
         ("description", TEXT, None),
         ("exemption", TEXT, None),
+        ("reductions", REDUCTIONS, None),
     ],
     "results": [("code", TEXT, None), ("name", TEXT, None), ("paper_required", BOOL, None)],
     "legal_bases": [
@@ -120,6 +124,21 @@ PART_FIELDS: dict[str, list[tuple[str, str, Any]]] = {
         ("issued_on", DATE, None),
         ("effective_on", DATE, None),
     ],
+}
+# What the help sheet says of a part's column beyond its name (the others read as their name says).
+PART_HELP: dict[tuple[str, str], str] = {
+    ("fees", "case"): "Mã trường hợp (trang “Trường hợp”) mà mức thu này áp dụng; để trống = mọi trường hợp",
+    (
+        "fees",
+        "channel",
+    ): "Cách thức nộp mà mức thu này áp dụng: counter, online, postal; trống = mọi cách thức",
+    ("fees", "exemption"): "Miễn, giảm: văn bản nguyên văn như quyết định công bố",
+    ("fees", "reductions"): (
+        "Đối tượng được miễn, giảm và tỷ lệ, cách nhau bởi ';', ví dụ "
+        "“Hộ nghèo: 100%; Người cao tuổi: 50%” (100% = miễn; tỷ lệ là số nguyên từ 1 đến 100; "
+        "tên không trùng nhau). Người nộp chọn một đối tượng khi nộp hồ sơ; số tiền sau giảm được "
+        "làm tròn xuống đến đồng"
+    ),
 }
 MAIN_SHEET = "Thủ tục"
 HELP_SHEET = "Hướng dẫn"
@@ -357,6 +376,11 @@ def _join(items: Any, sep: str) -> str:
 
 def _read_cell(value: Any, kind: str, choices: Any, errors: list[str], path: str) -> Any:
     """Cell -> record value. Unreadable values are passed on raw so that check_record names them."""
+    if kind == REDUCTIONS:
+        items, error = reductions.parse_cell(value)
+        if error:
+            errors.append(f"{path}: {error}")
+        return items
     if kind in (CODES, TEXTS, JSON_LIST):
         return _read_list(value, kind, errors, path)
     if kind in (TEXT, CHOICE):

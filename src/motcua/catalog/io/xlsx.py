@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .. import reductions
 from ..records import PARTS
 from .common import (
     _COLUMN_TYPES,
@@ -20,8 +21,10 @@ from .common import (
     JSON_LIST,
     MAIN_SHEET,
     PART_FIELDS,
+    PART_HELP,
     PART_KEY,
     PART_SHEETS,
+    REDUCTIONS,
     REQUIRED_COLUMNS,
     TEXT,
     TEXTS,
@@ -41,6 +44,8 @@ from .csv import _csv_unsafe
 
 
 def _xlsx_value(value: Any, kind: str) -> Any:
+    if kind == REDUCTIONS:
+        return reductions.format_cell(value)
     if kind == CODES:
         return _join(value, ";")
     if kind == TEXTS:
@@ -66,7 +71,7 @@ def _put(ws: Any, row: int, col: int, value: Any, kind: str) -> None:
         cell.data_type = "s"  # never a formula, even when the text starts with '='
     elif isinstance(value, date):
         cell.number_format = "DD/MM/YYYY"
-    if kind in (TEXT, TEXTS) and isinstance(value, str) and "\n" in value:
+    if kind in (TEXT, TEXTS, REDUCTIONS) and isinstance(value, str) and "\n" in value:
         from openpyxl.styles import Alignment
 
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -79,7 +84,7 @@ def _header(ws: Any, names: list[str]) -> None:
     for col, name in enumerate(names, start=1):
         ws.cell(row=1, column=col, value=name).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = (
-            40 if name in ("name", "description", "requirements", "title", "exemption") else 16
+            40 if name in ("name", "description", "requirements", "title", "exemption", "reductions") else 16
         )
     ws.freeze_panes = "A2"
 
@@ -125,6 +130,7 @@ def write_xlsx(records: list[dict], path: str | Path) -> None:
             (f"trang “{sheet}”", f"mỗi dòng một mục của phần {part}; cột {PART_KEY} là mã thủ tục")
             for part, sheet in PART_SHEETS.items()
         ]
+        + [(f"“{PART_SHEETS[part]}”: {key}", text) for (part, key), text in PART_HELP.items()]
         + [("", f"Trang “{HELP_SHEET}” không được nhập lại. Ngày: dd/mm/yyyy. Đúng/sai: true/false.")]
     )
     for r, (name, text) in enumerate(help_rows, start=2):

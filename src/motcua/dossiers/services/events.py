@@ -36,9 +36,11 @@ def _iso(value: datetime | None) -> str | None:
 
 def fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
     """The dossier's (name, kind, amount) fee rows in id order."""
-    # Every fee row has a positive amount (catalogue amounts are >= 0 and only non-zero ones are copied;
-    # request_payment takes >= 1), so a dossier with nothing to pay has no fee rows to read.
-    if not d.fee_total:
+    # A fee row has a positive amount unless a 100 % reduction waived it (ADR 0032: the line stays, with
+    # amount 0, so the portal sees the fee as exempted); only non-zero catalogue amounts are copied and
+    # request_payment takes >= 1. So a dossier with nothing to pay has fee rows only when its version
+    # lists a full exemption: otherwise there is nothing to read.
+    if not d.fee_total and not lists_exemption(d.procedure_version.record):
         return []
 
     def build(conn):
@@ -51,6 +53,11 @@ def fee_rows(d: Dossier) -> list[tuple[str, str, int]]:
     conn, sql = statements.plan("dossier:fees", build)
     # d.fees.values_list("name", "kind", "amount"), precompiled
     return [tuple(row) for row in statements.execute(conn, sql, [d.pk])]
+
+
+def lists_exemption(record: dict) -> bool:
+    """Whether a fee row of this catalogue record lists a 100 % reduction."""
+    return any(r.get("percent") == 100 for f in record.get("fees") or () for r in f.get("reductions") or ())
 
 
 def change(d: Dossier, event: DossierEvent, fees: list[tuple[str, str, int]]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from motcua.catalog import reductions
 from motcua.catalog.models import Procedure
 from motcua.catalog.versions import ONLINE, PUBLISHED, latest_version
 from motcua.core import inputs, statements
@@ -277,25 +278,71 @@ def _components(version, case_code: str, given_parts, *, complete: bool = True) 
     ]
 
 
-def fee_lines(version, channel: int) -> list[DossierFee]:
-    """The fee rows (unsaved) a dossier of this procedure version filed by this channel owes."""
+def fee_reductions(version, channel: int, case_code: str) -> list[dict]:
+    """The reductions an applicant of this case filing by this channel may claim: those listed by the fee
+    rows that apply, each name once, in catalogue order (the forms' select)."""
     name = CHANNEL_NAMES[channel]
-    fees = [
-        statements.new(
-            DossierFee,
-            name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
-            kind=f.get("kind") or DossierFee.Kind.CHARGE,
-            amount=int(f.get("amount") or 0),
+    out: dict[str, dict] = {}
+    for f in version.record.get("fees") or []:
+        if _applies(f, name, case_code):
+            for r in f.get("reductions") or ():
+                out.setdefault(r["name"].casefold(), r)
+    return list(out.values())
+
+
+def _applies(fee: dict, channel_name: str, case_code: str) -> bool:
+    # Versions recorded before fees had a case (ADR 0032) have no "case" key: every case.
+    return (
+        fee.get("channel") in (None, "", channel_name)
+        and fee.get("case") in (None, "", case_code)
+        and bool(fee.get("amount"))
+    )
+
+
+def fee_lines(version, channel: int, case_code: str = "", reduction: str = "") -> list[DossierFee]:
+    """The fee rows (unsaved) a dossier of this procedure version, case and channel owes, after the
+    reduction the applicant claims (`reduction`: its name, as the catalogue lists it; ADR 0032).
+
+    Each line keeps the catalogue's amount (`base_amount`), the reduction applied to it and what is owed
+    after it (`amount`, 0 when exempted: the line stays, so the portal sees the fee as waived). A claim
+    that no applicable row lists is refused (422 `unknown_fee_reduction`); a row that does not list it is
+    owed in full. Without fee rows for the channel, the channel's own fee (which lists no reductions)."""
+    name = CHANNEL_NAMES[channel]
+    rows = [f for f in version.record.get("fees") or [] if _applies(f, name, case_code)]
+    if reduction and not any(reductions.find(f.get("reductions"), reduction) for f in rows):
+        listed = [r["name"] for r in fee_reductions(version, channel, case_code)]
+        raise ValidationFailed(
+            f"Thủ tục không miễn, giảm phí, lệ phí cho đối tượng “{reduction}”"
+            + (f" (các đối tượng được miễn, giảm: {'; '.join(listed)})." if listed else "."),
+            code="unknown_fee_reduction",
+            details={"field": "fee_reduction", "listed": listed},
         )
-        for f in version.record.get("fees") or []
-        if f.get("channel") in (None, "", name) and f.get("amount")
-    ]
+    fees = []
+    for f in rows:
+        base = int(f["amount"])
+        claimed = reductions.find(f.get("reductions"), reduction) if reduction else None
+        percent = int(claimed["percent"]) if claimed else 0
+        fees.append(
+            statements.new(
+                DossierFee,
+                name=f.get("description") or dict(DossierFee.Kind.choices).get(f.get("kind"), "Lệ phí"),
+                kind=f.get("kind") or DossierFee.Kind.CHARGE,
+                amount=reductions.owed(base, percent),
+                base_amount=base,
+                reduction=claimed["name"] if claimed else "",
+                reduction_percent=percent,
+            )
+        )
     if not fees:
         for c in version.record.get("channels") or []:
             if c.get("channel") == name and c.get("fee"):
                 fees.append(
                     statements.new(
-                        DossierFee, name="Lệ phí", kind=DossierFee.Kind.CHARGE, amount=int(c["fee"])
+                        DossierFee,
+                        name="Lệ phí",
+                        kind=DossierFee.Kind.CHARGE,
+                        amount=int(c["fee"]),
+                        base_amount=int(c["fee"]),
                     )
                 )
     return fees
@@ -418,7 +465,7 @@ def submit_dossier(
     # Registered at the counter without receiving it: the papers may be incomplete, that is why it is
     # registered (to guide once, Form 02, naming what is missing; or to refuse, Form 03).
     components = _components(version, case_code, sub.components, complete=received or not counter)
-    fees = fee_lines(version, channel)
+    fees = fee_lines(version, channel, case_code, sub.fee_reduction)
     owner_id = getattr(owner, "pk", None)
     if owner is None and fields["applicant_kind"] == ApplicantKind.CITIZEN:
         # A counter reception for someone with an account shows up in their portal too.
@@ -474,7 +521,8 @@ def _create(actor, *, at, idempotency_key, received, components, fees, **values)
         for c in components:
             c.dossier = d
         statements.insert(*components)
-        ledger.open_filing(d, fees, at=at, by=actor)
+        # An exempted line (amount 0) is not part of the request: there is nothing to pay for it.
+        ledger.open_filing(d, [f for f in fees if f.amount], at=at, by=actor)
         for f in fees:
             f.dossier = d
         statements.insert(*fees)
