@@ -18,7 +18,14 @@ from motcua.dossiers.models import Dossier
 from motcua.payments import gateways
 from motcua.payments import services as payment_services
 from motcua.payments.gateways import Gateway, GatewayError
-from motcua.payments.models import Payment, PaymentAttempt, PaymentNotice, PaymentRequest, Refund
+from motcua.payments.models import (
+    Payment,
+    PaymentAttempt,
+    PaymentNotice,
+    PaymentRequest,
+    ReceivingAccount,
+    Refund,
+)
 from tests.clients import signed_in
 from tests.dossiers.conftest import local, procedure, submission  # noqa: F401 - the procedure fixture
 from tests.portal.test_pages import visible
@@ -69,6 +76,19 @@ def platform(settings):
     yield
     StandIn.down = False
     gateways.reset()
+
+
+@pytest.fixture(autouse=True)
+def account(agencies):
+    """The collecting agency's account: payments get numbered receipts, the page a VietQR."""
+    return ReceivingAccount.objects.create(
+        agency=agencies["justice"],
+        bank_bin="970415",
+        bank_name="VietinBank",
+        account_number="113000012345",
+        account_name="SO TU PHAP TINH NGHE AN",
+        receipt_series="AA-26E",
+    )
 
 
 @pytest.fixture
@@ -165,6 +185,10 @@ def test_the_dossier_page_shows_what_is_owed_and_the_online_payment_button(
     assert "Còn phải nộp: 1.510.000 ₫" in text
     # One attempt pays the oldest open request: the button says how much.
     assert "Thanh toán trực tuyến 10.000 ₫" in text
+    qr = section(r, "phi-le-phi").split("Chuyển khoản bằng mã VietQR", 1)[1]
+    for shown in ("VietinBank", "113000012345", "SO TU PHAP TINH NGHE AN", "1.510.000 ₫", paying.code):
+        assert shown in qr, shown
+    assert f'src="/api/v1/dossiers/{paying.code}/payment/vietqr.png"' in r.content.decode()
     html = r.content.decode()
     assert re.search(
         rf'<form id="pay-online" method="post" action="/ca-nhan/ho-so/{paying.code}/thanh-toan/">'

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from motcua.directory import selectors as directory
 
-from . import selectors
+from . import schemas, selectors
 from .models import Payment, PaymentAttempt, PaymentNotice, PaymentRequest
 from .services import REFUNDABLE
 
@@ -79,10 +79,12 @@ def payment_panel(user, d, *, officer: bool = False) -> dict[str, Any] | None:
     for r in p["requests"]:
         r["state_label"] = _label(PaymentRequest.State, r["state"])
         r["kind_label"] = _label(PaymentRequest.Kind, r["kind"])
-        pay = r["payment"]
-        if pay is not None:
+        if r["payment"] is not None:
+            pay = r["payment"] = schemas.payment_json(r["payment"])
             pay["method_label"] = _label(Payment.Method, pay["method"])
-            pay["receipt_url"] = receipt_url(pay["id"])
+            pay["receipt"] = (
+                f"{pay['receipt_series']}/{pay['receipt_number']}" if pay["receipt_number"] else ""
+            )
             pay["reason"] = r["reason"]
             pay["refundable"] = may_refund and pay["refund"] is None
             payments.append(pay)
@@ -101,7 +103,9 @@ def receipt_urls(d) -> list[str]:
     """The receipts of what the dossier has paid (the counter's result page, after collecting the fee)."""
     return [
         receipt_url(pk)
-        for pk in Payment.objects.filter(dossier=d).order_by("id").values_list("pk", flat=True)
+        for pk in Payment.objects.filter(dossier=d, receipt_number__isnull=False)
+        .order_by("id")
+        .values_list("pk", flat=True)
     ]
 
 
@@ -122,7 +126,7 @@ def attempt_outcome(a: PaymentAttempt) -> dict[str, Any]:
     return {
         "kind": kind,
         "message": str(PAYER_MESSAGES[kind]) if kind in PAYER_MESSAGES else "",
-        "receipt_url": receipt_url(payment.pk) if payment else "",
+        "receipt_url": receipt_url(payment.pk) if payment and payment.receipt_number else "",
     }
 
 
