@@ -139,6 +139,7 @@ def _register() -> None:
     from motcua.dossiers.api import router as dossiers_router
     from motcua.integrations.dvcqg.api import router as dvcqg_router
     from motcua.payments.api import router as payments_router
+    from motcua.payments.api_reports import router as payment_reports_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
@@ -148,6 +149,7 @@ def _register() -> None:
     api.add_router("/", access_router)
     api.add_router("/", dvcqg_router)
     api.add_router("/", payments_router)
+    api.add_router("/", payment_reports_router)
 
 
 _register()
