@@ -15,6 +15,7 @@ from motcua.dossiers.models import Dossier
 from motcua.payments import reports
 from motcua.payments.models import Payment, PaymentRequest, Refund
 from tests.api.catalog_data import record
+from tests.demo.test_history import demo_base  # noqa: F401 - fixture
 from tests.dossiers.conftest import counter, local, procedure, submission  # noqa: F401 - fixtures
 
 AUGUST = {"from": "2025-08-01", "to": "2025-08-31"}
@@ -274,3 +275,27 @@ def test_the_page_is_for_staff_and_costs_a_fixed_number_of_queries(
         pay(counter(at=local(2025, 8, 25), agency="000.00.18.H40"), online=online)
         with django_assert_num_queries(PAGE_QUERIES):
             assert client.get(url, AUGUST).status_code == 200
+
+
+def test_the_demo_history_gives_the_report_something_to_show(demo_base):  # noqa: F811
+    """Online applicants paying on the national platform, counter ones at the one-stop, a few unpaid; the
+    history still replays to the stored rows (pay and pay_online are real events)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from motcua.demo import history
+    from motcua.dossiers import replay
+
+    now = timezone.now()
+    history.load_history(count=60, now=now)
+    start, end = timezone.localdate(now) - timedelta(days=365), timezone.localdate(now)
+    admin = get_user_model().objects.get(username="admin")
+    total = reports.online_share(admin, None, start, end).total
+    assert total.national > 0 and total.counter > 0 and total.unpaid > 0, total
+    assert total.online_amount > 0 and total.counter_amount > 0
+    assert 0 < total.ratio < 1
+    for d in Dossier.objects.filter(idempotency_key__startswith=history.KEY_PREFIX).prefetch_related(
+        "events"
+    ):
+        rebuilt = replay.rebuild_from_events(sorted(d.events.all(), key=lambda e: e.seq))
+        assert {k: getattr(d, k) for k in rebuilt} == rebuilt, d.code
