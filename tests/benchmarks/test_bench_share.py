@@ -18,14 +18,16 @@ def test_the_benchmark_builds_payments_and_runs_every_scenario(settings, capsys)
         pytest.skip("the benchmark's data SQL is PostgreSQL's (make bench runs there only)")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = queue_world.build_directory(timezone.now(), departments=2, communes=3)
-    queue_world.write_dossiers(world, 600, batch=300)
+    queue_world.write_dossiers(world, 600, batch=300, shape=bench_share.shaped)
     bench_share.add_payments()
     owed = Dossier.objects.filter(fee_total__gt=0)
     assert owed.exists() and owed.filter(paid_online=1).exists() and owed.filter(paid_online=2).exists()
     assert Payment.objects.filter(online=0).exists() and Refund.objects.exists()
-    # Every dossier's row agrees with its payments, as the ledger keeps it.
-    for d in owed.filter(fee_paid__gt=0)[:50]:
-        assert d.fee_paid == sum(p.amount for p in d.payments.all())
+    # Every dossier's row agrees with its requests and payments, as the ledger keeps them.
+    for d in owed[:80]:
+        assert d.fee_total == sum(r.amount for r in d.payment_requests.all()), d.code
+        assert d.fee_paid == sum(p.amount for p in d.payments.all()), d.code
+        assert d.paid_online == max([p.online for p in d.payments.all()] or [0]), d.code
     busy, end = bench_share.describe()
     times = bench_share.measure(1, busy, end)
     out = capsys.readouterr().out
