@@ -131,10 +131,10 @@ def _owed(user, unit: Agency | None, start: date, end: date) -> QuerySet[Dossier
     return qs.filter(agency__in=directory.visible_agencies(user))
 
 
-def _grouped(qs: QuerySet[Dossier], key: str) -> dict[int, dict[str, int]]:
+def _grouped_queryset(qs: QuerySet[Dossier], key: str) -> QuerySet:
     """One statement: the dossier counts (distinct: a dossier may have several payments) and the sums of
     their payments and refunds, per `key`."""
-    rows = (
+    return (
         qs.order_by()
         .values(key)
         .annotate(
@@ -148,6 +148,10 @@ def _grouped(qs: QuerySet[Dossier], key: str) -> dict[int, dict[str, int]]:
             refunded=Sum("payments__refund__amount"),
         )
     )
+
+
+def _grouped(qs: QuerySet[Dossier], key: str) -> dict[int, dict[str, int]]:
+    rows = _grouped_queryset(qs, key)
     return {r[key]: {k: r[k] or 0 for k in COUNTS} for r in rows}
 
 
