@@ -140,3 +140,7 @@ class ReceivingAccountAdmin(admin.ModelAdmin):
             )
             % {"amount": money(PREVIEW_AMOUNT, get_language() or "vi")},
         )
+
+
+# The online-payment share page hangs on the Payment admin (ADR 0034).
+from . import admin_reports  # noqa: E402, F401
