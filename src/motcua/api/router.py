@@ -140,8 +140,8 @@ def _register() -> None:
     from motcua.integrations.dvcqg.api import router as dvcqg_router
     from motcua.payments.api import router as payments_router
     from motcua.payments.api_receipts import router as receipts_router
-    from motcua.payments.api_vietqr import router as vietqr_router
     from motcua.payments.api_reports import router as payment_reports_router
+    from motcua.payments.api_vietqr import router as vietqr_router
 
     api.add_router("/", catalog_router)
     api.add_router("/", catalog_reports_router)
