@@ -92,8 +92,9 @@ def ensure_database(url: str, *, rebuild: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def build(n: int, **world) -> float:
-    """Build the world and n dossiers unless the database already has them; seconds spent."""
+def build(n: int, *, shape=None, **world) -> float:
+    """Build the world and n dossiers unless the database already has them; seconds spent (`shape`: see
+    queue_world.write_dossiers)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -115,7 +116,7 @@ def build(n: int, **world) -> float:
         if done % step == 0 or done == n:
             print(f"    {done:>9,} dossiers  {time.perf_counter() - t0:6.1f} s", flush=True)
 
-    queue_world.write_dossiers(w, n, progress=progress)
+    queue_world.write_dossiers(w, n, progress=progress, shape=shape)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE")

@@ -379,8 +379,10 @@ def cal_tz():
     return LOCAL_TZ
 
 
-def write_dossiers(w: World, n: int, *, batch: int = 20_000, progress=None) -> None:
-    """Insert n dossiers (COPY on PostgreSQL) and two components each (INSERT ... SELECT)."""
+def write_dossiers(w: World, n: int, *, batch: int = 20_000, progress=None, shape=None) -> None:
+    """Insert n dossiers (COPY on PostgreSQL) and two components each (INSERT ... SELECT). `shape(rows)`
+    may change the rows on their way (bench_share sets the fee columns there: an UPDATE of a million rows
+    afterwards rewrites every index and takes longer than building them)."""
     from django.db import connection, transaction
 
     from motcua.dossiers.models import Dossier, DossierComponent
@@ -388,7 +390,7 @@ def write_dossiers(w: World, n: int, *, batch: int = 20_000, progress=None) -> N
     _IDS.clear()
     table = Dossier._meta.db_table
     cols = ", ".join(connection.ops.quote_name(c) for c in DOSSIER_COLUMNS)
-    rows = dossier_rows(w, n)
+    rows = dossier_rows(w, n) if shape is None else shape(dossier_rows(w, n))
     done = 0
     while done < n:
         chunk = [next(rows) for _ in range(min(batch, n - done))]

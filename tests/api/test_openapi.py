@@ -160,6 +160,10 @@ def get_examples(w: world_module.World) -> dict[str, list[tuple[str, dict]]]:
         ],
         "/api/v1/reports/dvcqg-sync": [("tiepnhan", {}), ("admin", {})],
         "/api/v1/reports/dvcqg-sync/pending": [("tiepnhan", {"query": {"limit": 1}})],
+        "/api/v1/reports/online-payment": [
+            ("tiepnhan", {}),
+            ("admin", {"query": {"by": "procedure", "agency": "000.00.15.H40"}}),
+        ],
         "/api/v1/agencies": [("anonymous", {})],
         "/api/v1/agencies/{identifier}": [
             ("anonymous", {"path_parameters": {"identifier": "000.00.15.H40"}})

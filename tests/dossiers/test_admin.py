@@ -27,6 +27,14 @@ from motcua.dossiers.models import Dossier, DossierEvent, Workflow, WorkflowStep
 from motcua.integrations.dvcqg.models import PortalSync
 from motcua.integrations.models import OutboxMessage
 from motcua.integrations.population.models import Lookup
+from motcua.payments.models import (
+    Payment,
+    PaymentAttempt,
+    PaymentNotice,
+    PaymentRequest,
+    ReceivingAccount,
+    Refund,
+)
 from tests.dossiers.conftest import local
 from tests.portal.test_pages import visible
 
@@ -98,6 +106,7 @@ def world(people, agencies, counter, perform):
     at = local(2025, 8, 15, 17)
     PortalSync.objects.create(dossier=d, acked_version=1, acked_status=2, first_acked_at=at, acked_at=at)
     SearchSynonym.objects.create(phrase="làm sổ đỏ", meaning="cấp giấy chứng nhận quyền sử dụng đất")
+    payments(people, agencies, d, perform, at)
     issue_token(people["chuyenvien"])
     AccessAttempt.objects.create(
         username="an",
@@ -117,6 +126,45 @@ def world(people, agencies, counter, perform):
         dossier=d,
     )
     return Dossier.objects.get(pk=d.pk)
+
+
+def payments(people, agencies, d, perform, at) -> None:
+    """A row in every payments table: the account, the fee paid at the counter, an attempt, a refund, a notice."""
+    ReceivingAccount.objects.create(
+        agency=agencies["justice"],
+        bank_bin="970436",
+        bank_name="Vietcombank",
+        account_number="0101000001001",
+        account_name="SO TU PHAP TINH NGHE AN",
+        receipt_series="AA-26E",
+    )
+    request = PaymentRequest.objects.filter(dossier=d).first() or PaymentRequest.objects.create(
+        dossier=d, kind="filing", amount=20000, reason="Phí, lệ phí của thủ tục", requested_at=at
+    )
+    attempt = PaymentAttempt.objects.create(
+        request=request,
+        gateway="dvcqg",
+        reference="MCADMIN00000001",
+        amount=request.amount,
+        started_at=at,
+        init_time="20250815170000",
+        description="Nop phi le phi",
+    )
+    if request.state == "open":
+        perform("tiepnhan", d, "pay", local(2025, 8, 18, 15), method="cash")
+    payment = Payment.objects.filter(dossier=d).first()
+    Refund.objects.create(payment=payment, amount=1000, reason="Thử hoàn trả", at=at, by=people["tiepnhan"])
+    PaymentNotice.objects.create(
+        received_at=at,
+        source="callback",
+        gateway="dvcqg",
+        reference=attempt.reference,
+        attempt=attempt,
+        outcome="wrong_amount",
+        amount=1,
+        flagged=True,
+        body={"MaThamChieu": attempt.reference, "SoTien": "1"},
+    )
 
 
 @pytest.fixture

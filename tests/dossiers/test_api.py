@@ -47,7 +47,18 @@ def test_online_dossier_from_submission_to_returned_result(clients):
     assert (d["status"], d["status_token"], d["channel"], d["due_at"]) == (1, "receiving", 2, None)
     assert d["actions"] == ["withdraw"]
     assert d["applicant"]["id_number"] == "038190001234" and len(d["components"]) == 2
-    assert d["fees"] == [{"name": "Lệ phí", "kind": "charge", "amount": 10000, "paid_at": None}]
+    assert d["fees"] == [
+        {
+            "name": "Lệ phí",
+            "kind": "charge",
+            "amount": 10000,
+            "base_amount": 10000,
+            "reduction": "",
+            "reduction_percent": 0,
+            "paid_at": None,
+            "method": "",
+        }
+    ]
 
     d = act(clients, "tiepnhan", code, "accept", not_for=("congdan", "chuyenvien", "lanhdao"))
     assert (d["status"], d["status_token"], d["timeliness"]) == (2, "new", "in_time")

@@ -140,6 +140,7 @@ def _register() -> None:
     from motcua.integrations.dvcqg.api import router as dvcqg_router
     from motcua.payments.api import router as payments_router
     from motcua.payments.api_receipts import router as receipts_router
+    from motcua.payments.api_reports import router as payment_reports_router
     from motcua.payments.api_vietqr import router as vietqr_router
 
     api.add_router("/", catalog_router)
@@ -152,6 +153,7 @@ def _register() -> None:
     api.add_router("/", payments_router)
     api.add_router("/", vietqr_router)
     api.add_router("/", receipts_router)
+    api.add_router("/", payment_reports_router)
 
 
 _register()

@@ -42,10 +42,12 @@ from motcua.directory.calendars import calendar_for
 from motcua.directory.models import Agency, Applicant, Role, StaffAssignment
 from motcua.documents import issuing
 from motcua.documents.signing import democa
-from motcua.dossiers import services
+from motcua.dossiers import machine, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services.intake import fee_reductions
 from motcua.notifications.services import muted
+from motcua.payments.models import PaymentAttempt
+from motcua.payments.services import payable_request
 
 KEY_PREFIX = "demo-history"
 DEFAULT_SEED = 20250701
@@ -413,6 +415,7 @@ def _reception(story: Story, scenario: str, start: datetime, key: str, reception
     online = scenario in {"receiving", "denied", "guided_then_done"} or rng.random() < 0.55
     channel = (3 if rng.random() < 0.1 else 2) if online else 1
     d = story.submit(start, key, channel)
+    _pay_fee(story, key, reception)
     if scenario == "receiving":
         return False
     if d.status == 1:
@@ -443,6 +446,42 @@ def _reception(story: Story, scenario: str, start: datetime, key: str, reception
             return False
         story.act(reception, "accept", story.later(rng.uniform(0.5, 10)))
     return scenario != "new"
+
+
+def _pay_fee(story: Story, key: str, reception) -> None:
+    """The procedure's fee, paid as the dossier comes in (for the online-payment report, ADR 0034): most
+    online applicants pay through the national payment platform, counter and postal ones pay the one-stop,
+    one in ten leaves it unpaid. Drawn from a generator of its own and at the moment of the submission, so
+    that the story's other draws and times stay as they were."""
+    d = story.dossier
+    draw = random.Random(f"{key}:payment").random()
+    if d is None or d.fee_total <= d.fee_paid or draw < 0.1:
+        return
+    if d.channel == 2 and draw < 0.8:
+        request = payable_request(d)
+        # An attempt confirmed by the platform, as `payments.services.take` records one (the gateway's
+        # signed confirmation is what the demo skips: there is no platform to sign it).
+        attempt = PaymentAttempt.objects.create(
+            request=request,
+            gateway="dvcqg",
+            reference=f"DEMO-{d.code}"[:50],
+            amount=request.amount,
+            started_at=story.t,
+            started_by=story.owner,
+            init_time=f"{timezone.localtime(story.t):%Y%m%d%H%M%S}",
+            description=f"Nop phi le phi ho so {d.code}"[:255],
+            transaction_id=f"DEMO{d.pk:010d}",
+        )
+        story.act(None, "pay_online", story.t, system=machine.PLATFORM, attempt=attempt.pk)
+    elif d.channel != 2:
+        transfer = d.channel == 3 or draw > 0.7
+        story.act(
+            reception,
+            "pay",
+            story.t,
+            method="transfer" if transfer else "cash",
+            reference=f"CK{d.pk:09d}" if transfer else "",
+        )
 
 
 def _processing(story: Story, scenario: str, reception, specialist, leader) -> bool:
