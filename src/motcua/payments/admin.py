@@ -150,6 +150,10 @@ class ReceivingAccountAdmin(admin.ModelAdmin):
 # (the payer's name is on the payment's own page only).
 class PaymentsReadOnly(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f != "id"]  # the row's own number
+
     show_full_result_count = False  # no COUNT(*) over the whole table on every filtered page
 
 
