@@ -11,10 +11,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core import formatting
-from motcua.core.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
+from motcua.core.admin import EstimatedCountPaginator
 from motcua.core.errors import DomainError
 
 from . import reports
+from .admin import PaymentsReadOnly  # admin.py imports this module last, once that class exists
 from .models import Payment
 
 
@@ -96,8 +97,13 @@ class OnlineShareUrls:
 
 
 @admin.register(Payment)
-class PaymentAdmin(OnlineShareUrls, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(OnlineShareUrls, PaymentsReadOnly):
     """Payments as recorded (only the ledger writes them), with the share page as an object tool."""
+
+    def get_readonly_fields(self, request, obj=None):
+        # The stored receipt's path and digest are the download's business, not the officer's.
+        hidden = {"receipt_file", "receipt_sha256"}
+        return [f for f in super().get_readonly_fields(request, obj) if f not in hidden]
 
     list_display = ("dossier", "amount", "method", "online", "paid_at", "agency")
     list_filter = ("method", "online")
