@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from motcua.access.models import ThrottleCounter
+from motcua.core.errors import DomainError
 
 _SALT = "motcua.access.throttle"
 
@@ -98,6 +99,20 @@ def _window(kind: str, ident: str, limit: int, seconds: int, now: datetime) -> _
     index = (int(now.timestamp()) + offset) // seconds
     ends = datetime.fromtimestamp(index * seconds + seconds - offset, tz=UTC)
     return _Window(f"{base[:48]}:{index}", limit, ends)
+
+
+class Throttled(DomainError):
+    """Too many attempts: 429, the minutes to wait in the message (`template`, with %(minutes)s) and
+    `retry_after` (seconds) for the Retry-After header. Each use names its own words in a subclass."""
+
+    status = 429
+    code = "too_many_requests"
+    template = "Quá nhiều yêu cầu; vui lòng thử lại sau %(minutes)s phút."
+
+    def __init__(self, blocked: Blocked):
+        self.blocked = blocked
+        self.retry_after = blocked.retry_after()
+        super().__init__(str(self.template) % {"minutes": max(1, (self.retry_after + 59) // 60)})
 
 
 class Throttle:

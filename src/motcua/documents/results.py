@@ -33,15 +33,8 @@ MAX_COPY = 20 * 1024 * 1024  # an uploaded copy: far above any result (~40 kB)
 REVOKED_TOPIC = "result.revoked"
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "too_many_requests"
-
-    def __init__(self, blocked: throttle.Blocked):
-        self.blocked = blocked
-        self.retry_after = blocked.retry_after()
-        minutes = max(1, (self.retry_after + 59) // 60)
-        super().__init__(f"Tra cứu quá nhiều lần; vui lòng thử lại sau {minutes} phút.")
+class Throttled(throttle.Throttled):
+    template = "Tra cứu quá nhiều lần; vui lòng thử lại sau %(minutes)s phút."
 
 
 def _code_ok(code: str | None) -> bool:

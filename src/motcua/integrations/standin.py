@@ -1,5 +1,5 @@
 """The HTTP server of the national systems' stand-ins (the VNeID provider, the portal simulator, the population
-platform): standard-library WSGI, one thread per request, so that they need nothing installed and start fast.
+platform, the payment platform), and the checks they share: standard-library WSGI, one thread per request, so that they need nothing installed and start fast.
 
 Its request log has the method, the path and the status only: bodies carry personal data, query strings codes
 and states.
@@ -7,9 +7,12 @@ and states.
 
 from __future__ import annotations
 
+import re
 import socketserver
 import wsgiref.simple_server
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 
@@ -35,3 +38,25 @@ class _Handler(WSGIRequestHandler):
 def make_server(app: Callable, host: str, port: int, *, tag: str, quiet: bool = False) -> WSGIServer:
     handler = type("Handler", (_Handler,), {"quiet": quiet, "tag": tag})
     return wsgiref.simple_server.make_server(host, port, app, server_class=_Server, handler_class=handler)
+
+
+class Refused(Exception):
+    """A stand-in refusing a call: `code` is the answer's error code in the protocol it plays."""
+
+    def __init__(self, code, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+_STAMP = re.compile(r"^\d{14}$")
+
+
+def stamp_ok(value: Any) -> bool:
+    """Whether `value` is a real `yyyyMMddHHmmss` time (24-hour clock), as the national systems exchange."""
+    if not isinstance(value, str) or not _STAMP.match(value):
+        return False
+    try:
+        datetime.strptime(value, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True

@@ -19,9 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from motcua.access.throttle import Blocked, Throttle
+from motcua.access import throttle
+from motcua.access.throttle import Throttle
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.directory import selectors as directory
 from motcua.dossiers import machine, permissions
@@ -64,16 +65,8 @@ class PaymentUnavailable(DomainError):
     code = "payment_unavailable"
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "too_many_requests"
-
-    def __init__(self, blocked: Blocked):
-        self.retry_after = blocked.retry_after()
-        super().__init__(
-            _("Bạn đã bắt đầu thanh toán quá nhiều lần; thử lại sau %(minutes)s phút.")
-            % {"minutes": max(1, (self.retry_after + 59) // 60)}
-        )
+class Throttled(throttle.Throttled):
+    template = gettext_lazy("Bạn đã bắt đầu thanh toán quá nhiều lần; thử lại sau %(minutes)s phút.")
 
 
 def _now(at: datetime | None) -> datetime:

@@ -80,7 +80,6 @@ QUERY_FIELDS = frozenset({*protocol.QUERY_SIGNED, "MaXacThuc"})
 RECEIPT_TEXT = ("MaHoSo", "MaTTHC", "TenTTHC", "MaDonVi", "TenDonVi", "HoTenNguoiNop")
 REFERENCE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
 AMOUNT = re.compile(r"^[1-9][0-9]{0,14}$")
-DATE = re.compile(r"^\d{14}$")
 MAX_BODY = 256 * 1024
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -99,22 +98,6 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-class Refused(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-def date_ok(value: Any) -> bool:
-    if not isinstance(value, str) or not DATE.match(value):
-        return False
-    try:
-        datetime.strptime(value, "%Y%m%d%H%M%S")
-    except ValueError:
-        return False
-    return True
-
-
 def now_stamp() -> str:
     return datetime.now(LOCAL_TZ).strftime("%Y%m%d%H%M%S")
 
@@ -122,76 +105,78 @@ def now_stamp() -> str:
 def check_init(body: Any) -> dict:
     """INIT's form and values, before partner and signature (MALFORMED)."""
     if not isinstance(body, dict):
-        raise Refused(MALFORMED, "Bản tin không phải một đối tượng JSON.")
+        raise standin.Refused(MALFORMED, "Bản tin không phải một đối tượng JSON.")
     missing = sorted(INIT_FIELDS - body.keys())
     if missing:
-        raise Refused(MALFORMED, f"Thiếu trường {', '.join(missing)}.")
+        raise standin.Refused(MALFORMED, f"Thiếu trường {', '.join(missing)}.")
     extra = sorted(k for k in body if k not in INIT_FIELDS)
     if extra:
-        raise Refused(MALFORMED, f"Trường không có trong bản tin INIT: {', '.join(extra)[:200]}.")
+        raise standin.Refused(MALFORMED, f"Trường không có trong bản tin INIT: {', '.join(extra)[:200]}.")
     for name in (*protocol.INIT_SIGNED, "MaXacThuc"):
         if not isinstance(body[name], str):
-            raise Refused(MALFORMED, f"{name} phải là chuỗi.")
+            raise standin.Refused(MALFORMED, f"{name} phải là chuỗi.")
     for name, value in FIXED.items():
         if body[name] != value:
-            raise Refused(MALFORMED, f'{name} phải là "{value}".')
+            raise standin.Refused(MALFORMED, f'{name} phải là "{value}".')
     for name in ("MaDoiTac", "MaKenhThanhToan", "MaThietBi", "ThongTinGiaoDich", "Ip"):
         if not body[name].strip():
-            raise Refused(MALFORMED, f"{name} không được để trống.")
+            raise standin.Refused(MALFORMED, f"{name} không được để trống.")
     if not REFERENCE.match(body["MaThamChieu"]):
-        raise Refused(MALFORMED, "MaThamChieu: 1-50 chữ, số, dấu chấm, gạch.")
+        raise standin.Refused(MALFORMED, "MaThamChieu: 1-50 chữ, số, dấu chấm, gạch.")
     if not AMOUNT.match(body["SoTien"]):
-        raise Refused(MALFORMED, "SoTien phải là số nguyên đồng lớn hơn 0, chỉ gồm chữ số.")
-    if not date_ok(body["ThoiGianGD"]):
-        raise Refused(MALFORMED, "ThoiGianGD không đúng yyyyMMddHHmmss.")
+        raise standin.Refused(MALFORMED, "SoTien phải là số nguyên đồng lớn hơn 0, chỉ gồm chữ số.")
+    if not standin.stamp_ok(body["ThoiGianGD"]):
+        raise standin.Refused(MALFORMED, "ThoiGianGD không đúng yyyyMMddHHmmss.")
     if len(body["ThongTinGiaoDich"]) > 255 or max(len(body[n]) for n in protocol.INIT_SIGNED) > 255:
-        raise Refused(MALFORMED, "Một trường dài quá 255 ký tự.")
+        raise standin.Refused(MALFORMED, "Một trường dài quá 255 ký tự.")
     try:
         ipaddress.ip_address(body["Ip"])
     except ValueError:
-        raise Refused(MALFORMED, "Ip không phải một địa chỉ IP.") from None
+        raise standin.Refused(MALFORMED, "Ip không phải một địa chỉ IP.") from None
     check_receipt(body["ThongTinBienLai"], int(body["SoTien"]))
     return body
 
 
 def check_receipt(receipt: Any, amount: int) -> None:
     if not isinstance(receipt, dict):
-        raise Refused(MALFORMED, "ThongTinBienLai phải là một đối tượng.")
+        raise standin.Refused(MALFORMED, "ThongTinBienLai phải là một đối tượng.")
     for name in RECEIPT_TEXT:
         if not isinstance(receipt.get(name), str) or not receipt[name].strip():
-            raise Refused(MALFORMED, f"ThongTinBienLai.{name} phải là chuỗi không rỗng.")
+            raise standin.Refused(MALFORMED, f"ThongTinBienLai.{name} phải là chuỗi không rỗng.")
     if not isinstance(receipt.get("SoCMNDNguoiNop"), str):
-        raise Refused(MALFORMED, "ThongTinBienLai.SoCMNDNguoiNop phải là chuỗi.")
+        raise standin.Refused(MALFORMED, "ThongTinBienLai.SoCMNDNguoiNop phải là chuỗi.")
     for name in ("PhiLePhi", "DSKhoanNop"):
         items = receipt.get(name)
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise Refused(MALFORMED, f"ThongTinBienLai.{name} phải là danh sách đối tượng.")
+            raise standin.Refused(MALFORMED, f"ThongTinBienLai.{name} phải là danh sách đối tượng.")
     lines = receipt["DSKhoanNop"]
     if not lines or not all(isinstance(i.get("SoTien"), str) and AMOUNT.match(i["SoTien"]) for i in lines):
-        raise Refused(MALFORMED, "ThongTinBienLai.DSKhoanNop: mỗi khoản cần SoTien là số nguyên đồng.")
+        raise standin.Refused(
+            MALFORMED, "ThongTinBienLai.DSKhoanNop: mỗi khoản cần SoTien là số nguyên đồng."
+        )
     if sum(int(i["SoTien"]) for i in lines) != amount:
-        raise Refused(MALFORMED, "Tổng SoTien của DSKhoanNop khác SoTien.")
+        raise standin.Refused(MALFORMED, "Tổng SoTien của DSKhoanNop khác SoTien.")
 
 
 def check_query(body: Any) -> dict:
     if not isinstance(body, dict):
-        raise Refused(MALFORMED, "Bản tin không phải một đối tượng JSON.")
+        raise standin.Refused(MALFORMED, "Bản tin không phải một đối tượng JSON.")
     # PhienBan is signed but the contract's QUERY does not list it: absent, it is the contract's version.
     required = QUERY_FIELDS - {"PhienBan"}
     missing = sorted(required - body.keys())
     if missing:
-        raise Refused(MALFORMED, f"Thiếu trường {', '.join(missing)}.")
+        raise standin.Refused(MALFORMED, f"Thiếu trường {', '.join(missing)}.")
     extra = sorted(k for k in body if k not in QUERY_FIELDS)
     if extra:
-        raise Refused(MALFORMED, f"Trường không có trong bản tin QUERY: {', '.join(extra)[:200]}.")
+        raise standin.Refused(MALFORMED, f"Trường không có trong bản tin QUERY: {', '.join(extra)[:200]}.")
     message = {"PhienBan": protocol.VERSION, **body}
     for name in QUERY_FIELDS:
         if not isinstance(message[name], str):
-            raise Refused(MALFORMED, f"{name} phải là chuỗi.")
+            raise standin.Refused(MALFORMED, f"{name} phải là chuỗi.")
     if message["LoaiBanTin"] != "QUERY" or message["PhienBan"] != protocol.VERSION:
-        raise Refused(MALFORMED, f'LoaiBanTin phải là "QUERY", PhienBan "{protocol.VERSION}".')
-    if not REFERENCE.match(message["MaThamChieu"]) or not date_ok(message["ThoiGianGD"]):
-        raise Refused(MALFORMED, "MaThamChieu hoặc ThoiGianGD không đúng định dạng.")
+        raise standin.Refused(MALFORMED, f'LoaiBanTin phải là "QUERY", PhienBan "{protocol.VERSION}".')
+    if not REFERENCE.match(message["MaThamChieu"]) or not standin.stamp_ok(message["ThoiGianGD"]):
+        raise standin.Refused(MALFORMED, "MaThamChieu hoặc ThoiGianGD không đúng định dạng.")
     return message
 
 
@@ -320,7 +305,7 @@ class Platform:
             body = None
         try:
             answer = handler(body, environ)
-        except Refused as exc:
+        except standin.Refused as exc:
             self.store.bump(f"{handler.__name__}_refused")
             log.info("payment-simulator: %s refused (%s) %s", handler.__name__, exc.code, exc)
             answer = {"MaLoi": exc.code, "MoTa": str(exc)}
@@ -333,13 +318,13 @@ class Platform:
     def _secret(self, partner: str) -> str:
         secret = self.partners.get(partner)
         if not secret:
-            raise Refused(UNKNOWN_PARTNER, "MaDoiTac chưa đăng ký với nền tảng.")
+            raise standin.Refused(UNKNOWN_PARTNER, "MaDoiTac chưa đăng ký với nền tảng.")
         return secret
 
     def init(self, body: Any, environ: dict) -> dict:
         message = check_init(body)
         if not protocol.verify(protocol.INIT_SIGNED, message, self._secret(message["MaDoiTac"])):
-            raise Refused(BAD_SIGNATURE, "MaXacThuc không đúng.")
+            raise standin.Refused(BAD_SIGNATURE, "MaXacThuc không đúng.")
         if self.chance(float(self.faults["fail_init"])):
             self.store.bump("init_failed")
             return {"MaLoi": BUSY, "MoTa": "Hệ thống đang bận, thử lại sau."}
@@ -350,7 +335,7 @@ class Platform:
 
         def insert(db):
             if db.execute("SELECT 1 FROM attempts WHERE reference = ?", (message["MaThamChieu"],)).fetchone():
-                raise Refused(DUPLICATE, "MaThamChieu đã được dùng.")
+                raise standin.Refused(DUPLICATE, "MaThamChieu đã được dùng.")
             db.execute(
                 "INSERT INTO attempts (reference, token, partner, amount, description, init_time, message, "
                 "url, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
@@ -374,7 +359,7 @@ class Platform:
     def query(self, body: Any, environ: dict) -> dict:
         message = check_query(body)
         if not protocol.verify(protocol.QUERY_SIGNED, message, self._secret(message["MaDoiTac"])):
-            raise Refused(BAD_SIGNATURE, "MaXacThuc không đúng.")
+            raise standin.Refused(BAD_SIGNATURE, "MaXacThuc không đúng.")
         self.store.bump("queries")
         rows = self.store.read(
             "SELECT * FROM attempts WHERE reference = ? AND partner = ?",

@@ -24,7 +24,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIServer
@@ -36,7 +35,6 @@ from . import sim_catalogue
 log = logging.getLogger(__name__)
 
 CODE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*-\d{6}-\d{4,7}$")
-DATE = re.compile(r"^\d{14}$")
 REQUIRED = (
     "MaHoSo",
     "MaTTHC",
@@ -79,22 +77,6 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-class Refused(Exception):
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-def _date_ok(value: Any) -> bool:
-    if not isinstance(value, str) or not DATE.match(value):
-        return False
-    try:
-        datetime.strptime(value, "%Y%m%d%H%M%S")
-    except ValueError:
-        return False
-    return True
-
-
 def _line_key(line: dict) -> str:
     # Two lines with the same fields are one line sent twice (a repeated call).
     return json.dumps(line, sort_keys=True, ensure_ascii=False)
@@ -117,33 +99,33 @@ def _latest(lines: list[dict]) -> str:
 
 def check_lines(lines: Any, code: str) -> list[dict]:
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        raise Refused(2, f"{code}: QuaTrinhXuLy phải là danh sách")
+        raise standin.Refused(2, f"{code}: QuaTrinhXuLy phải là danh sách")
     for line in lines:
         if line.get("MaHoSo") != code:
-            raise Refused(2, f"{code}: QuaTrinhXuLy.MaHoSo khác mã hồ sơ")
-        if not _date_ok(line.get("ThoiDiemXuLy")):
-            raise Refused(2, f"{code}: QuaTrinhXuLy.ThoiDiemXuLy không đúng yyyyMMddHHmmss")
+            raise standin.Refused(2, f"{code}: QuaTrinhXuLy.MaHoSo khác mã hồ sơ")
+        if not standin.stamp_ok(line.get("ThoiDiemXuLy")):
+            raise standin.Refused(2, f"{code}: QuaTrinhXuLy.ThoiDiemXuLy không đúng yyyyMMddHHmmss")
         for name in LINE_DATES[1:]:
-            if line.get(name) and not _date_ok(line[name]):
-                raise Refused(2, f"{code}: QuaTrinhXuLy.{name} không đúng yyyyMMddHHmmss")
+            if line.get(name) and not standin.stamp_ok(line[name]):
+                raise standin.Refused(2, f"{code}: QuaTrinhXuLy.{name} không đúng yyyyMMddHHmmss")
         status = line.get("TrangThai")
         if status is not None and not (isinstance(status, int) and 1 <= status <= 10):
-            raise Refused(2, f"{code}: QuaTrinhXuLy.TrangThai phải từ 1 đến 10")
+            raise standin.Refused(2, f"{code}: QuaTrinhXuLy.TrangThai phải từ 1 đến 10")
     return lines
 
 
 def check_status(value: Any, code: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-        raise Refused(2, f"{code}: TrangThaiHoSo phải là số nguyên từ 1 đến 10")
+        raise standin.Refused(2, f"{code}: TrangThaiHoSo phải là số nguyên từ 1 đến 10")
     return value
 
 
 def check_code(item: Any) -> str:
     if not isinstance(item, dict):
-        raise Refused(2, "mỗi phần tử data phải là một đối tượng HoSo")
+        raise standin.Refused(2, "mỗi phần tử data phải là một đối tượng HoSo")
     code = item.get("MaHoSo")
     if not isinstance(code, str) or not CODE.match(code):
-        raise Refused(2, "MaHoSo không đúng định dạng {mã đơn vị}-{yymmdd}-{số thứ tự}")
+        raise standin.Refused(2, "MaHoSo không đúng định dạng {mã đơn vị}-{yymmdd}-{số thứ tự}")
     return code
 
 
@@ -154,10 +136,10 @@ def check_hoso(item: dict) -> tuple[str, int, list[dict]]:
     if status in RECEIVED_STATUSES:
         missing += [name for name in ("NgayTiepNhan",) if not item.get(name)]
     if missing:
-        raise Refused(2, f"{code}: thiếu trường {', '.join(missing)}")
+        raise standin.Refused(2, f"{code}: thiếu trường {', '.join(missing)}")
     for name in DATE_FIELDS:
-        if item.get(name) and not _date_ok(item[name]):
-            raise Refused(2, f"{code}: {name} không đúng yyyyMMddHHmmss")
+        if item.get(name) and not standin.stamp_ok(item[name]):
+            raise standin.Refused(2, f"{code}: {name} không đúng yyyyMMddHHmmss")
     return code, status, check_lines(item.get("QuaTrinhXuLy"), code)
 
 
@@ -308,15 +290,15 @@ class Simulator:
         try:
             if service == "DongBoHoSoMC":
                 if body.get("isUpdating") not in ("true", "false"):
-                    raise Refused(2, 'isUpdating phải là "true" hoặc "false"')
+                    raise standin.Refused(2, 'isUpdating phải là "true" hoặc "false"')
                 stored = self.store.transaction(
                     lambda db: self._store(db, service, data, body["isUpdating"] == "true", late)
                 )
             elif service == "CapNhatTienDoHoSoMC":
                 stored = self.store.transaction(lambda db: self._store(db, service, data, None, late))
             else:
-                raise Refused(404, "không có dịch vụ này")
-        except Refused as exc:
+                raise standin.Refused(404, "không có dịch vụ này")
+        except standin.Refused as exc:
             counter = "refused_older" if exc.code == 4 else "refused"
             self.store.transaction(lambda db: self.store.bump(db, counter))
             log.info("dvcqg-simulator: từ chối %s: %s", service, exc)
@@ -337,19 +319,19 @@ class Simulator:
             else:
                 code = check_code(item)
                 status = check_status(item.get("TrangThaiHoSo"), code)
-                if item.get("NgayHenTra") and not _date_ok(item["NgayHenTra"]):
-                    raise Refused(2, f"{code}: NgayHenTra không đúng yyyyMMddHHmmss")
+                if item.get("NgayHenTra") and not standin.stamp_ok(item["NgayHenTra"]):
+                    raise standin.Refused(2, f"{code}: NgayHenTra không đúng yyyyMMddHHmmss")
                 lines = check_lines(item.get("QuaTrinhXuLy", []), code)
             if code in seen:
-                raise Refused(2, f"{code}: mã hồ sơ lặp lại trong cùng một lần gọi")
+                raise standin.Refused(2, f"{code}: mã hồ sơ lặp lại trong cùng một lần gọi")
             seen.add(code)
             row = db.execute("SELECT data, lines, latest FROM hoso WHERE ma = ?", (code,)).fetchone()
             if updating is True and row is None:
-                raise Refused(3, f'{code}: isUpdating "true" cho hồ sơ Cổng chưa có')
+                raise standin.Refused(3, f'{code}: isUpdating "true" cho hồ sơ Cổng chưa có')
             if updating is False and row is not None:
-                raise Refused(3, f'{code}: isUpdating "false" cho hồ sơ Cổng đã có')
+                raise standin.Refused(3, f'{code}: isUpdating "false" cho hồ sơ Cổng đã có')
             if updating is None and row is None:
-                raise Refused(3, f"{code}: cập nhật tiến độ cho hồ sơ Cổng chưa có")
+                raise standin.Refused(3, f"{code}: cập nhật tiến độ cho hồ sơ Cổng chưa có")
             held = json.loads(row[0]) if row else None
             if service == "DongBoHoSoMC":
                 record = dict(item)
@@ -361,12 +343,12 @@ class Simulator:
                     record["NgayHenTra"] = item["NgayHenTra"]
                 record["QuaTrinhXuLy"] = _merge_lines(held.get("QuaTrinhXuLy", []), lines)
                 if service == "CapNhatTienDoHoSoMC" and lines and _latest(lines) < row[2]:
-                    raise Refused(4, f"{code}: tiến độ cũ hơn trạng thái Cổng đang giữ")
+                    raise standin.Refused(4, f"{code}: tiến độ cũ hơn trạng thái Cổng đang giữ")
             count, latest = len(record["QuaTrinhXuLy"]), _latest(record["QuaTrinhXuLy"])
             repeat = False
             if row is not None:
                 if (count, latest) < (row[1], row[2]):
-                    raise Refused(4, f"{code}: trạng thái cũ hơn trạng thái Cổng đang giữ")
+                    raise standin.Refused(4, f"{code}: trạng thái cũ hơn trạng thái Cổng đang giữ")
                 repeat = (count, latest) == (row[1], row[2])
             writes.append((code, record, status, count, latest, repeat))
         now = time.time()

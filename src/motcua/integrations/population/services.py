@@ -9,10 +9,11 @@ from datetime import date
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from motcua.access.throttle import Blocked, Throttle
-from motcua.core.errors import DomainError, ValidationFailed
+from motcua.access import throttle
+from motcua.access.throttle import Throttle
+from motcua.core.errors import ValidationFailed
 from motcua.core.identity import check_personal_id
 
 from . import client as platform
@@ -30,16 +31,10 @@ PURPOSE_CODES = {  # muc_dich sent to the platform
 }
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "too_many_requests"
-
-    def __init__(self, blocked: Blocked):
-        self.retry_after = blocked.retry_after()
-        super().__init__(
-            _("Tra cứu Cơ sở dữ liệu quốc gia về dân cư quá nhiều lần; thử lại sau %(minutes)s phút.")
-            % {"minutes": max(1, (self.retry_after + 59) // 60)}
-        )
+class Throttled(throttle.Throttled):
+    template = gettext_lazy(
+        "Tra cứu Cơ sở dữ liệu quốc gia về dân cư quá nhiều lần; thử lại sau %(minutes)s phút."
+    )
 
 
 @dataclass(frozen=True)
