@@ -9,16 +9,11 @@ agency credentials, sign these PDF bytes as this agency (PAdES), and which roots
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
-_registry: dict[str, type[Signer]] = {}
-_instances: dict[str, Signer] = {}
+from motcua.core.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -47,21 +42,6 @@ class Signer(ABC):
         """The roots (asn1crypto certificates) a result's signature must chain to."""
 
 
-def register(cls: type[Signer]) -> type[Signer]:
-    """Class decorator of a plugin: `@signing.register` with a unique `name`."""
-    _registry[cls.name] = cls
-    return cls
-
-
-def get(name: str | None = None) -> Signer:
-    """The configured signer (one instance per name and process)."""
-    name = name or settings.MOTCUA_SIGNER
-    if name not in _instances:
-        if "." in name:
-            cls = import_string(name)
-        else:
-            if name not in _registry:
-                importlib.import_module(f"{__name__}.contrib.{name}")
-            cls = _registry[name]
-        _instances[name] = cls()
-    return _instances[name]
+_plugins: Registry[Signer] = Registry(__name__, "MOTCUA_SIGNER")
+register = _plugins.register  # class decorator of a plugin: `@signing.register` with a unique `name`
+get = _plugins.get  # the configured signer (one instance per name and process)

@@ -13,17 +13,14 @@ count as DuocThanhToanTrucTuyen = 1. A ministry's or province's own gateway woul
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 
-_registry: dict[str, type[Gateway]] = {}
-_instances: dict[str, Gateway] = {}
+from motcua.core.plugins import Registry
 
 
 class GatewayError(Exception):
@@ -106,26 +103,7 @@ class Gateway(ABC):
         return settings.PAYMENT_PARTNER
 
 
-def register(cls: type[Gateway]) -> type[Gateway]:
-    """Class decorator of a plugin: `@gateways.register` with a unique `name`."""
-    _registry[cls.name] = cls
-    return cls
-
-
-def get(name: str | None = None) -> Gateway:
-    """The gateway of this name (default: the configured one), one instance per name and process."""
-    name = name or settings.PAYMENT_GATEWAY
-    if name not in _instances:
-        if "." in name:
-            cls = import_string(name)
-        else:
-            if name not in _registry:
-                importlib.import_module(f"{__name__}.contrib.{name}")
-            cls = _registry[name]
-        _instances[name] = cls()
-    return _instances[name]
-
-
-def reset() -> None:
-    """Forget the instances (tests that change the settings)."""
-    _instances.clear()
+_plugins: Registry[Gateway] = Registry(__name__, "PAYMENT_GATEWAY")
+register = _plugins.register  # class decorator of a plugin: `@gateways.register` with a unique `name`
+get = _plugins.get  # the gateway of this name (default: the configured one)
+reset = _plugins.reset  # forget the instances (tests that change the settings)
