@@ -79,6 +79,8 @@ def payment_panel(user, d, *, officer: bool = False) -> dict[str, Any] | None:
     for r in p["requests"]:
         r["state_label"] = _label(PaymentRequest.State, r["state"])
         r["kind_label"] = _label(PaymentRequest.Kind, r["kind"])
+        if r["kind"] == PaymentRequest.Kind.FILING:  # motcua's own words, in the reader's language
+            r["reason"] = r["kind_label"]
         if r["payment"] is not None:
             pay = r["payment"] = schemas.payment_json(r["payment"])
             pay["method_label"] = _label(Payment.Method, pay["method"])
