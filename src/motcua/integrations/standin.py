@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import socketserver
+import sqlite3
+import threading
 import wsgiref.simple_server
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
@@ -60,3 +63,49 @@ def stamp_ok(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+class Store:
+    """A stand-in's own SQLite file (it outlives restarts, as the real system's data does), with one writer at a
+    time and a table of counters for its `/_sim/stats`. `schema`: the stand-in's own tables."""
+
+    COUNTERS = "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+
+    def __init__(self, path: Path, schema: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(schema + "\n" + self.COUNTERS)
+        self.lock = threading.Lock()
+
+    def transaction(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(self.db)
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return result
+
+    def read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def bump(self, name: str, by: int = 1, db: sqlite3.Connection | None = None) -> None:
+        """Add to a counter: inside the caller's transaction `db`, else in one of its own."""
+        if db is None:
+            self.transaction(lambda db: self.bump(name, by, db))
+            return
+        db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            (name, by),
+        )
+
+    def counters(self) -> dict[str, int]:
+        with self.lock:
+            return {row[0]: row[1] for row in self.db.execute("SELECT name, value FROM counters").fetchall()}

@@ -94,7 +94,6 @@ CREATE TABLE IF NOT EXISTS callbacks (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callbacks_reference ON callbacks (reference, id);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -180,43 +179,11 @@ def check_query(body: Any) -> dict:
     return message
 
 
-class Store:
+class Store(standin.Store):
     """The simulator's SQLite file; every write is one transaction."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.lock = threading.Lock()
-
-    def transaction(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(self.db)
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-            return result
-
-    def read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.db.execute(sql, params).fetchall()
-
-    def bump(self, name: str, by: int = 1, db: sqlite3.Connection | None = None) -> None:
-        """Add to a counter: inside the caller's transaction `db`, else in one of its own."""
-        if db is None:
-            self.transaction(lambda db: self.bump(name, by, db))
-            return
-        db.execute(
-            "INSERT INTO counters (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-            (name, by),
-        )
+        super().__init__(path, SCHEMA)
 
 
 class Platform:

@@ -20,7 +20,6 @@ import logging
 import random
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -73,7 +72,6 @@ CREATE TABLE IF NOT EXISTS log (
     lines INTEGER NOT NULL, latest TEXT NOT NULL, repeat INTEGER NOT NULL, call INTEGER NOT NULL, at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_ma ON log (ma, id);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -143,38 +141,11 @@ def check_hoso(item: dict) -> tuple[str, int, list[dict]]:
     return code, status, check_lines(item.get("QuaTrinhXuLy"), code)
 
 
-class Store:
+class Store(standin.Store):
     """The simulator's SQLite file; every call is one transaction."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self.lock = threading.Lock()
-
-    def transaction(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(self.db)
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-            return result
-
-    def bump(self, db: sqlite3.Connection, name: str, by: int = 1) -> None:
-        db.execute(
-            "INSERT INTO counters (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-            (name, by),
-        )
-
-    def counters(self) -> dict[str, int]:
-        with self.lock:
-            return dict(self.db.execute("SELECT name, value FROM counters").fetchall())
+        super().__init__(path, SCHEMA)
 
 
 class Simulator:
@@ -269,12 +240,12 @@ class Simulator:
 
     def integration(self, body: dict) -> tuple[int, dict]:
         if not self._session_ok(body):
-            self.store.transaction(lambda db: self.store.bump(db, "expired"))
+            self.store.transaction(lambda db: self.store.bump("expired", db=db))
             return 200, {"error_code": 401, "message": "phiên đã hết hạn"}
         if self.chance(float(self.faults["fail"])):
             # A failure stores nothing: half of them as an error code, half as HTTP 500.
             http500 = self.chance(0.5)
-            self.store.transaction(lambda db: self.store.bump(db, "failed"))
+            self.store.transaction(lambda db: self.store.bump("failed", db=db))
             return (
                 (500, {"error_code": 500, "message": "lỗi máy chủ"})
                 if http500
@@ -300,7 +271,7 @@ class Simulator:
                 raise standin.Refused(404, "không có dịch vụ này")
         except standin.Refused as exc:
             counter = "refused_older" if exc.code == 4 else "refused"
-            self.store.transaction(lambda db: self.store.bump(db, counter))
+            self.store.transaction(lambda db: self.store.bump(counter, db=db))
             log.info("dvcqg-simulator: từ chối %s: %s", service, exc)
             return 200, {"error_code": exc.code, "message": str(exc)}
         if self.faults["slow_seconds"]:
@@ -363,12 +334,12 @@ class Simulator:
             "INSERT INTO log (ma, service, status, lines, latest, repeat, call, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(c, service, s, n, lt, int(rep), call, now) for c, _r, s, n, lt, rep in writes],
         )
-        self.store.bump(db, "calls_stored")
-        self.store.bump(db, "items_stored", len(writes))
-        self.store.bump(db, "repeats", sum(1 for w in writes if w[5]))
+        self.store.bump("calls_stored", db=db)
+        self.store.bump("items_stored", len(writes), db)
+        self.store.bump("repeats", sum(1 for w in writes if w[5]), db)
         if late:
-            self.store.bump(db, "late_calls")
-            self.store.bump(db, "late_items", len(writes))
+            self.store.bump("late_calls", db=db)
+            self.store.bump("late_items", len(writes), db)
         return len(writes)
 
     # -- control and inspection ------------------------------------------------------------------------------------
